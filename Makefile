@@ -1,0 +1,98 @@
+# pvops - top-level build. Everything lands in build/.
+#
+#   make            build libpvops (hosted and freestanding), the demo, the tests
+#   make test       install what the tests need, run them; ends "N passed, N failed"
+#   make run        install what it needs, build and run the main job
+#   make bench      every benchmark (make bench-host: the libpvops part alone)
+#   make clean      remove build/
+#   V=1             show full commands
+
+V ?= 0
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+BUILD := build
+CC ?= cc
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+
+WARN := -Wall -Wextra -Werror
+BASE_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude -MMD -MP
+
+# Hosted code that contains sites: no red zone (a site's call pushes below
+# rsp) and ops reached through a site cannot assume 16-byte alignment.
+HOSTED_CFLAGS := $(BASE_CFLAGS) -mno-red-zone -mstackrealign
+
+# Freestanding code for the kernel.
+FREE_CFLAGS := $(BASE_CFLAGS) -ffreestanding -fno-pic -fno-pie \
+	-mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
+	-fno-stack-protector -fno-asynchronous-unwind-tables \
+	-fno-omit-frame-pointer
+
+.PHONY: all test test-run run bench bench-host clean deps
+all:
+
+include lib/lib.mk
+include examples/demo/demo.mk
+include tests/unit/unit.mk
+include bench/host/bench.mk
+
+# Rules shared by every part.
+$(BUILD)/hosted/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(HOSTED_CFLAGS) $(EXTRA_CFLAGS_$(notdir $*)) -c $< -o $@
+
+$(BUILD)/hosted/%.o: %.S
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AS      $@")
+	$(Q)$(CC) $(HOSTED_CFLAGS) -c $< -o $@
+
+$(BUILD)/free/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(FREE_CFLAGS) -c $< -o $@
+
+$(BUILD)/free/%.o: %.S
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AS      $@")
+	$(Q)$(CC) $(FREE_CFLAGS) -c $< -o $@
+
+# asm-offsets: a C file whose PV_OFFSET(...) lines become #defines for .S.
+$(BUILD)/hosted/%-offsets.h: %-offsets.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)$(CC) $(HOSTED_CFLAGS) -MF /dev/null -S $< -o - | \
+		sed -n 's/^.*->\([A-Za-z_0-9]*\) \$$\{0,1\}\(-\{0,1\}[0-9][0-9]*\).*$$/#define \1 \2/p' > $@.tmp
+	$(Q)mv $@.tmp $@
+
+deps:
+	$(Q)tools/deps.sh build test
+
+test:
+	$(Q)tools/deps.sh build test
+	$(Q)$(MAKE) --no-print-directory test-run
+
+# Every suite runs even when an earlier one failed; the summary decides.
+RESULTS := $(BUILD)/results
+test-run: all
+	$(Q)rm -rf $(RESULTS) && mkdir -p $(RESULTS)
+	-$(Q)$(MAKE) --no-print-directory test-unit
+	$(Q)tests/summary.sh $(RESULTS)/*.tap
+
+run:
+	$(Q)tools/deps.sh build
+	$(Q)$(MAKE) --no-print-directory run-demo
+
+bench:
+	$(Q)tools/deps.sh build test
+	$(Q)$(MAKE) --no-print-directory bench-host
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

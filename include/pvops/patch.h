@@ -1,0 +1,145 @@
+/*
+ * pvops/patch.h - the boot-time patch engine.
+ *
+ * pv_patch() walks the site records once and, for each site, chooses
+ * (in this order):
+ *
+ *   TRAP    the slot is NULL: ud2, then NOPs. Calling a missing op stops at
+ *           the site instead of jumping to address 0.
+ *   NOP     the slot holds pv_nop: all NOPs.
+ *   INLINE  the slot holds a native op whose template fits the site and
+ *           clobbers nothing the site does not allow: the instructions,
+ *           then NOPs.
+ *   DIRECT  anything else: call rel32 to the slot's target, then NOPs.
+ *   LEFT    the target is beyond rel32's reach: the indirect call stays.
+ *   REFUSED the record or the site is not what it should be (reason given):
+ *           the site is left exactly as it was.
+ *
+ * Every record is checked before anything is written: known flags and
+ * zero reserved field, length between a call and PV_SITE_MAX_LEN, the
+ * whole site inside the text range, slot within the template, no overlap
+ * with any other site, and the site still holding the original
+ * `call *slot(%rip)` and its padding. A site is then written with one call
+ * of ctx->write, all of it, and read back.
+ *
+ * The engine is freestanding and works on addresses: the records, the text
+ * and the template may be the live ones (the kernel, a hosted process) or
+ * an image of them somewhere else (a tool reading an ELF file), through
+ * the *_addr fields.
+ */
+#ifndef PVOPS_PATCH_H
+#define PVOPS_PATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <pvops/site.h>
+#include <pvops/native.h>
+
+enum pv_outcome {
+	PV_OUT_INLINE,
+	PV_OUT_DIRECT,
+	PV_OUT_NOP,
+	PV_OUT_TRAP,
+	PV_OUT_LEFT,
+	PV_OUT_REFUSED,
+	PV_OUT_COUNT
+};
+
+/* pv_outcome_name - "inline", "direct", ... for logs and tools. */
+const char *pv_outcome_name(enum pv_outcome o);
+
+/*
+ * A slot whose native op has a template. PV_NATIVE(PV_SLOT(irq.save_fl),
+ * save_fl) ties the slot to pv_native_save_fl and pv_tmpl_save_fl.
+ */
+struct pv_native {
+	uint16_t slot;              /* PV_ANY_SLOT: any slot holding fn */
+	uintptr_t fn;               /* run address of the native function */
+	const struct pv_tmpl *tmpl;
+};
+#define PV_ANY_SLOT 0xffff
+#define PV_NATIVE(slot_, op_)                                              \
+	{ .slot = (slot_), .fn = (uintptr_t)pv_native_##op_,                \
+	  .tmpl = &pv_tmpl_##op_ }
+
+/* What the engine decided for one site; handed to ctx->report. */
+struct pv_decision {
+	uintptr_t site;             /* run address */
+	uint16_t slot;
+	uint8_t len;
+	uint8_t flags;
+	uint16_t clobbers;
+	enum pv_outcome outcome;
+	const char *reason;         /* why, in a few words; never NULL */
+	uintptr_t target;           /* the slot's value at patch time */
+	const struct pv_tmpl *tmpl; /* INLINE and NOP: the template used */
+	uint8_t before[PV_SITE_MAX_LEN];
+	uint8_t after[PV_SITE_MAX_LEN];   /* == before unless written */
+};
+
+/* Per-slot counts; the caller supplies an array of nr_slots of them. */
+struct pv_slot_count {
+	uint32_t n[PV_OUT_COUNT];
+};
+
+struct pv_patch_stats {
+	uint32_t sites;
+	uint32_t n[PV_OUT_COUNT];
+};
+
+/* Scratch words pv_patch needs for n sites: sorted indices and a bitmap. */
+#define PV_PATCH_SCRATCH_LEN(n) ((n) + ((n) + 31) / 32)
+
+/* Flags for pv_patch_ctx.flags. */
+#define PV_PATCH_DRY_RUN 0x1        /* decide and report, write nothing */
+
+struct pv_patch_ctx {
+	/* The records, readable at `sites`, linked at `sites_addr`. */
+	const struct pv_site *sites;
+	size_t nr_sites;
+	uintptr_t sites_addr;
+
+	/* The text the sites must lie in: [text_addr, text_addr + text_len),
+	 * readable at `text`. */
+	const uint8_t *text;
+	uintptr_t text_addr;
+	size_t text_len;
+
+	/* The template: slot values, and the run address of slot 0. */
+	const uintptr_t *slots;
+	size_t nr_slots;
+	uintptr_t slots_addr;
+	const char *const *slot_names;    /* optional, nr_slots entries */
+
+	/* Native ops with templates, per slot or PV_ANY_SLOT. */
+	const struct pv_native *natives;
+	size_t nr_natives;
+
+	/* Scratch for the overlap check: PV_PATCH_SCRATCH_LEN(nr_sites). */
+	uint32_t *scratch;
+	size_t scratch_len;
+
+	/* Write `len` bytes at run address `site`; 0 or a negative errno. */
+	int (*write)(void *opaque, uintptr_t site, const uint8_t *bytes,
+		     size_t len);
+	/* Optional: told every decision, in record order. */
+	void (*report)(void *opaque, const struct pv_decision *d);
+	void *opaque;
+
+	/* Optional: per-slot counts, nr_slots entries, zeroed by pv_patch. */
+	struct pv_slot_count *per_slot;
+
+	unsigned flags;                   /* PV_PATCH_* */
+};
+
+/*
+ * pv_patch - patch every site described by ctx (see the top of this file).
+ * Fills *stats (zeroed first). Returns 0 when every site was patched or
+ * left by design, the number of REFUSED sites when some were refused, or
+ * a negative errno when ctx itself is unusable (-EINVAL: missing field;
+ * -ENOSPC: scratch shorter than PV_PATCH_SCRATCH_LEN(nr_sites)), in which case nothing was
+ * written.
+ */
+int pv_patch(const struct pv_patch_ctx *ctx, struct pv_patch_stats *stats);
+
+#endif /* PVOPS_PATCH_H */

@@ -1,0 +1,280 @@
+/*
+ * patch.c - the boot-time patch engine (see pvops/patch.h for the rules).
+ *
+ * Freestanding: no libc, no allocation. The caller gives the scratch the
+ * overlap check needs and a write callback that knows how to make its
+ * text writable.
+ */
+#include <pvops/errno.h>
+#include <pvops/patch.h>
+#include <pvops/x86_insn.h>
+
+static const char *const outcome_names[PV_OUT_COUNT] = {
+	[PV_OUT_INLINE] = "inline",
+	[PV_OUT_DIRECT] = "direct",
+	[PV_OUT_NOP] = "nop",
+	[PV_OUT_TRAP] = "trap",
+	[PV_OUT_LEFT] = "left",
+	[PV_OUT_REFUSED] = "refused",
+};
+
+const char *pv_outcome_name(enum pv_outcome o)
+{
+	return (unsigned)o < PV_OUT_COUNT ? outcome_names[o] : "?";
+}
+
+/* Overlap marks live in a bitmap after the sorted indices in the scratch. */
+static void set_overlap(uint32_t *map, size_t rec)
+{
+	map[rec / 32] |= 1u << (rec % 32);
+}
+
+static int has_overlap(const uint32_t *map, size_t rec)
+{
+	return (map[rec / 32] >> (rec % 32)) & 1;
+}
+
+static uintptr_t rec_site(const struct pv_patch_ctx *c, size_t i)
+{
+	uintptr_t field = c->sites_addr + i * sizeof(struct pv_site);
+
+	return field + (intptr_t)c->sites[i].addr_rel;
+}
+
+/* Does [site, site+len) lie inside the text range? */
+static int in_text(const struct pv_patch_ctx *c, uintptr_t site, size_t len)
+{
+	return site >= c->text_addr && site - c->text_addr <= c->text_len &&
+	       len <= c->text_len - (site - c->text_addr);
+}
+
+static const uint8_t *text_at(const struct pv_patch_ctx *c, uintptr_t a)
+{
+	return c->text + (a - c->text_addr);
+}
+
+/* The checks that need only the record itself; NULL when it passes. */
+static const char *check_record(const struct pv_patch_ctx *c, size_t i)
+{
+	const struct pv_site *s = &c->sites[i];
+
+	if (s->reserved != 0 || (s->flags & ~PV_SITE_F_KNOWN))
+		return "corrupt record (unknown flags or reserved bits)";
+	if (s->len < PV_SITE_CALL_LEN)
+		return "site too short for an indirect call";
+	if (s->len > PV_SITE_MAX_LEN)
+		return "site longer than PV_SITE_MAX_LEN";
+	if (!in_text(c, rec_site(c, i), s->len))
+		return "site outside the text range";
+	if (s->slot >= c->nr_slots)
+		return "slot number beyond the template";
+	return NULL;
+}
+
+/*
+ * Sort the indices of the records that passed check_record by site
+ * address (insertion sort: link order is nearly sorted already), then
+ * mark in `map` every record whose site starts before an earlier one
+ * ends, and that earlier one.
+ */
+static void mark_overlaps(const struct pv_patch_ctx *c, uint32_t *idx,
+			  size_t n, uint32_t *map)
+{
+	for (size_t i = 1; i < n; i++) {
+		uint32_t v = idx[i];
+		uintptr_t a = rec_site(c, v);
+		size_t j = i;
+
+		while (j > 0 && rec_site(c, idx[j - 1]) > a) {
+			idx[j] = idx[j - 1];
+			j--;
+		}
+		idx[j] = v;
+	}
+
+	uintptr_t end = 0;
+	uint32_t owner = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uintptr_t a = rec_site(c, idx[i]);
+
+		if (i > 0 && a < end) {
+			set_overlap(map, idx[i]);
+			set_overlap(map, owner);
+		}
+		if (i == 0 || a + c->sites[idx[i]].len > end) {
+			end = a + c->sites[idx[i]].len;
+			owner = idx[i];
+		}
+	}
+}
+
+/* Is the unpatched call and its 0x90 padding still at the site? */
+static int is_original(const struct pv_patch_ctx *c, uintptr_t site,
+		       const struct pv_site *s)
+{
+	const uint8_t *p = text_at(c, site);
+
+	if (!x86_is_call_rip(p, site, c->slots_addr + s->slot * sizeof(uintptr_t)))
+		return 0;
+	for (size_t i = X86_CALL_RIP_LEN; i < s->len; i++)
+		if (p[i] != X86_OP_NOP)
+			return 0;
+	return 1;
+}
+
+static const struct pv_tmpl *find_template(const struct pv_patch_ctx *c,
+					   uint16_t slot, uintptr_t target)
+{
+	for (size_t i = 0; i < c->nr_natives; i++) {
+		const struct pv_native *n = &c->natives[i];
+
+		if ((n->slot == slot || n->slot == PV_ANY_SLOT) &&
+		    n->fn == target)
+			return n->tmpl;
+	}
+	return NULL;
+}
+
+/* Fill d->after and d->outcome for a site whose record passed every check. */
+static void decide(const struct pv_patch_ctx *c, struct pv_decision *d)
+{
+	const struct pv_tmpl *t = find_template(c, d->slot, d->target);
+	size_t used;
+
+	if (d->target == 0) {
+		x86_encode_ud2(d->after);
+		used = X86_UD2_LEN;
+		d->outcome = PV_OUT_TRAP;
+		d->reason = "slot is NULL";
+	} else if (t && pv_tmpl_len(t) == 0) {
+		if (d->flags & PV_SITE_F_RET) {
+			d->outcome = PV_OUT_REFUSED;
+			d->reason = "no-op in an op whose value is used";
+			return;
+		}
+		used = 0;
+		d->tmpl = t;
+		d->outcome = PV_OUT_NOP;
+		d->reason = "no-op implementation";
+	} else if (t && pv_tmpl_len(t) <= d->len &&
+		   !(t->clobbers & ~d->clobbers)) {
+		for (used = 0; used < pv_tmpl_len(t); used++)
+			d->after[used] = t->bytes[used];
+		d->tmpl = t;
+		d->outcome = PV_OUT_INLINE;
+		d->reason = "native template";
+	} else if (x86_encode_call_rel32(d->after, d->site, d->target) == 0) {
+		used = X86_CALL_REL32_LEN;
+		d->outcome = PV_OUT_DIRECT;
+		d->reason = !t ? "not native"
+			    : pv_tmpl_len(t) > d->len
+				    ? "native template longer than the site"
+				    : "native template clobbers more than the site allows";
+	} else {
+		d->outcome = PV_OUT_LEFT;
+		d->reason = "target beyond rel32 reach (+-2 GiB)";
+		return;
+	}
+	x86_fill_nops(d->after + used, d->len - used);
+}
+
+/* Write the decided bytes and read them back; refuse the site on failure. */
+static void commit(const struct pv_patch_ctx *c, struct pv_decision *d)
+{
+	if (c->write(c->opaque, d->site, d->after, d->len) != 0) {
+		d->reason = "write callback failed";
+	} else {
+		const uint8_t *p = text_at(c, d->site);
+		size_t i;
+
+		for (i = 0; i < d->len && p[i] == d->after[i]; i++)
+			;
+		if (i == d->len)
+			return;
+		d->reason = "read-back differs after write";
+	}
+	d->outcome = PV_OUT_REFUSED;
+}
+
+int pv_patch(const struct pv_patch_ctx *c, struct pv_patch_stats *st)
+{
+	size_t i, n = 0;
+	int refused = 0;
+
+	if (!c || !st || (c->nr_sites && !c->sites) || !c->text ||
+	    !c->slots || !c->nr_slots || c->nr_slots >= PV_ANY_SLOT ||
+	    (!c->write && !(c->flags & PV_PATCH_DRY_RUN)) ||
+	    (c->nr_natives && !c->natives) || c->nr_sites > UINT32_MAX / 2)
+		return -EINVAL;
+	if (c->scratch_len < PV_PATCH_SCRATCH_LEN(c->nr_sites) ||
+	    (c->nr_sites && !c->scratch))
+		return -ENOSPC;
+
+	uint32_t *map = c->scratch + c->nr_sites;
+
+	st->sites = (uint32_t)c->nr_sites;
+	for (i = 0; i < PV_OUT_COUNT; i++)
+		st->n[i] = 0;
+	if (c->per_slot)
+		for (i = 0; i < c->nr_slots; i++)
+			for (size_t k = 0; k < PV_OUT_COUNT; k++)
+				c->per_slot[i].n[k] = 0;
+	for (i = 0; i < (c->nr_sites + 31) / 32; i++)
+		map[i] = 0;
+
+	for (i = 0; i < c->nr_sites; i++)
+		if (!check_record(c, i))
+			c->scratch[n++] = (uint32_t)i;
+	mark_overlaps(c, c->scratch, n, map);
+
+	for (i = 0; i < c->nr_sites; i++) {
+		const struct pv_site *s = &c->sites[i];
+		const char *why = check_record(c, i);
+		size_t copy = s->len < PV_SITE_MAX_LEN ? s->len : PV_SITE_MAX_LEN;
+		struct pv_decision d;
+
+		d.site = rec_site(c, i);
+		d.slot = s->slot;
+		d.len = s->len;
+		d.flags = s->flags;
+		d.clobbers = s->clobbers;
+		d.tmpl = NULL;
+		d.target = s->slot < c->nr_slots ? c->slots[s->slot] : 0;
+		for (size_t k = 0; k < PV_SITE_MAX_LEN; k++)
+			d.before[k] = 0;
+		if (in_text(c, d.site, copy))
+			for (size_t k = 0; k < copy; k++)
+				d.before[k] = text_at(c, d.site)[k];
+		for (size_t k = 0; k < PV_SITE_MAX_LEN; k++)
+			d.after[k] = d.before[k];
+
+		if (!why && has_overlap(map, i))
+			why = "overlaps another site";
+		if (!why && !is_original(c, d.site, s))
+			why = "site bytes are not the original call";
+
+		if (why) {
+			d.outcome = PV_OUT_REFUSED;
+			d.reason = why;
+		} else {
+			decide(c, &d);
+			if (d.outcome != PV_OUT_LEFT &&
+			    d.outcome != PV_OUT_REFUSED &&
+			    !(c->flags & PV_PATCH_DRY_RUN))
+				commit(c, &d);
+		}
+
+		if (d.outcome == PV_OUT_REFUSED || d.outcome == PV_OUT_LEFT) {
+			refused += d.outcome == PV_OUT_REFUSED;
+			for (size_t k = 0; k < PV_SITE_MAX_LEN; k++)
+				d.after[k] = d.before[k];
+		}
+		st->n[d.outcome]++;
+		if (c->per_slot && s->slot < c->nr_slots)
+			c->per_slot[s->slot].n[d.outcome]++;
+		if (c->report)
+			c->report(c->opaque, &d);
+	}
+	return refused;
+}

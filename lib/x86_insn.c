@@ -1,0 +1,72 @@
+/*
+ * x86_insn.c - encoders for NOP fill, call rel32, ud2 and the check of an
+ * unpatched indirect call. Freestanding: no libc.
+ */
+#include <pvops/errno.h>
+#include <pvops/x86_insn.h>
+
+/*
+ * The recommended multi-byte NOPs, by length (Intel SDM Vol. 2B, "NOP"):
+ * 0f 1f /0 with growing ModRM/SIB/displacement, and a 66 prefix for 2, 6
+ * and 9 bytes.
+ */
+static const uint8_t nops[X86_NOP_MAX_LEN + 1][X86_NOP_MAX_LEN] = {
+	[1] = { 0x90 },
+	[2] = { 0x66, 0x90 },
+	[3] = { 0x0f, 0x1f, 0x00 },
+	[4] = { 0x0f, 0x1f, 0x40, 0x00 },
+	[5] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 },
+	[6] = { 0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00 },
+	[7] = { 0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00 },
+	[8] = { 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 },
+	[9] = { 0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 },
+};
+
+void x86_fill_nops(uint8_t *buf, size_t len)
+{
+	while (len) {
+		size_t n = len < X86_NOP_MAX_LEN ? len : X86_NOP_MAX_LEN;
+		for (size_t i = 0; i < n; i++)
+			buf[i] = nops[n][i];
+		buf += n;
+		len -= n;
+	}
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static int32_t get_le32(const uint8_t *p)
+{
+	uint32_t v = 0;
+	for (int i = 0; i < 4; i++)
+		v |= (uint32_t)p[i] << (8 * i);
+	return (int32_t)v;
+}
+
+int x86_encode_call_rel32(uint8_t *buf, uintptr_t at, uintptr_t target)
+{
+	int64_t rel = (int64_t)(target - (at + X86_CALL_REL32_LEN));
+
+	if (rel < INT32_MIN || rel > INT32_MAX)
+		return -ERANGE;
+	buf[0] = X86_OP_CALL_REL32;
+	put_le32(buf + 1, (uint32_t)rel);
+	return 0;
+}
+
+void x86_encode_ud2(uint8_t *buf)
+{
+	buf[0] = X86_OP_0F;
+	buf[1] = X86_OP_UD2;
+}
+
+int x86_is_call_rip(const uint8_t *buf, uintptr_t at, uintptr_t slot_addr)
+{
+	if (buf[0] != X86_OP_GRP5 || buf[1] != X86_MODRM_CALL_RIP)
+		return 0;
+	return at + X86_CALL_RIP_LEN + (intptr_t)get_le32(buf + 2) == slot_addr;
+}

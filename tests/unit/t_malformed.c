@@ -1,0 +1,257 @@
+/*
+ * t_malformed.c - records and sites the engine must refuse, each with its
+ * reason, leaving every byte as it was.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+static void setup(void) { set_test_ops_default(); }
+
+TestSuite(malformed, .init = setup);
+
+/*
+ * Crafted records live in this executable's data, within rel32 of the
+ * text, like real ones.
+ */
+static struct pv_site crafted[4];
+
+static void point_at(struct pv_site *r, uintptr_t site)
+{
+	r->addr_rel = (int32_t)(site - (uintptr_t)&r->addr_rel);
+}
+
+/* A copy of fn's record, in crafted[i], pointing at the same site. */
+static struct pv_site *copy_rec(int i, const void *fn)
+{
+	const struct pv_site *s = site_of(fn);
+
+	cr_assert_not_null(s);
+	crafted[i] = *s;
+	point_at(&crafted[i], pv_site_addr(s));
+	return &crafted[i];
+}
+
+struct snapshot {
+	uintptr_t at;
+	size_t len;
+	uint8_t bytes[64];
+};
+
+static struct snapshot snap(uintptr_t at, size_t len)
+{
+	struct snapshot s = { .at = at, .len = len };
+	memcpy(s.bytes, (void *)at, len);
+	return s;
+}
+
+static void assert_unchanged(const struct snapshot *s)
+{
+	cr_assert_arr_eq(s->bytes, (void *)s->at, s->len,
+			 "bytes at %#lx changed", (unsigned long)s->at);
+}
+
+/* Run the engine on crafted[0..n) and expect the last one refused. */
+static void expect_refused(size_t n, const char *reason)
+{
+	struct pv_decision d;
+	int r = patch_sites(crafted, n, &d, NULL, 0);
+
+	cr_assert_geq(r, 1, "pv_patch returned %d", r);
+	cr_assert_eq(d.outcome, PV_OUT_REFUSED, "outcome %s",
+		     pv_outcome_name(d.outcome));
+	cr_assert_str_eq(d.reason, reason);
+	cr_assert_arr_eq(d.after, d.before, PV_SITE_MAX_LEN);
+}
+
+Test(malformed, too_short_for_a_call)
+{
+	struct pv_site *r = copy_rec(0, call_save_fl);
+	struct snapshot s = snap(pv_site_addr(r), 16);
+
+	r->len = 5;
+	expect_refused(1, "site too short for an indirect call");
+	assert_unchanged(&s);
+	cr_assert_eq(call_save_fl() & 0x2, 0x2, "still runs: bit 1 is always set");
+}
+
+Test(malformed, longer_than_max)
+{
+	struct pv_site *r = copy_rec(0, call_save_fl);
+	struct snapshot s = snap(pv_site_addr(r), 32);
+
+	r->len = PV_SITE_MAX_LEN + 1;
+	expect_refused(1, "site longer than PV_SITE_MAX_LEN");
+	assert_unchanged(&s);
+}
+
+Test(malformed, outside_the_text)
+{
+	static uint8_t data[16] = { 0xff, 0x15 };
+	struct pv_site *r = copy_rec(0, call_save_fl);
+
+	point_at(r, (uintptr_t)data);
+	struct snapshot s = snap((uintptr_t)data, sizeof(data));
+	expect_refused(1, "site outside the text range");
+	assert_unchanged(&s);
+}
+
+Test(malformed, straddles_the_end_of_text)
+{
+	uintptr_t start;
+	size_t len;
+	struct pv_site *r = copy_rec(0, call_save_fl);
+
+	pv_hosted_text(&start, &len);
+	point_at(r, start + len - 3);
+	expect_refused(1, "site outside the text range");
+}
+
+Test(malformed, slot_beyond_the_template)
+{
+	struct pv_site *r = copy_rec(0, call_save_fl);
+	struct snapshot s = snap(pv_site_addr(r), r->len);
+
+	r->slot = sizeof(t_ops) / sizeof(void *);
+	expect_refused(1, "slot number beyond the template");
+	assert_unchanged(&s);
+}
+
+Test(malformed, unknown_flags_or_reserved)
+{
+	struct pv_site *r = copy_rec(0, call_save_fl);
+	struct snapshot s = snap(pv_site_addr(r), r->len);
+
+	r->flags |= 0x80;
+	expect_refused(1, "corrupt record (unknown flags or reserved bits)");
+	r->flags &= ~0x80;
+	r->reserved = 1;
+	expect_refused(1, "corrupt record (unknown flags or reserved bits)");
+	assert_unchanged(&s);
+}
+
+Test(malformed, overlapping_sites_both_refused)
+{
+	struct pv_site *a = copy_rec(0, call_save_fl);
+	struct pv_site *b = copy_rec(1, call_save_fl);
+	struct pv_patch_stats st;
+	struct snapshot s = snap(pv_site_addr(a), 16);
+
+	point_at(b, pv_site_addr(a) + 2);
+	cr_assert_eq(patch_sites(crafted, 2, NULL, &st, 0), 2);
+	cr_assert_eq(st.n[PV_OUT_REFUSED], 2);
+	assert_unchanged(&s);
+}
+
+Test(malformed, duplicate_record_refused)
+{
+	copy_rec(0, call_ident);
+	copy_rec(1, call_ident);
+	struct snapshot s = snap(pv_site_addr(&crafted[0]), 6);
+
+	expect_refused(2, "overlaps another site");
+	assert_unchanged(&s);
+}
+
+Test(malformed, overlap_with_a_non_neighbour)
+{
+	/* a long site covering two later ones: all three overlap */
+	struct pv_site *a = copy_rec(0, call_save_fl);
+	struct pv_patch_stats st;
+
+	copy_rec(1, call_save_fl);
+	copy_rec(2, call_save_fl);
+	a->len = PV_SITE_MAX_LEN;
+	point_at(&crafted[1], pv_site_addr(a) + 6);
+	point_at(&crafted[2], pv_site_addr(a) + 12);
+	cr_assert_eq(patch_sites(crafted, 3, NULL, &st, 0), 3);
+	cr_assert_eq(st.n[PV_OUT_REFUSED], 3);
+}
+
+Test(malformed, original_bytes_changed)
+{
+	const struct pv_site *s = site_of(call_tick);
+	struct pv_decision d;
+
+	t_ops.misc.tick = PV_CALLEE_SAVE(tick_as_c);
+	cr_assert_eq(patch_fn(call_tick, &d), 0);
+	cr_assert_eq(d.outcome, PV_OUT_DIRECT);
+	/* a second run finds a direct call, not the original: refused */
+	struct snapshot after = snap(pv_site_addr(s), s->len);
+	cr_assert_eq(patch_fn(call_tick, &d), 1);
+	cr_assert_eq(d.outcome, PV_OUT_REFUSED);
+	cr_assert_str_eq(d.reason, "site bytes are not the original call");
+	assert_unchanged(&after);
+}
+
+Test(malformed, call_through_another_slot)
+{
+	/* the record says slot X but the call goes through slot Y */
+	struct pv_site *r = copy_rec(0, call_save_fl);
+	struct snapshot s = snap(pv_site_addr(r), r->len);
+
+	r->slot = PV_SLOT(irq.restore_fl);
+	expect_refused(1, "site bytes are not the original call");
+	assert_unchanged(&s);
+}
+
+Test(malformed, padding_changed)
+{
+	/* asite_long is 12 bytes: call + 6 NOPs; break one NOP */
+	const struct pv_site *r = site_of(asite_long);
+	uint8_t one = 0xcc;
+
+	cr_assert_eq(pv_hosted_write(NULL, pv_site_addr(r) + 8, &one, 1), 0);
+	struct snapshot s = snap(pv_site_addr(r), r->len);
+	crafted[0] = *r;
+	point_at(&crafted[0], pv_site_addr(r));
+	expect_refused(1, "site bytes are not the original call");
+	assert_unchanged(&s);
+}
+
+static int failing_write(void *o, uintptr_t a, const uint8_t *b, size_t n)
+{
+	(void)o; (void)a; (void)b; (void)n;
+	return -5;
+}
+
+Test(malformed, write_failure_refused)
+{
+	struct pv_patch_ctx ctx;
+	struct pv_patch_stats st;
+	const struct pv_site *r = site_of(call_save_fl);
+	struct snapshot s = snap(pv_site_addr(r), r->len);
+
+	cr_assert_eq(pv_hosted_ctx_init(&ctx, &t_ops, sizeof(t_ops),
+					test_natives, nr_test_natives), 0);
+	ctx.sites = r;
+	ctx.nr_sites = 1;
+	ctx.sites_addr = (uintptr_t)r;
+	ctx.write = failing_write;
+	cr_assert_eq(pv_patch(&ctx, &st), 1);
+	cr_assert_eq(st.n[PV_OUT_REFUSED], 1);
+	pv_hosted_ctx_free(&ctx);
+	assert_unchanged(&s);
+}
+
+Test(malformed, unusable_context)
+{
+	struct pv_patch_ctx ctx;
+	struct pv_patch_stats st;
+
+	cr_assert_eq(pv_hosted_ctx_init(&ctx, &t_ops, sizeof(t_ops),
+					test_natives, nr_test_natives), 0);
+	ctx.scratch_len = ctx.nr_sites; /* no room for the bitmap */
+	cr_assert_eq(pv_patch(&ctx, &st), -ENOSPC);
+	ctx.scratch_len = PV_PATCH_SCRATCH_LEN(ctx.nr_sites);
+	ctx.write = NULL;
+	cr_assert_eq(pv_patch(&ctx, &st), -EINVAL);
+	ctx.flags = PV_PATCH_DRY_RUN;
+	cr_assert_eq(pv_patch(&ctx, &st), 0, "a dry run needs no writer");
+	pv_hosted_ctx_free(&ctx);
+	cr_assert_eq(pv_patch(NULL, &st), -EINVAL);
+}
