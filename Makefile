@@ -37,6 +37,8 @@ FREE_CFLAGS := $(BASE_CFLAGS) -ffreestanding -fno-pic -fno-pie \
 all:
 
 include lib/lib.mk
+include kernel/kernel.mk
+include tools/tools.mk
 include examples/demo/demo.mk
 include tests/unit/unit.mk
 include bench/host/bench.mk

@@ -3,12 +3,15 @@
 # installed. As root, installs what is missing with apt-get; otherwise
 # prints the exact apt-get line to run and fails.
 #
-# Groups: build (compilers, make), test (Criterion, Capstone).
+# Groups: build (compilers, make), test (Criterion, Capstone), qemu, iso
+# (GRUB rescue ISO tools).
 set -euo pipefail
 
 declare -A GROUP=(
 	[build]="build-essential pkg-config"
 	[test]="libcriterion-dev libcapstone-dev"
+	[qemu]="qemu-system-x86"
+	[iso]="grub-pc-bin grub-common xorriso mtools"
 )
 
 if [ $# -eq 0 ] || [ "$1" = "--help" ] || [ "$1" = "-h" ]; then

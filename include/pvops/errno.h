@@ -5,6 +5,9 @@
 #ifndef PVOPS_ERRNO_H
 #define PVOPS_ERRNO_H
 
+#ifndef E2BIG
+#define E2BIG 7
+#endif
 #ifndef EIO
 #define EIO 5
 #endif

@@ -39,9 +39,14 @@ struct pv_tmpl {
 	X(irq_enable,        "sti",               PV_CLOBBERS_NONE)         \
 	X(safe_halt,         "sti; hlt",          PV_CLOBBERS_NONE)         \
 	X(halt,              "hlt",               PV_CLOBBERS_NONE)         \
+	X(read_cr0,          "mov %cr0,%rax",     PV_CLOB(RAX))             \
+	X(write_cr0,         "mov %rdi,%cr0",     PV_CLOBBERS_NONE)         \
 	X(read_cr2,          "mov %cr2,%rax",     PV_CLOB(RAX))             \
 	X(read_cr3,          "mov %cr3,%rax",     PV_CLOB(RAX))             \
 	X(write_cr3,         "mov %rdi,%cr3",     PV_CLOBBERS_NONE)         \
+	X(read_cr4,          "mov %cr4,%rax",     PV_CLOB(RAX))             \
+	X(write_cr4,         "mov %rdi,%cr4",     PV_CLOBBERS_NONE)         \
+	X(io_delay,          "outb %al,$0x80",    PV_CLOBBERS_NONE)         \
 	X(wbinvd,            "wbinvd",            PV_CLOBBERS_NONE)         \
 	X(flush_tlb_one,     "invlpg (%rdi)",     PV_CLOBBERS_NONE)         \
 	X(spin_unlock,       "movb $0,(%rdi)",    PV_CLOBBERS_NONE)         \
@@ -53,11 +58,24 @@ static inline unsigned pv_tmpl_len(const struct pv_tmpl *t)
 	return (unsigned)(t->end - t->bytes);
 }
 
+/*
+ * Ops whose function cannot be the template plus ret, because the
+ * instruction does not return to its caller: X(op, template, function,
+ * clobbers). pv_native_iret drops the return address its call pushed,
+ * then iretq; a patched site holds the bare iretq.
+ */
+#define PV_NATIVE_NORET_LIST(X)                                            \
+	X(iret, "iretq", "add $8,%rsp; iretq", PV_CLOBBERS_NONE)
+
 #define PV_NATIVE_DECLARE(op, insns, clob)                                 \
 	extern const struct pv_tmpl pv_tmpl_##op;                           \
 	extern const char pv_native_##op[];
+#define PV_NATIVE_DECLARE_NORET(op, insns, fn, clob)                       \
+	PV_NATIVE_DECLARE(op, insns, clob)
 PV_NATIVE_LIST(PV_NATIVE_DECLARE)
+PV_NATIVE_NORET_LIST(PV_NATIVE_DECLARE_NORET)
 #undef PV_NATIVE_DECLARE
+#undef PV_NATIVE_DECLARE_NORET
 
 /* Aliases with the names the ops are known by. */
 #define pv_nop      pv_native_nop

@@ -1,0 +1,124 @@
+/*
+ * apic.c - the local APIC: EOI, IPIs and the periodic timer, in xAPIC
+ * (MMIO page) or x2APIC (MSR) mode.
+ */
+#include <paging.h>
+#include <paravirt.h>
+#include <printk.h>
+#include <trap.h>
+#include <asm/apic.h>
+#include <asm/layout.h>
+#include <asm/x86.h>
+#include <asm/x86_bits.h>
+
+static volatile u32 *xapic;        /* mapped at FIX_APIC by apic_timer_init */
+static const char *mode = "none";
+volatile u64 apic_ticks;
+
+#define X2APIC_MSR(reg) (MSR_X2APIC_BASE + ((reg) >> 4))
+#define X2APIC_ICR_DEST_SHIFT 32
+#define XAPIC_ICR2_DEST_SHIFT 24
+
+/* x2APIC: one WRMSR per register write, no MMIO. */
+void x2apic_eoi(void) { native_wrmsr(X2APIC_MSR(APIC_EOI), 0); }
+PV_CALLEE_SAVE_THUNK(x2apic_eoi);
+
+static void x2apic_write(u32 reg, u32 v) { native_wrmsr(X2APIC_MSR(reg), v); }
+
+static void x2apic_send_ipi(u32 dest, u32 vector)
+{
+	native_wrmsr(X2APIC_MSR(APIC_ICR),
+		     ((u64)dest << X2APIC_ICR_DEST_SHIFT) | vector);
+}
+
+/* xAPIC: a store to the EOI register of the MMIO page. */
+void xapic_eoi(void) { xapic[APIC_EOI / 4] = 0; }
+PV_CALLEE_SAVE_THUNK(xapic_eoi);
+
+static void xapic_write(u32 reg, u32 v) { xapic[reg / 4] = v; }
+
+static void xapic_send_ipi(u32 dest, u32 vector)
+{
+	xapic_write(APIC_ICR2, dest << XAPIC_ICR2_DEST_SHIFT);
+	xapic_write(APIC_ICR, vector);
+}
+
+static void (*apic_write)(u32 reg, u32 v);
+
+static void apic_timer_periodic_native(u32 vector, u32 count)
+{
+	apic_write(APIC_TIMER_DIV, APIC_TIMER_DIV_16);
+	apic_write(APIC_LVT_TIMER, APIC_TIMER_PERIODIC | vector);
+	apic_write(APIC_TIMER_INIT, count);
+}
+
+static void apic_timer_stop_native(void)
+{
+	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED);
+	apic_write(APIC_TIMER_INIT, 0);
+}
+
+void native_apic_probe(void)
+{
+	u32 a, b, c, d;
+
+	native_cpuid(1, 0, &a, &b, &c, &d);
+	if (!(d & CPUID_1_EDX_APIC))
+		return;
+	if (c & CPUID_1_ECX_X2APIC) {
+		mode = "x2APIC";
+		pv_ops.apic.eoi = PV_CALLEE_SAVE(x2apic_eoi);
+		pv_ops.apic.send_ipi = x2apic_send_ipi;
+		apic_write = x2apic_write;
+	} else {
+		mode = "xAPIC";
+		pv_ops.apic.eoi = PV_CALLEE_SAVE(xapic_eoi);
+		pv_ops.apic.send_ipi = xapic_send_ipi;
+		apic_write = xapic_write;
+	}
+	pv_ops.apic.timer_periodic = apic_timer_periodic_native;
+	pv_ops.apic.timer_stop = apic_timer_stop_native;
+}
+
+const char *apic_mode_name(void)
+{
+	return mode;
+}
+
+static void timer_tick(void)
+{
+	apic_ticks++;
+	apic_eoi();
+}
+
+static void spurious(void)
+{
+}
+
+/* Timer period in APIC ticks after the divide-by-16. */
+#define TIMER_COUNT 100000
+
+void apic_timer_init(void)
+{
+	if (!apic_write)
+		panic("apic_timer_init: no local APIC");
+	/* The 8259s are not used: mask them so nothing arrives from there. */
+	outb(PORT_PIC1_DATA, PIC_MASK_ALL);
+	outb(PORT_PIC2_DATA, PIC_MASK_ALL);
+
+	u64 base = rdmsr(MSR_APIC_BASE);
+	if (apic_write == x2apic_write) {
+		wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE | APIC_BASE_X2APIC);
+	} else {
+		wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
+		map_page(kernel_pml4, fixmap_addr(FIX_APIC), base & APIC_BASE_ADDR_MASK,
+			 PTE_PRESENT | PTE_WRITE | PTE_PCD | PTE_PWT | PTE_NX);
+		xapic = (volatile u32 *)fixmap_addr(FIX_APIC);
+	}
+	irq_register(TIMER_VECTOR, timer_tick);
+	irq_register(SPURIOUS_VECTOR, spurious);
+	apic_write(APIC_SVR, APIC_SVR_ENABLE | SPURIOUS_VECTOR);
+	apic_timer_periodic(TIMER_VECTOR, TIMER_COUNT);
+	printk("apic: %s, timer vector %d every %d ticks (divide by 16)\n",
+	       mode, TIMER_VECTOR, TIMER_COUNT);
+}

@@ -1,0 +1,78 @@
+/*
+ * boot.h - what the early boot path (head.S) hands to C, and the constants
+ * of the two boot protocols it accepts. Shared by head.S and C.
+ *
+ * Memory picture once head.S calls boot_main():
+ *
+ *   virtual                          physical            what
+ *   0x0000000000000000..0x3fffffff   0..0x3fffffff       identity map (2 MiB pages)
+ *   0xffffffff80000000..0xffffffffbfffffff  0..0x3fffffff  the kernel's map
+ *
+ * The kernel is linked at KERNEL_VMA + its load address (1 MiB), so its
+ * code and data run at 0xffffffff801xxxxx (the top 2 GiB: -mcmodel=kernel
+ * lets gcc use sign-extended 32-bit addresses). Both maps are writable and
+ * executable for now; the kernel tightens them later.
+ */
+#ifndef PVK_BOOT_H
+#define PVK_BOOT_H
+
+#include <asm/layout.h>
+
+/* Size of each early map: the first 1 GiB of physical memory. */
+#define BOOT_MAP_SIZE DIRECT_MAP_SIZE
+
+/* Which protocol started us: boot_main's first argument. */
+#define BOOT_PROTO_PVH 1   /* Xen PVH: info is a struct hvm_start_info */
+#define BOOT_PROTO_MB2 2   /* Multiboot2: info is the MBI tag list */
+
+/* PVH (xen/include/public/arch-x86/hvm/start_info.h, docs/misc/pvh.pandoc) */
+#define XEN_ELFNOTE_PHYS32_ENTRY 18          /* ELF note type of the 32-bit entry */
+#define HVM_START_MAGIC          0x336ec578  /* hvm_start_info.magic */
+
+/* Multiboot2 (the Multiboot2 specification, section 3.1) */
+#define MB2_HEADER_MAGIC     0xe85250d6  /* in the image's header */
+#define MB2_BOOTLOADER_MAGIC 0x36d76289  /* in EAX at entry */
+#define MB2_ARCH_I386        0           /* 32-bit protected mode entry */
+#define MB2_HEADER_TAG_END   0
+#define MB2_HEADER_TAG_ENTRY 3           /* entry_addr: where to jump */
+
+/* Early GDT selectors (head.S builds the table). */
+#define BOOT_CS GDT_SELECTOR(1)          /* 64-bit ring-0 code */
+#define BOOT_DS GDT_SELECTOR(2)          /* flat ring-0 data */
+
+#define BOOT_STACK_SIZE (4 * PAGE_SIZE)  /* 16 KiB */
+
+#ifndef __ASSEMBLER__
+
+/*
+ * boot_main - the first C code; head.S calls it once on the boot CPU.
+ * @proto:     BOOT_PROTO_PVH or BOOT_PROTO_MB2.
+ * @info_phys: physical address of the loader's information, as the loader
+ *             passed it in EBX (hvm_start_info for PVH, the Multiboot2
+ *             information structure for MB2). Not validated beyond the
+ *             Multiboot2 EAX magic: for PVH the caller checks the magic.
+ * Context: 64-bit mode, running at the higher-half addresses, interrupts
+ * off, no IDT (any exception triple-faults), the early GDT loaded, a 16 KiB
+ * stack, .bss zeroed, the first 1 GiB mapped at 0 and at KERNEL_VMA.
+ * Must not return; if it does, head.S halts the CPU forever.
+ */
+void boot_main(unsigned proto, unsigned long info_phys);
+
+/* The same two values, recorded by head.S for code that runs later. */
+extern unsigned int boot_proto;
+extern unsigned long boot_info_phys;
+
+/*
+ * boot_phys_to_virt - a kernel pointer to physical address @pa.
+ * Valid for @pa below BOOT_MAP_SIZE (the early map); NULL otherwise.
+ */
+static inline void *boot_phys_to_virt(unsigned long pa)
+{
+	if (pa >= BOOT_MAP_SIZE)
+		return (void *)0;
+	return (void *)(pa + KERNEL_VMA);
+}
+
+#endif /* !__ASSEMBLER__ */
+
+#endif /* PVK_BOOT_H */

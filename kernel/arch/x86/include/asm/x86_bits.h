@@ -1,0 +1,181 @@
+/*
+ * x86_bits.h - named bits of the x86-64 architecture.
+ *
+ * Every architectural magic number of pvk lives here, once, with its meaning.
+ * The header is shared by assembler (.S, with __ASSEMBLER__ defined by
+ * gcc's preprocessor) and C: constants are written through _AC() so that C
+ * sees an unsigned long (1UL << 63 is fine) and the assembler, which has no
+ * integer suffixes, sees the bare number. Nothing here emits code or data.
+ *
+ * Sources: Intel SDM vol. 3A (ch. 2 control registers, ch. 3 descriptors,
+ * ch. 4 paging), AMD APM vol. 2.
+ */
+#ifndef ASM_X86_BITS_H
+#define ASM_X86_BITS_H
+
+#ifdef __ASSEMBLER__
+#define _AC(x, suffix) x
+#else
+#define _AC(x, suffix) x##suffix
+#endif
+
+/* Bit n as an unsigned long (C) or a plain number (assembler). */
+#define X86_BIT(n) (_AC(1, UL) << (n))
+
+/* ---- CR0 (SDM 3A 2.5) ----------------------------------------------- */
+#define CR0_PE X86_BIT(0)   /* protected mode enable */
+#define CR0_MP X86_BIT(1)   /* monitor coprocessor (WAIT honours TS) */
+#define CR0_EM X86_BIT(2)   /* emulate x87: trap FPU instructions */
+#define CR0_TS X86_BIT(3)   /* task switched: lazy FPU trap */
+#define CR0_ET X86_BIT(4)   /* extension type, hard-wired 1 on modern CPUs */
+#define CR0_NE X86_BIT(5)   /* native x87 error reporting (#MF, not IRQ13) */
+#define CR0_WP X86_BIT(16)  /* ring 0 honours read-only pages */
+#define CR0_AM X86_BIT(18)  /* alignment check allowed (with EFLAGS.AC) */
+#define CR0_NW X86_BIT(29)  /* not write-through (with CD) */
+#define CR0_CD X86_BIT(30)  /* cache disable */
+#define CR0_PG X86_BIT(31)  /* paging enable */
+
+/* ---- CR4 (SDM 3A 2.5) ----------------------------------------------- */
+#define CR4_PSE        X86_BIT(4)   /* 4 MiB pages in 32-bit paging */
+#define CR4_PAE        X86_BIT(5)   /* physical address extension: required for long mode */
+#define CR4_PGE        X86_BIT(7)   /* global pages */
+#define CR4_OSFXSR     X86_BIT(9)   /* OS supports FXSAVE/FXRSTOR (SSE) */
+#define CR4_OSXMMEXCPT X86_BIT(10)  /* OS handles #XM */
+
+/* ---- EFER, the extended feature enable MSR (SDM 3A 2.2.1) ------------ */
+#define MSR_EFER  _AC(0xc0000080, U)
+#define EFER_SCE  X86_BIT(0)   /* SYSCALL/SYSRET enable */
+#define EFER_LME  X86_BIT(8)   /* long mode enable (takes effect with CR0.PG) */
+#define EFER_LMA  X86_BIT(10)  /* long mode active (read-only, set by the CPU) */
+#define EFER_NXE  X86_BIT(11)  /* no-execute bit (PTE_NX) is honoured */
+
+/* ---- EFLAGS ---------------------------------------------------------- */
+#define X86_EFLAGS_IF X86_BIT(9)    /* interrupts enabled */
+#define X86_EFLAGS_DF X86_BIT(10)   /* string instructions go downwards */
+
+/* ---- CPUID ----------------------------------------------------------- */
+#define CPUID_EXT_MAX      _AC(0x80000000, U)  /* EAX = highest extended leaf */
+#define CPUID_EXT_FEATURES _AC(0x80000001, U)  /* EDX: bits below */
+#define CPUID_EXT_EDX_NX   X86_BIT(20)         /* execute disable (EFER.NXE) */
+#define CPUID_EXT_EDX_LM   X86_BIT(29)         /* long mode (x86-64) */
+
+/* ---- Page-table entries, 4-level paging (SDM 3A 4.5) ------------------ */
+#define PTE_PRESENT  X86_BIT(0)    /* the entry is valid */
+#define PTE_WRITE    X86_BIT(1)    /* writable */
+#define PTE_USER     X86_BIT(2)    /* reachable from ring 3 */
+#define PTE_PWT      X86_BIT(3)    /* write-through */
+#define PTE_PCD      X86_BIT(4)    /* cache disable */
+#define PTE_ACCESSED X86_BIT(5)    /* set by the CPU on use */
+#define PTE_DIRTY    X86_BIT(6)    /* set by the CPU on write (leaf entries) */
+#define PTE_PS       X86_BIT(7)    /* in a PDPT/PD entry: a 1 GiB/2 MiB leaf */
+#define PTE_GLOBAL   X86_BIT(8)    /* not flushed on CR3 write (with CR4.PGE) */
+#define PTE_NX       X86_BIT(63)   /* no execute (with EFER.NXE) */
+
+/* Flags of an entry that points at the next-level table. */
+#define PTE_TABLE    (PTE_PRESENT | PTE_WRITE)
+/* Flags of a 2 MiB leaf mapping ordinary kernel memory, read-write. */
+#define PTE_LARGE_RW (PTE_PRESENT | PTE_WRITE | PTE_PS)
+
+#define PAGE_SHIFT       12
+#define PAGE_SIZE        (_AC(1, UL) << PAGE_SHIFT)          /* 4 KiB */
+#define PMD_SHIFT        21
+#define PMD_SIZE         (_AC(1, UL) << PMD_SHIFT)           /* 2 MiB: one PD entry */
+#define PUD_SHIFT        30
+#define PUD_SIZE         (_AC(1, UL) << PUD_SHIFT)           /* 1 GiB: one PDPT entry */
+#define PGD_SHIFT        39                                  /* 512 GiB: one PML4 entry */
+#define PTRS_PER_TABLE   512                                 /* 8-byte entries per 4 KiB table */
+#define PT_INDEX_MASK    (PTRS_PER_TABLE - 1)
+#define PGD_INDEX(va)    (((va) >> PGD_SHIFT) & PT_INDEX_MASK)  /* PML4 slot of va */
+#define PUD_INDEX(va)    (((va) >> PUD_SHIFT) & PT_INDEX_MASK)  /* PDPT slot of va */
+
+/* ---- Segment descriptors (SDM 3A 3.4.5), as 64-bit masks ------------- */
+#define DESC_ACCESSED X86_BIT(40)  /* preset so the CPU never writes the GDT */
+#define DESC_RW       X86_BIT(41)  /* code: readable; data: writable */
+#define DESC_CODE     X86_BIT(43)  /* executable (code) segment */
+#define DESC_S        X86_BIT(44)  /* code/data, not a system descriptor */
+#define DESC_DPL3     (X86_BIT(45) | X86_BIT(46))
+#define DESC_P        X86_BIT(47)  /* present */
+#define DESC_L        X86_BIT(53)  /* 64-bit code segment */
+#define DESC_DB       X86_BIT(54)  /* 32-bit default operand size (must be 0 with L) */
+#define DESC_G        X86_BIT(55)  /* limit counts 4 KiB units */
+/* Limit 0xfffff (bits 0-15 and 48-51): with DESC_G, the whole 4 GiB. */
+#define DESC_LIMIT_MAX (_AC(0xffff, UL) | (_AC(0xf, UL) << 48))
+
+/* Flat 64-bit ring-0 code and flat ring-0 data (base 0, 4 GiB). */
+#define DESC_KERNEL_CODE64 (DESC_P | DESC_S | DESC_CODE | DESC_RW | DESC_ACCESSED | \
+			    DESC_L | DESC_G | DESC_LIMIT_MAX)
+#define DESC_KERNEL_DATA   (DESC_P | DESC_S | DESC_RW | DESC_ACCESSED | \
+			    DESC_DB | DESC_G | DESC_LIMIT_MAX)
+
+/* A selector: GDT index, table indicator 0 (GDT), requested privilege 0. */
+#define GDT_SELECTOR(index) ((index) * 8)
+
+/* ---- More EFLAGS ------------------------------------------------------ */
+#define X86_EFLAGS_FIXED X86_BIT(1)   /* always reads as 1 */
+#define X86_EFLAGS_AC    X86_BIT(18)  /* alignment check */
+
+/* ---- MSRs -------------------------------------------------------------- */
+#define MSR_APIC_BASE       _AC(0x1b, U)
+#define APIC_BASE_BSP       X86_BIT(8)
+#define APIC_BASE_X2APIC    X86_BIT(10)
+#define APIC_BASE_ENABLE    X86_BIT(11)
+#define APIC_BASE_ADDR_MASK _AC(0xfffff000, U)
+#define MSR_X2APIC_BASE     _AC(0x800, U)   /* x2APIC register r: 0x800 + r/16 */
+
+/* ---- CPUID leaf 1 and the hypervisor range ------------------------------ */
+#define CPUID_1_EDX_APIC       X86_BIT(9)
+#define CPUID_1_ECX_X2APIC     X86_BIT(21)
+#define CPUID_1_ECX_HYPERVISOR X86_BIT(31)
+#define CPUID_HV_BASE          _AC(0x40000000, U)
+#define CPUID_HV_LAST          _AC(0x4000ff00, U)
+#define CPUID_HV_STEP          _AC(0x100, U)
+
+/* ---- Page tables: the rest of the indices and the address field --------- */
+#define PMD_INDEX(va)    (((va) >> PMD_SHIFT) & PT_INDEX_MASK)  /* PD slot of va */
+#define PTE_INDEX(va)    (((va) >> PAGE_SHIFT) & PT_INDEX_MASK) /* PT slot of va */
+#define PTE_ADDR_MASK    _AC(0x000ffffffffff000, UL)
+
+/* ---- Page-fault error code (SDM 3A 4.7) --------------------------------- */
+#define PF_PRESENT X86_BIT(0)   /* protection violation, not a missing page */
+#define PF_WRITE   X86_BIT(1)
+#define PF_USER    X86_BIT(2)
+#define PF_INSTR   X86_BIT(4)   /* an instruction fetch */
+
+/* ---- Exception vectors -------------------------------------------------- */
+#define X86_TRAP_DE  0
+#define X86_TRAP_DB  1
+#define X86_TRAP_NMI 2
+#define X86_TRAP_BP  3
+#define X86_TRAP_UD  6
+#define X86_TRAP_DF  8
+#define X86_TRAP_GP  13
+#define X86_TRAP_PF  14
+#define X86_NR_EXCEPTIONS 32
+
+/* ---- Local APIC registers (xAPIC offsets; SDM 3A 11.4.1) ---------------- */
+#define APIC_ID             0x020
+#define APIC_EOI            0x0b0
+#define APIC_SVR            0x0f0
+#define APIC_SVR_ENABLE     X86_BIT(8)
+#define APIC_ICR            0x300
+#define APIC_ICR2           0x310
+#define APIC_LVT_TIMER      0x320
+#define APIC_LVT_MASKED     X86_BIT(16)
+#define APIC_TIMER_PERIODIC X86_BIT(17)
+#define APIC_TIMER_INIT     0x380
+#define APIC_TIMER_CUR      0x390
+#define APIC_TIMER_DIV      0x3e0
+#define APIC_TIMER_DIV_16   0x3
+
+/* ---- Legacy I/O ports --------------------------------------------------- */
+#define PORT_PIC1_DATA  0x21
+#define PORT_PIC2_DATA  0xa1
+#define PIC_MASK_ALL    0xff
+#define PORT_IO_DELAY   0x80
+#define PORT_DEBUG_EXIT 0xf4     /* QEMU isa-debug-exit: exits (v << 1) | 1 */
+
+/* ---- IDT gates (SDM 3A 6.14.1): type and present bits of the attr byte -- */
+#define GATE_TYPE_INTERRUPT 0xe
+#define GATE_PRESENT        0x80
+
+#endif /* ASM_X86_BITS_H */

@@ -1,0 +1,204 @@
+/*
+ * traps.c - GDT, TSS and IDT, the dispatcher entry.S calls, and the
+ * register dump every unexpected exception ends with.
+ */
+#include <paravirt.h>
+#include <printk.h>
+#include <string.h>
+#include <trap.h>
+#include <asm/segment.h>
+#include <asm/trap_frame.h>
+#include <asm/x86_bits.h>
+#include <pvops/x86_insn.h>
+
+struct idt_gate {
+	u16 off_lo, sel;
+	u8 ist, attr;
+	u16 off_mid;
+	u32 off_hi, zero;
+} __attribute__((packed));
+
+struct tss {
+	u32 reserved0;
+	u64 rsp[3];
+	u64 reserved1;
+	u64 ist[7];
+	u64 reserved2;
+	u16 reserved3, iomap_base;
+} __attribute__((packed));
+
+static struct idt_gate idt[256] __attribute__((aligned(16)));
+static u64 gdt[GDT_ENTRIES] __attribute__((aligned(16)));
+static struct tss tss __attribute__((aligned(16)));
+static u8 df_stack[4096] __attribute__((aligned(16)));
+static void (*irq_handlers[256])(void);
+
+extern const u64 trap_stubs[34], trap_stub_spurious;
+extern const struct probe_entry {
+	u64 at, resume, pop_return;
+} probe_table[], probe_table_end[];
+
+struct fault_info last_fault;
+
+static void set_gate(int vec, u64 handler, int ist)
+{
+	struct idt_gate *g = &idt[vec];
+
+	g->off_lo = (u16)handler;
+	g->sel = KERNEL_CS;
+	g->ist = (u8)ist;
+	g->attr = GATE_PRESENT | GATE_TYPE_INTERRUPT;
+	g->off_mid = (u16)(handler >> 16);
+	g->off_hi = (u32)(handler >> 32);
+	g->zero = 0;
+}
+
+/* Reload CS with a far return and the data segments with moves. */
+static void reload_segments(void)
+{
+	__asm__ volatile("pushq %[cs]\n\t"
+			 "leaq 1f(%%rip), %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "lretq\n"
+			 "1:\n\t"
+			 "movl %[ds], %%eax\n\t"
+			 "movl %%eax, %%ds\n\t"
+			 "movl %%eax, %%es\n\t"
+			 "movl %%eax, %%ss\n\t"
+			 "movl %%eax, %%fs\n\t"
+			 "movl %%eax, %%gs"
+			 : : [cs] "i"(KERNEL_CS), [ds] "i"(KERNEL_DS)
+			 : "rax", "memory");
+}
+
+void trap_init(void)
+{
+	u64 t = (u64)&tss;
+
+	gdt[GDT_ENTRY_KERNEL_CS] = DESC_P | DESC_S | DESC_CODE | DESC_RW |
+				   DESC_L | DESC_G | DESC_LIMIT_MAX;
+	gdt[GDT_ENTRY_KERNEL_DS] = DESC_P | DESC_S | DESC_RW | DESC_DB |
+				   DESC_G | DESC_LIMIT_MAX;
+	gdt[GDT_ENTRY_TSS] = DESC_P | DESC_TYPE_TSS_AVAIL |
+			     (sizeof(tss) - 1) | ((t & 0xffffff) << 16) |
+			     ((t >> 24 & 0xff) << 56);
+	gdt[GDT_ENTRY_TSS + 1] = t >> 32;
+	tss.ist[0] = (u64)df_stack + sizeof(df_stack);
+	tss.iomap_base = sizeof(tss);
+
+	struct desc_ptr g = { sizeof(gdt) - 1, (u64)gdt };
+	load_gdt(&g);
+	reload_segments();
+	load_tr(TSS_SEL);
+
+	for (int v = 0; v < (int)ARRAY_SIZE(trap_stubs); v++)
+		set_gate(v, trap_stubs[v], v == X86_TRAP_DF ? 1 : 0);
+	set_gate(255, trap_stub_spurious, 0);
+	struct desc_ptr i = { sizeof(idt) - 1, (u64)idt };
+	load_idt(&i);
+}
+
+void irq_register(u8 vector, void (*fn)(void))
+{
+	BUG_ON(vector < X86_NR_EXCEPTIONS);
+	BUG_ON(vector != 255 && vector >= ARRAY_SIZE(trap_stubs));
+	irq_handlers[vector] = fn;
+}
+
+static const char *const exc_names[X86_NR_EXCEPTIONS] = {
+	"divide error", "debug", "NMI", "breakpoint", "overflow",
+	"bound range", "invalid opcode", "device not available",
+	"double fault", "coprocessor overrun", "invalid TSS",
+	"segment not present", "stack fault", "general protection",
+	"page fault", "reserved", "x87 FP", "alignment check",
+	"machine check", "SIMD FP", "virtualization", "control protection",
+};
+
+/* Walk rbp-linked frames while they stay inside the kernel image. */
+static void backtrace(u64 rbp, u64 rip)
+{
+	extern const char _text[], _etext[], _end[];
+
+	printk("backtrace:\n  %p\n", (void *)rip);
+	for (int depth = 0; depth < 16; depth++) {
+		if (rbp < (u64)_text || rbp >= (u64)_end + (1ull << 20) ||
+		    (rbp & 7))
+			break;
+		u64 ret = ((u64 *)rbp)[1];
+		if (ret < (u64)_text || ret >= (u64)_etext)
+			break;
+		printk("  %p\n", (void *)ret);
+		rbp = ((u64 *)rbp)[0];
+	}
+}
+
+static void dump_frame(const struct trap_frame *f)
+{
+	printk("rip %p  cs %lx  rflags %lx  rsp %p  ss %lx\n",
+	       (void *)f->rip, f->cs, f->rflags, (void *)f->rsp, f->ss);
+	printk("rax %016lx rbx %016lx rcx %016lx rdx %016lx\n",
+	       f->rax, f->rbx, f->rcx, f->rdx);
+	printk("rsi %016lx rdi %016lx rbp %016lx r8  %016lx\n",
+	       f->rsi, f->rdi, f->rbp, f->r8);
+	printk("r9  %016lx r10 %016lx r11 %016lx r12 %016lx\n",
+	       f->r9, f->r10, f->r11, f->r12);
+	printk("r13 %016lx r14 %016lx r15 %016lx cr2 %016lx\n",
+	       f->r13, f->r14, f->r15, f->cr2);
+	backtrace(f->rbp, f->rip);
+}
+
+void dump_stack_here(void)
+{
+	struct trap_frame f;
+
+	memset(&f, 0, sizeof(f));
+	__asm__ volatile("leaq 0(%%rip), %0\n\tmov %%rbp, %1\n\tmov %%rsp, %2"
+			 : "=r"(f.rip), "=r"(f.rbp), "=r"(f.rsp));
+	f.rflags = arch_local_save_flags();
+	dump_frame(&f);
+}
+
+/* A fault at a probe resumes at its fixup; returns false if none. */
+static bool probe_fixup(struct trap_frame *f)
+{
+	for (const struct probe_entry *p = probe_table; p < probe_table_end; p++) {
+		u64 at = p->pop_return ? *(u64 *)f->rsp : f->rip;
+
+		if (at != p->at)
+			continue;
+		if (p->pop_return)
+			f->rsp += 8;
+		last_fault = (struct fault_info){ f->vector, f->error, f->cr2, f->rip };
+		f->rip = p->resume;
+		return true;
+	}
+	return false;
+}
+
+void trap_dispatch(struct trap_frame *f)
+{
+	if (f->vector >= X86_NR_EXCEPTIONS && irq_handlers[f->vector]) {
+		irq_handlers[f->vector]();
+		return;
+	}
+	if (f->vector < X86_NR_EXCEPTIONS && (f->vector == X86_TRAP_PF ||
+					      f->vector == X86_TRAP_GP) &&
+	    probe_fixup(f))
+		return;
+
+	const char *name = f->vector < X86_NR_EXCEPTIONS && exc_names[f->vector]
+				   ? exc_names[f->vector] : "unexpected interrupt";
+	printk("\ntrap: vector %lu (%s), error code %#lx\n", f->vector, name,
+	       f->error);
+	if (f->vector == X86_TRAP_PF)
+		printk("trap: %s %s at %p\n",
+		       f->error & PF_INSTR ? "fetch" :
+		       f->error & PF_WRITE ? "write" : "read",
+		       f->error & PF_PRESENT ? "protection fault" : "not present",
+		       (void *)f->cr2);
+	if (f->vector == X86_TRAP_UD && ((const u8 *)f->rip)[0] == X86_OP_0F &&
+	    ((const u8 *)f->rip)[1] == X86_OP_UD2)
+		printk("trap: ud2: a pv op with a NULL slot was called\n");
+	dump_frame(f);
+	panic("trap_dispatch: unhandled %s", name);
+}

@@ -1,0 +1,136 @@
+/*
+ * paravirt.h - the only way generic kernel code reaches a privileged or
+ * hypervisor-sensitive operation.
+ *
+ * Each wrapper is one call site: hot ops (interrupt flag, cr2, EOI, spin
+ * unlock, vcpu_is_preempted) are callee-save patchable sites, other
+ * low-level ops are C-ABI patchable sites, and platform ops are simple
+ * indirect calls. At boot pv_patch_kernel() rewrites every site for the
+ * platform found (kernel/pv/patch.c).
+ */
+#ifndef PVK_PARAVIRT_H
+#define PVK_PARAVIRT_H
+
+#include <pv_ops.h>
+#include <pvops/ops.h>
+
+/* --- cpu ------------------------------------------------------------- */
+
+static inline void cpuid(u32 leaf, u32 sub, struct cpuid_regs *r)
+{
+	PVOP_VCALL3(cpu.cpuid, leaf, sub, r);
+}
+static inline u64 rdmsr(u32 msr) { return PVOP_CALL1(u64, cpu.read_msr, msr); }
+static inline void wrmsr(u32 msr, u64 v) { PVOP_VCALL2(cpu.write_msr, msr, v); }
+static inline unsigned long read_cr0(void)
+{
+	return PVOP_CALL0(unsigned long, cpu.read_cr0);
+}
+static inline void write_cr0(unsigned long v) { PVOP_VCALL1(cpu.write_cr0, v); }
+static inline unsigned long read_cr4(void)
+{
+	return PVOP_CALL0(unsigned long, cpu.read_cr4);
+}
+static inline void write_cr4(unsigned long v) { PVOP_VCALL1(cpu.write_cr4, v); }
+static inline void load_idt(const struct desc_ptr *d) { PVOP_VCALL1(cpu.load_idt, d); }
+static inline void load_gdt(const struct desc_ptr *d) { PVOP_VCALL1(cpu.load_gdt, d); }
+static inline void load_tr(unsigned long sel) { PVOP_VCALL1(cpu.load_tr, sel); }
+static inline void wbinvd(void) { PVOP_VCALL0(cpu.wbinvd); }
+static inline void io_delay(void) { PVOP_VCALL0(cpu.io_delay); }
+
+/* --- irq ------------------------------------------------------------- */
+
+static inline unsigned long arch_local_save_flags(void)
+{
+	return PVOP_CALLEE0(unsigned long, irq.save_fl);
+}
+static inline void arch_local_irq_restore(unsigned long f)
+{
+	PVOP_VCALLEE1(irq.restore_fl, f);
+}
+static inline void arch_local_irq_disable(void) { PVOP_VCALLEE0(irq.irq_disable); }
+static inline void arch_local_irq_enable(void) { PVOP_VCALLEE0(irq.irq_enable); }
+static inline unsigned long arch_local_irq_save(void)
+{
+	unsigned long f = arch_local_save_flags();
+
+	arch_local_irq_disable();
+	return f;
+}
+static inline void safe_halt(void) { PVOP_VCALL0(irq.safe_halt); }
+static inline void halt(void) { PVOP_VCALL0(irq.halt); }
+
+/* --- mmu ------------------------------------------------------------- */
+
+static inline unsigned long read_cr2(void)
+{
+	return PVOP_CALLEE0(unsigned long, mmu.read_cr2);
+}
+static inline unsigned long read_cr3(void)
+{
+	return PVOP_CALL0(unsigned long, mmu.read_cr3);
+}
+static inline void write_cr3(unsigned long v) { PVOP_VCALL1(mmu.write_cr3, v); }
+static inline void flush_tlb_user(void) { PVOP_VCALL0(mmu.flush_tlb_user); }
+static inline void flush_tlb_kernel(void) { PVOP_VCALL0(mmu.flush_tlb_kernel); }
+static inline void flush_tlb_one_user(unsigned long va)
+{
+	PVOP_VCALL1(mmu.flush_tlb_one_user, va);
+}
+static inline void set_pte(pte_t *p, pte_t v) { PVOP_VCALL2(mmu.set_pte, p, v.v); }
+static inline void set_pmd(pmd_t *p, pmd_t v) { PVOP_VCALL2(mmu.set_pmd, p, v.v); }
+static inline void set_pud(pud_t *p, pud_t v) { PVOP_VCALL2(mmu.set_pud, p, v.v); }
+static inline void set_p4d(p4d_t *p, p4d_t v) { PVOP_VCALL2(mmu.set_p4d, p, v.v); }
+static inline void paravirt_alloc_pt(phys_addr_t pa, int level)
+{
+	PVOP_VCALL2(mmu.alloc_pt, pa, level);
+}
+static inline void paravirt_release_pt(phys_addr_t pa, int level)
+{
+	PVOP_VCALL2(mmu.release_pt, pa, level);
+}
+static inline void lazy_mmu_enter(void) { PVOP_VCALL0(mmu.lazy_mode.enter); }
+static inline void lazy_mmu_leave(void) { PVOP_VCALL0(mmu.lazy_mode.leave); }
+static inline void lazy_mmu_flush(void) { PVOP_VCALL0(mmu.lazy_mode.flush); }
+
+/* --- apic ------------------------------------------------------------ */
+
+static inline void apic_eoi(void) { PVOP_VCALLEE0(apic.eoi); }
+static inline void apic_send_ipi(u32 apic_id, u32 vector)
+{
+	PVOP_VCALL2(apic.send_ipi, apic_id, vector);
+}
+static inline void apic_timer_periodic(u32 vector, u32 count)
+{
+	PVOP_VCALL2(apic.timer_periodic, vector, count);
+}
+static inline void apic_timer_stop(void) { PVOP_VCALL0(apic.timer_stop); }
+
+/* --- time ------------------------------------------------------------ */
+
+static inline u64 sched_clock(void) { return PVOP_CALL0(u64, time.sched_clock); }
+static inline u64 steal_clock(int cpu) { return PVOP_CALL1(u64, time.steal_clock, cpu); }
+
+/* --- lock ------------------------------------------------------------ */
+
+static inline void pv_spin_unlock(u8 *lock) { PVOP_VCALLEE1(lock.spin_unlock, lock); }
+static inline bool vcpu_is_preempted(long cpu)
+{
+	return PVOP_CALLEE1(bool, lock.vcpu_is_preempted, cpu);
+}
+
+/* --- platform: simple indirect calls --------------------------------- */
+
+static inline void console_write(const char *s, size_t n)
+{
+	PV_CALL(platform.console_write, s, n);
+}
+static inline noreturn void power_off(int status)
+{
+	PV_CALL(platform.power_off, status);
+}
+static inline noreturn void reboot(void) { PV_CALL(platform.reboot); }
+static inline void platform_init(void) { PV_CALL(platform.platform_init); }
+static inline void timer_init(void) { PV_CALL(platform.timer_init); }
+
+#endif /* PVK_PARAVIRT_H */

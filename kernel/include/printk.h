@@ -1,0 +1,36 @@
+/* printk.h - formatted output to the console, and panic. */
+#ifndef PVK_PRINTK_H
+#define PVK_PRINTK_H
+
+#include <stdarg.h>
+#include <types.h>
+
+/*
+ * vsnprintf - format into buf (always NUL-terminated when size > 0).
+ * Knows %s %c %d %i %u %x %X %p %% with '-', '0', '#', width, precision for
+ * %s, and the l, ll and z length modifiers. Returns the length the whole
+ * output would have had.
+ */
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int snprintf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* printk - format and write to the console through pv console_write. */
+void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * panic - print "panic: <message>", the registers of the caller and a
+ * backtrace, then power off with status PANIC_STATUS. Never returns.
+ * Use as panic("fn: reason") for broken invariants.
+ */
+#define PANIC_STATUS 3   /* STATUS_PANIC in kernel.h */
+noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* BUG_ON - panic naming the function and the condition. */
+#define BUG_ON(cond)                                                       \
+	do {                                                                \
+		if (__builtin_expect(!!(cond), 0))                          \
+			panic("%s: BUG_ON(%s)", __func__, #cond);           \
+	} while (0)
+
+#endif /* PVK_PRINTK_H */

@@ -1,0 +1,31 @@
+/*
+ * trap.h - exceptions and interrupts, as generic code sees them.
+ */
+#ifndef PVK_TRAP_H
+#define PVK_TRAP_H
+
+#include <types.h>
+
+/* trap_init - load the GDT, TSS and IDT; every exception is handled. */
+void trap_init(void);
+
+/* irq_register - call fn on interrupt `vector` (32..255). */
+void irq_register(u8 vector, void (*fn)(void));
+
+/*
+ * Probes: touch memory that may fault. A fault at the probing instruction
+ * is recovered (returns a negative value) and its details are kept in
+ * last_fault; anything else still panics.
+ */
+struct fault_info {
+	u64 vector, error, cr2, rip;
+};
+extern struct fault_info last_fault;
+int probe_read(const volatile void *addr, u8 *val);
+int probe_write(volatile void *addr, u8 val);
+int probe_exec(const void *addr);    /* call addr; it must start with ret */
+
+/* dump_stack_here - print the caller's registers and a backtrace. */
+void dump_stack_here(void);
+
+#endif /* PVK_TRAP_H */

@@ -1,0 +1,51 @@
+/*
+ * main.c - the generic kernel, start to finish.
+ *
+ * Order matters: the platform is chosen and its init() run before the
+ * patch engine, so every site is rewritten once, for the ops that will
+ * stay; patching happens while only this CPU runs and interrupts are off,
+ * and before the final page tables make the text read-only.
+ */
+#include <cmdline.h>
+#include <kernel.h>
+#include <ktest.h>
+#include <mm.h>
+#include <paging.h>
+#include <printk.h>
+#include <trap.h>
+#include <pv/platform.h>
+#include <asm/apic.h>
+
+noreturn void kernel_main(struct boot_info *bi)
+{
+	printk("pvk: %s boot, command line '%s'\n", bi->protocol, bi->cmdline);
+	cmdline_parse(bi->cmdline, &boot_params);
+
+	pv_platform_setup();
+	pv_patch_kernel();
+	trap_init();
+	tsc_init();
+
+	u64 pages = pmm_init(bi);
+	printk("mm: %d memory map entries, %llu MiB free\n", bi->nr_mem,
+	       (unsigned long long)(pages >> 8));
+	paging_init(bi);
+
+	platform_init();
+	timer_init();
+
+	printk("pvk: cpu: TSC %llu kHz (%s), APIC %s\n",
+	       (unsigned long long)tsc_khz, tsc_source, apic_mode_name());
+	pv_patch_report(tsc_khz);
+	printk("pvk: ready in %llu us\n", (unsigned long long)(sched_clock() / 1000));
+
+	int status = STATUS_OK;
+	if (boot_params.tests) {
+		if (ktest_run_all(boot_params.tests_only))
+			status = STATUS_TESTS;
+	} else {
+		printk("pvk: self-tests off (tests=off)\n");
+	}
+	printk("pvk: power off, status %d\n", status);
+	power_off(status);
+}

@@ -1,0 +1,91 @@
+/*
+ * kvm.c - KVM. This issue knows it by its signature, and asks it one
+ * thing: the TSC frequency, which this host's CPUs do not report in CPUID
+ * leaves 0x15/0x16 and a PIT may not be there to measure. Otherwise it
+ * runs the native ops and says so; the MSR-based paravirt features
+ * (kvmclock as sched_clock, steal time, PV EOI, PV TLB flush) come later.
+ *
+ * Sources: Documentation/virt/kvm/x86/cpuid.rst and msr.rst.
+ */
+#include <mm.h>
+#include <paravirt.h>
+#include <printk.h>
+#include <pv/platform.h>
+#include <asm/apic.h>
+
+#define KVM_FEATURE_CLOCKSOURCE2 3
+#define MSR_KVM_SYSTEM_TIME_NEW  0x4b564d01
+#define KVM_SYSTEM_TIME_ENABLE   1
+#define KVM_CPUID_TIMING_OFFSET  0x10      /* base + 0x10: EAX = TSC kHz */
+
+/* The record KVM fills for kvmclock (msr.rst, "pvclock"). */
+struct pvclock_vcpu_time_info {
+	u32 version;
+	u32 pad0;
+	u64 tsc_timestamp;
+	u64 system_time;
+	u32 tsc_to_system_mul;
+	s8 tsc_shift;
+	u8 flags;
+	u8 pad[2];
+} __attribute__((packed, aligned(32)));
+
+static struct pvclock_vcpu_time_info probe_clock;
+static u32 kvm_base;
+
+static int kvm_detect(void)
+{
+	kvm_base = hypervisor_cpuid_base("KVMKVMKVM\0\0\0");
+	return kvm_base ? 10 : 0;
+}
+
+/* TSC kHz from the kvmclock record: ns = tsc * mul >> 32, shifted. */
+static u64 kvmclock_tsc_khz(void)
+{
+	u64 khz;
+
+	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, __pa(&probe_clock) | KVM_SYSTEM_TIME_ENABLE);
+	for (int i = 0; i < 1000 && (!READ_ONCE(probe_clock.version) ||
+				     (READ_ONCE(probe_clock.version) & 1)); i++)
+		barrier();
+	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, 0);
+	if (!probe_clock.tsc_to_system_mul)
+		return 0;
+	khz = (1000000ull << 32) / probe_clock.tsc_to_system_mul;
+	return probe_clock.tsc_shift < 0 ? khz << -probe_clock.tsc_shift
+					 : khz >> probe_clock.tsc_shift;
+}
+
+static void kvm_init(void)
+{
+	struct cpuid_regs r;
+
+	cpuid(kvm_base, 0, &r);
+	if (r.eax >= kvm_base + KVM_CPUID_TIMING_OFFSET) {
+		cpuid(kvm_base + KVM_CPUID_TIMING_OFFSET, 0, &r);
+		if (r.eax) {
+			tsc_khz = r.eax;
+			tsc_source = "KVM CPUID timing leaf";
+			return;
+		}
+	}
+	cpuid(kvm_base + 1, 0, &r);
+	if (r.eax & (1u << KVM_FEATURE_CLOCKSOURCE2)) {
+		tsc_khz = kvmclock_tsc_khz();
+		if (tsc_khz)
+			tsc_source = "kvmclock";
+	}
+}
+
+static void kvm_report(void)
+{
+	printk("pv: kvm: signature at %#x; paravirt features not used yet, "
+	       "native ops\n", kvm_base);
+}
+
+const struct pv_platform platform_kvm = {
+	.name = "kvm",
+	.detect = kvm_detect,
+	.init = kvm_init,
+	.report = kvm_report,
+};

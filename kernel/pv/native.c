@@ -1,0 +1,181 @@
+/*
+ * native.c - the bare-metal ops: what pv_ops holds before any platform
+ * overrides anything, and what the patch engine inlines.
+ *
+ * Ops that are a single instruction come from libpvops (pv_native_*:
+ * the instruction then ret, and its template). The rest are small C
+ * functions over asm/x86.h; each becomes a direct call at its sites.
+ */
+#include <paravirt.h>
+#include <pvops/native.h>
+#include <asm/x86.h>
+#include <asm/apic.h>
+#include <asm/uart.h>
+#include <pv/platform.h>
+
+static void native_cpuid_op(u32 leaf, u32 sub, struct cpuid_regs *r)
+{
+	native_cpuid(leaf, sub, &r->eax, &r->ebx, &r->ecx, &r->edx);
+}
+
+static void native_load_idt(const struct desc_ptr *d) { native_lidt(d); }
+static void native_load_gdt(const struct desc_ptr *d) { native_lgdt(d); }
+static void native_load_tr(unsigned long sel) { native_ltr((u16)sel); }
+
+/* Reloading cr3 drops every non-global translation. */
+static void native_flush_tlb_user(void)
+{
+	native_write_cr3_inline(native_read_cr3_inline());
+}
+
+/* Toggling CR4.PGE drops global translations too. */
+static void native_flush_tlb_kernel(void)
+{
+	unsigned long cr4 = native_read_cr4();
+
+	native_write_cr4(cr4 & ~CR4_PGE);
+	native_write_cr4(cr4);
+}
+
+/* Page-table entries are ordinary memory on bare metal. */
+static void native_set_pte(pte_t *p, pte_t v) { WRITE_ONCE(p->v, v.v); }
+static void native_set_pmd(pmd_t *p, pmd_t v) { WRITE_ONCE(p->v, v.v); }
+static void native_set_pud(pud_t *p, pud_t v) { WRITE_ONCE(p->v, v.v); }
+static void native_set_p4d(p4d_t *p, p4d_t v) { WRITE_ONCE(p->v, v.v); }
+
+static u64 native_steal_clock(int cpu)
+{
+	(void)cpu;
+	return 0;
+}
+
+/* QEMU's isa-debug-exit ends the machine with status (v << 1) | 1. */
+static noreturn void native_power_off(int status)
+{
+	outl(PORT_DEBUG_EXIT, (u32)status);
+	for (;;)
+		native_cli_hlt();
+}
+
+static noreturn void native_reboot(void)
+{
+	/* A triple fault: load an empty IDT and take an exception. */
+	struct desc_ptr none = { 0, 0 };
+
+	native_lidt(&none);
+	__asm__ volatile("int3");
+	for (;;)
+		native_cli_hlt();
+}
+
+static void native_platform_init(void) { }
+
+struct pv_ops pv_ops = {
+	.cpu = {
+		.cpuid = native_cpuid_op,
+		.read_msr = native_rdmsr,
+		.write_msr = native_wrmsr,
+		.read_cr0 = (unsigned long (*)(void))pv_native_read_cr0,
+		.write_cr0 = (void (*)(unsigned long))pv_native_write_cr0,
+		.read_cr4 = (unsigned long (*)(void))pv_native_read_cr4,
+		.write_cr4 = (void (*)(unsigned long))pv_native_write_cr4,
+		.load_idt = native_load_idt,
+		.load_gdt = native_load_gdt,
+		.load_tr = native_load_tr,
+		.wbinvd = (void (*)(void))pv_native_wbinvd,
+		.io_delay = (void (*)(void))pv_native_io_delay,
+		.iret = PV_IS_CALLEE_SAVE(pv_native_iret),
+	},
+	.irq = {
+		.save_fl = PV_IS_CALLEE_SAVE(pv_native_save_fl),
+		.restore_fl = PV_IS_CALLEE_SAVE(pv_native_restore_fl),
+		.irq_disable = PV_IS_CALLEE_SAVE(pv_native_irq_disable),
+		.irq_enable = PV_IS_CALLEE_SAVE(pv_native_irq_enable),
+		.safe_halt = (void (*)(void))pv_native_safe_halt,
+		.halt = (void (*)(void))pv_native_halt,
+	},
+	.mmu = {
+		.read_cr2 = PV_IS_CALLEE_SAVE(pv_native_read_cr2),
+		.read_cr3 = (unsigned long (*)(void))pv_native_read_cr3,
+		.write_cr3 = (void (*)(unsigned long))pv_native_write_cr3,
+		.flush_tlb_user = native_flush_tlb_user,
+		.flush_tlb_kernel = native_flush_tlb_kernel,
+		.flush_tlb_one_user = (void (*)(unsigned long))pv_native_flush_tlb_one,
+		.set_pte = native_set_pte,
+		.set_pmd = native_set_pmd,
+		.set_pud = native_set_pud,
+		.set_p4d = native_set_p4d,
+		.alloc_pt = (void (*)(phys_addr_t, int))pv_nop,
+		.release_pt = (void (*)(phys_addr_t, int))pv_nop,
+		.lazy_mode = {
+			.enter = (void (*)(void))pv_nop,
+			.leave = (void (*)(void))pv_nop,
+			.flush = (void (*)(void))pv_nop,
+		},
+	},
+	.apic = {
+		/* native_apic_probe() picks xAPIC or x2APIC before patching */
+		.eoi = PV_IS_CALLEE_SAVE(NULL),
+		.send_ipi = NULL,
+		.timer_periodic = NULL,
+		.timer_stop = NULL,
+	},
+	.time = {
+		.sched_clock = tsc_sched_clock,
+		.steal_clock = native_steal_clock,
+	},
+	.lock = {
+		.spin_unlock = PV_IS_CALLEE_SAVE(pv_native_spin_unlock),
+		.vcpu_is_preempted = PV_IS_CALLEE_SAVE(pv_native_vcpu_is_preempted),
+	},
+	.platform = {
+		.console_write = uart_write,
+		.power_off = native_power_off,
+		.reboot = native_reboot,
+		.platform_init = native_platform_init,
+		.timer_init = apic_timer_init,
+	},
+};
+
+/* The ops whose native function has a template (pvops/native.h). */
+const struct pv_native native_patch_table[] = {
+	PV_NATIVE(PV_ANY_SLOT, nop),
+	PV_NATIVE(PV_ANY_SLOT, ident_64),
+	PV_NATIVE(PV_SLOT(cpu.read_cr0), read_cr0),
+	PV_NATIVE(PV_SLOT(cpu.write_cr0), write_cr0),
+	PV_NATIVE(PV_SLOT(cpu.read_cr4), read_cr4),
+	PV_NATIVE(PV_SLOT(cpu.write_cr4), write_cr4),
+	PV_NATIVE(PV_SLOT(cpu.wbinvd), wbinvd),
+	PV_NATIVE(PV_SLOT(cpu.io_delay), io_delay),
+	PV_NATIVE(PV_SLOT(cpu.iret), iret),
+	PV_NATIVE(PV_SLOT(irq.save_fl), save_fl),
+	PV_NATIVE(PV_SLOT(irq.restore_fl), restore_fl),
+	PV_NATIVE(PV_SLOT(irq.irq_disable), irq_disable),
+	PV_NATIVE(PV_SLOT(irq.irq_enable), irq_enable),
+	PV_NATIVE(PV_SLOT(irq.safe_halt), safe_halt),
+	PV_NATIVE(PV_SLOT(irq.halt), halt),
+	PV_NATIVE(PV_SLOT(mmu.read_cr2), read_cr2),
+	PV_NATIVE(PV_SLOT(mmu.read_cr3), read_cr3),
+	PV_NATIVE(PV_SLOT(mmu.write_cr3), write_cr3),
+	PV_NATIVE(PV_SLOT(mmu.flush_tlb_one_user), flush_tlb_one),
+	PV_NATIVE(PV_SLOT(lock.spin_unlock), spin_unlock),
+	PV_NATIVE(PV_SLOT(lock.vcpu_is_preempted), vcpu_is_preempted),
+};
+const size_t native_patch_table_len = ARRAY_SIZE(native_patch_table);
+
+/* native_init - bare metal: the defaults above, plus the APIC mode. */
+static void native_init(void)
+{
+	native_apic_probe();
+}
+
+static int native_detect(void)
+{
+	return 1;   /* always there, lowest priority */
+}
+
+const struct pv_platform platform_native = {
+	.name = "native",
+	.detect = native_detect,
+	.init = native_init,
+};

@@ -1,0 +1,125 @@
+/*
+ * patch.c - patch every kernel call site once, early, for the platform
+ * pv_platform_setup() chose.
+ */
+#include <cmdline.h>
+#include <paravirt.h>
+#include <printk.h>
+#include <string.h>
+#include <pv/platform.h>
+#include <asm/x86.h>
+
+extern const struct pv_site __start_pv_sites[], __stop_pv_sites[];
+extern const char _text[], _etext[];
+
+#define N(op) [PV_SLOT(op)] = #op
+const char *const pv_slot_names[PV_NR_SLOTS] = {
+	N(cpu.cpuid), N(cpu.read_msr), N(cpu.write_msr), N(cpu.read_cr0),
+	N(cpu.write_cr0), N(cpu.read_cr4), N(cpu.write_cr4), N(cpu.load_idt),
+	N(cpu.load_gdt), N(cpu.load_tr), N(cpu.wbinvd), N(cpu.io_delay),
+	N(cpu.iret),
+	N(irq.save_fl), N(irq.restore_fl), N(irq.irq_disable),
+	N(irq.irq_enable), N(irq.safe_halt), N(irq.halt),
+	N(mmu.read_cr2), N(mmu.read_cr3), N(mmu.write_cr3),
+	N(mmu.flush_tlb_user), N(mmu.flush_tlb_kernel),
+	N(mmu.flush_tlb_one_user), N(mmu.set_pte), N(mmu.set_pmd),
+	N(mmu.set_pud), N(mmu.set_p4d), N(mmu.alloc_pt), N(mmu.release_pt),
+	N(mmu.lazy_mode.enter), N(mmu.lazy_mode.leave), N(mmu.lazy_mode.flush),
+	N(apic.eoi), N(apic.send_ipi), N(apic.timer_periodic),
+	N(apic.timer_stop),
+	N(time.sched_clock), N(time.steal_clock),
+	N(lock.spin_unlock), N(lock.vcpu_is_preempted),
+	N(platform.console_write), N(platform.power_off), N(platform.reboot),
+	N(platform.platform_init), N(platform.timer_init),
+};
+#undef N
+
+/* Room for the overlap check; pv_patch refuses to start without it. */
+#define MAX_SITES 2048
+static u32 scratch[PV_PATCH_SCRATCH_LEN(MAX_SITES)];
+static struct pv_slot_count per_slot[PV_NR_SLOTS];
+
+struct pv_patch_stats pv_patch_stats;
+u64 pv_patch_tsc_cycles;
+bool pv_patched;
+
+/* Text is still mapped writable by the boot page tables. */
+static int write_text(void *opaque, uintptr_t site, const u8 *bytes, size_t len)
+{
+	(void)opaque;
+	memcpy((void *)site, bytes, len);
+	return 0;
+}
+
+static void report_refused(void *opaque, const struct pv_decision *d)
+{
+	(void)opaque;
+	if (d->outcome == PV_OUT_REFUSED || d->outcome == PV_OUT_LEFT)
+		printk("pv: site %p (%s) %s: %s\n", (void *)d->site,
+		       d->slot < PV_NR_SLOTS ? pv_slot_names[d->slot] : "?",
+		       pv_outcome_name(d->outcome), d->reason);
+}
+
+void pv_patch_kernel(void)
+{
+	struct pv_patch_ctx ctx = {
+		.sites = __start_pv_sites,
+		.nr_sites = (size_t)(__stop_pv_sites - __start_pv_sites),
+		.sites_addr = (uintptr_t)__start_pv_sites,
+		.text = (const u8 *)_text,
+		.text_addr = (uintptr_t)_text,
+		.text_len = (size_t)(_etext - _text),
+		.slots = (const uintptr_t *)&pv_ops,
+		.nr_slots = PV_NR_SLOTS,
+		.slots_addr = (uintptr_t)&pv_ops,
+		.slot_names = pv_slot_names,
+		.natives = native_patch_table,
+		.nr_natives = native_patch_table_len,
+		.scratch = scratch,
+		.scratch_len = ARRAY_SIZE(scratch),
+		.write = write_text,
+		.report = report_refused,
+		.per_slot = per_slot,
+	};
+
+	BUG_ON(arch_local_save_flags() & X86_EFLAGS_IF);
+	if (boot_params.pv_mode == PV_MODE_NOPATCH) {
+		ctx.flags |= PV_PATCH_DRY_RUN;
+		ctx.report = NULL;
+	}
+	u64 t0 = native_rdtsc();
+	int r = pv_patch(&ctx, &pv_patch_stats);
+	pv_patch_tsc_cycles = native_rdtsc() - t0;
+	if (r < 0)
+		panic("pv_patch_kernel: pv_patch failed (%d): %zu sites", r,
+		      ctx.nr_sites);
+	pv_patched = !(ctx.flags & PV_PATCH_DRY_RUN);
+}
+
+/* pv_patch_report - the counts, overall and per op, for the boot log. */
+void pv_patch_report(u64 tsc_khz)
+{
+	const struct pv_patch_stats *s = &pv_patch_stats;
+
+	printk("pv: %s %u sites in %llu us: inline %u, direct %u, nop %u, "
+	       "trap %u, left %u, refused %u\n",
+	       pv_patched ? "patched" : "pv=nopatch: left (would patch)",
+	       s->sites,
+	       tsc_khz ? (unsigned long long)(pv_patch_tsc_cycles * 1000 / tsc_khz) : 0ull,
+	       s->n[PV_OUT_INLINE], s->n[PV_OUT_DIRECT], s->n[PV_OUT_NOP],
+	       s->n[PV_OUT_TRAP], s->n[PV_OUT_LEFT], s->n[PV_OUT_REFUSED]);
+	for (size_t i = 0; i < PV_NR_SLOTS; i++) {
+		const struct pv_slot_count *c = &per_slot[i];
+		u32 total = 0;
+
+		for (int o = 0; o < PV_OUT_COUNT; o++)
+			total += c->n[o];
+		if (!total)
+			continue;
+		printk("pv:   %-24s", pv_slot_names[i]);
+		for (int o = 0; o < PV_OUT_COUNT; o++)
+			if (c->n[o])
+				printk(" %s %u", pv_outcome_name(o), c->n[o]);
+		printk("\n");
+	}
+}
