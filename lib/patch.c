@@ -164,13 +164,13 @@ static void decide(const struct pv_patch_ctx *c, struct pv_decision *d)
 		d->tmpl = t;
 		d->outcome = PV_OUT_INLINE;
 		d->reason = "native template";
-	} else if (x86_encode_call_rel32(d->after, d->site, d->target) == 0) {
-		used = X86_CALL_REL32_LEN;
+	} else if (x86_encode_call_site(d->after, d->len, d->site, d->target) == 0) {
 		d->outcome = PV_OUT_DIRECT;
 		d->reason = !t ? "not native"
 			    : pv_tmpl_len(t) > d->len
 				    ? "native template longer than the site"
 				    : "native template clobbers more than the site allows";
+		return;
 	} else {
 		d->outcome = PV_OUT_LEFT;
 		d->reason = "target beyond rel32 reach (+-2 GiB)";

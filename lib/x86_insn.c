@@ -58,6 +58,20 @@ int x86_encode_call_rel32(uint8_t *buf, uintptr_t at, uintptr_t target)
 	return 0;
 }
 
+int x86_encode_call_site(uint8_t *buf, size_t len, uintptr_t at,
+			 uintptr_t target)
+{
+	size_t pre = len == X86_CALL_REL32_LEN + 1;
+	int r = x86_encode_call_rel32(buf + pre, at + pre, target);
+
+	if (r)
+		return r;
+	if (pre)
+		buf[0] = X86_PREFIX_CS;
+	x86_fill_nops(buf + pre + X86_CALL_REL32_LEN, len - pre - X86_CALL_REL32_LEN);
+	return 0;
+}
+
 void x86_encode_ud2(uint8_t *buf)
 {
 	buf[0] = X86_OP_0F;

@@ -31,7 +31,7 @@
 771:
 	call *PV_OPS + ((\slot) * 8)(%rip)
 772:
-	.skip (\len) - (772b - 771b), 0x90
+	.fill (\len) - (772b - 771b), 1, 0x90
 773:
 	.pushsection PV_SITES_SECTION, "a"
 	.balign 4

@@ -63,7 +63,7 @@
 	"771:\n\t"                                                          \
 	"call *" PV_STR(PV_OPS) "+%c[pv_off](%%rip)\n"                      \
 	"772:\n\t"                                                          \
-	".skip " PV_STR(len) " - (772b - 771b), 0x90\n"                     \
+	".fill " PV_STR(len) " - (772b - 771b), 1, 0x90\n"                  \
 	"773:\n\t"                                                          \
 	".pushsection " PV_STR(PV_SITES_SECTION) ",\"a\"\n\t"               \
 	".balign 4\n\t"                                                     \

@@ -10,7 +10,8 @@
  *   INLINE  the slot holds a native op whose template fits the site and
  *           clobbers nothing the site does not allow: the instructions,
  *           then NOPs.
- *   DIRECT  anything else: call rel32 to the slot's target, then NOPs.
+ *   DIRECT  anything else: call rel32 to the slot's target, then NOPs
+ *           (a 6-byte site: cs call rel32, one instruction).
  *   LEFT    the target is beyond rel32's reach: the indirect call stays.
  *   REFUSED the record or the site is not what it should be (reason given):
  *           the site is left exactly as it was.

@@ -15,6 +15,7 @@
 #define X86_OP_NOP           0x90
 #define X86_OP_0F            0x0f
 #define X86_OP_UD2           0x0b  /* 0f 0b */
+#define X86_PREFIX_CS        0x2e  /* segment override, ignored in 64-bit mode */
 
 #define X86_CALL_REL32_LEN   5
 #define X86_CALL_RIP_LEN     6
@@ -34,6 +35,17 @@ void x86_fill_nops(uint8_t *buf, size_t len);
  * and buf is untouched.
  */
 int x86_encode_call_rel32(uint8_t *buf, uintptr_t at, uintptr_t target);
+
+/*
+ * x86_encode_call_site - fill a len-byte site (len >= 5) with a call to
+ * target and padding. A 6-byte site gets one instruction, `cs call rel32`:
+ * the redundant prefix costs nothing, where a call followed by a one-byte
+ * NOP is a second instruction and measurably slower after popf
+ * (bench/results/host.md). Longer sites get the call and NOPs.
+ * Returns 0, or -ERANGE (buf untouched) when target is out of reach.
+ */
+int x86_encode_call_site(uint8_t *buf, size_t len, uintptr_t at,
+			 uintptr_t target);
 
 /* x86_encode_ud2 - write ud2 (2 bytes). */
 void x86_encode_ud2(uint8_t *buf);

@@ -34,8 +34,8 @@ static void expected(const struct pv_site *s, u8 *want)
 			used = pv_tmpl_len(tm);
 			memcpy(want, tm->bytes, used);
 		} else {
-			x86_encode_call_rel32(want, site, target);
-			used = X86_CALL_REL32_LEN;
+			x86_encode_call_site(want, s->len, site, target);
+			return;
 		}
 	}
 	x86_fill_nops(want + used, s->len - used);

@@ -84,3 +84,27 @@ Test(x86, native_templates_match_their_functions)
 		cr_assert_eq(fn[pv_tmpl_len(t)], 0xc3, "%s: no ret", t->name);
 	}
 }
+
+Test(x86, call_site_is_one_instruction_in_six_bytes)
+{
+	uint8_t buf[16];
+	char want[32];
+	const char *const e[] = { want, NULL };
+
+	snprintf(want, sizeof(want), "callq 0x2000");
+	memset(buf, 0xcc, sizeof(buf));
+	cr_assert_eq(x86_encode_call_site(buf, 6, 0x1000, 0x2000), 0);
+	cr_assert_eq(buf[0], X86_PREFIX_CS);
+	cr_assert_eq(buf[6], 0xcc, "wrote past the site");
+	cr_assert_null(check_insns(buf, 6, 0x1000, e), "%s", check_insns(buf, 6, 0x1000, e));
+
+	/* longer sites: the plain call, then the fewest NOPs */
+	cr_assert_eq(x86_encode_call_site(buf, 9, 0x1000, 0x2000), 0);
+	cr_assert_eq(buf[0], X86_OP_CALL_REL32);
+	cr_assert_null(check_insns(buf, 9, 0x1000, e));
+
+	/* out of reach: nothing written */
+	memset(buf, 0xcc, sizeof(buf));
+	cr_assert_eq(x86_encode_call_site(buf, 6, 0x1000, 0x1000 + (3ull << 31)), -ERANGE);
+	cr_assert_eq(buf[0], 0xcc);
+}

@@ -2,6 +2,13 @@
 UNIT_SRCS := tests/unit/helpers.c tests/unit/sites.S tests/unit/regs_harness.S \
 	$(wildcard tests/unit/t_*.c)
 UNIT_OBJS := $(patsubst %.c,$(BUILD)/hosted/%.o,$(patsubst %.S,$(BUILD)/hosted/%.o,$(UNIT_SRCS)))
+
+# Kernel code with no hardware in it, built hosted to be tested here. The
+# kernel's headers come after the system's, so <string.h> is libc's.
+UNIT_KERNEL_SRCS := kernel/boot_info.c
+UNIT_OBJS += $(UNIT_KERNEL_SRCS:%.c=$(BUILD)/hosted/%.o)
+$(UNIT_KERNEL_SRCS:%.c=$(BUILD)/hosted/%.o) $(BUILD)/hosted/tests/unit/t_boot_info.o: \
+	HOSTED_CFLAGS += -idirafter kernel/include -idirafter kernel/arch/x86/include
 UNIT_BIN := $(BUILD)/tests/unit
 
 $(BUILD)/hosted/tests/unit/sites.o: $(BUILD)/hosted/tests/unit/test-offsets.h
