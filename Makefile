@@ -1,8 +1,12 @@
 # pvops - top-level build. Everything lands in build/.
 #
 #   make            build libpvops (hosted and freestanding), the demo, the tests
-#   make test       install what the tests need, run them; ends "N passed, N failed"
-#   make run        install what it needs, build and run the main job
+#   make test       install what the tests need, run them: host tests, static
+#                   checks, the boot matrix; ends "N passed, N failed, N skipped"
+#   make run        install what it needs, boot pvk on the best hypervisor here
+#   make demo       the libpvops demo (a process patching its own call sites)
+#   make gdb        pvk in QEMU, halted, with gdb attached
+#   make iso        a GRUB rescue ISO booting pvk through Multiboot2
 #   make bench      every benchmark (make bench-host: the libpvops part alone)
 #   make clean      remove build/
 #   V=1             show full commands
@@ -33,12 +37,13 @@ FREE_CFLAGS := $(BASE_CFLAGS) -ffreestanding -fno-pic -fno-pie \
 	-fno-stack-protector -fno-asynchronous-unwind-tables \
 	-fno-omit-frame-pointer
 
-.PHONY: all test test-run run bench bench-host clean deps
+.PHONY: all test test-run run demo gdb bench bench-host clean deps
 all:
 
 include lib/lib.mk
 include kernel/kernel.mk
 include tools/tools.mk
+-include vmm/vmm.mk
 include examples/demo/demo.mk
 include tests/unit/unit.mk
 include bench/host/bench.mk
@@ -76,19 +81,32 @@ deps:
 	$(Q)tools/deps.sh build test
 
 test:
-	$(Q)tools/deps.sh build test
+	$(Q)tools/deps.sh build test qemu iso
 	$(Q)$(MAKE) --no-print-directory test-run
 
 # Every suite runs even when an earlier one failed; the summary decides.
 RESULTS := $(BUILD)/results
-test-run: all
+test-run: all $(ISO)
 	$(Q)rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	-$(Q)$(MAKE) --no-print-directory test-unit
+	-$(Q)tests/static/run.sh $(RESULTS)/static.tap
+	-$(Q)tests/boot/matrix.sh $(RESULTS)
 	$(Q)tests/summary.sh $(RESULTS)/*.tap
 
 run:
-	$(Q)tools/deps.sh build
+	$(Q)tools/deps.sh build qemu
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tools/run.sh
+
+# The libpvops demo: a process that patches its own call sites.
+demo: $(DEMO)
 	$(Q)$(MAKE) --no-print-directory run-demo
+
+# QEMU halted with a gdb stub, gdb attached with pvk's symbols.
+gdb:
+	$(Q)tools/deps.sh build qemu
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tools/gdb.sh
 
 bench:
 	$(Q)tools/deps.sh build test

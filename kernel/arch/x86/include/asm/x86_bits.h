@@ -122,13 +122,10 @@
 #define APIC_BASE_ADDR_MASK _AC(0xfffff000, U)
 #define MSR_X2APIC_BASE     _AC(0x800, U)   /* x2APIC register r: 0x800 + r/16 */
 
-/* ---- CPUID leaf 1 and the hypervisor range ------------------------------ */
+/* ---- CPUID leaf 1 -------------------------------------------------------- */
 #define CPUID_1_EDX_APIC       X86_BIT(9)
 #define CPUID_1_ECX_X2APIC     X86_BIT(21)
 #define CPUID_1_ECX_HYPERVISOR X86_BIT(31)
-#define CPUID_HV_BASE          _AC(0x40000000, U)
-#define CPUID_HV_LAST          _AC(0x4000ff00, U)
-#define CPUID_HV_STEP          _AC(0x100, U)
 
 /* ---- Page tables: the rest of the indices and the address field --------- */
 #define PMD_INDEX(va)    (((va) >> PMD_SHIFT) & PT_INDEX_MASK)  /* PD slot of va */

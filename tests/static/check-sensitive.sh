@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# check-sensitive.sh - generic kernel code reaches privileged instructions
+# and hypervisors only through pv_ops.
+#
+#   check-sensitive.sh [--tap FILE] [FILE...]
+#
+# With no FILE, scans every kernel source outside the places allowed to
+# hold them:
+#   kernel/arch/x86/include/asm/x86.h   the wrapper header (xv6 style)
+#   kernel/arch/x86/boot/               the boot path, before pv_ops exist
+#   kernel/pv/, kernel/include/pv/      the platforms (native, kvm, ...)
+# and, for the third check, kernel/arch/x86/ (native drivers may call the
+# native_* wrappers: they are what the native ops are made of).
+# Three checks: (1) a privileged instruction in assembly text (.S, or a
+# string in C), (2) a hypervisor check: a signature, the hypervisor CPUID
+# range, or naming a platform, (3) generic code using the wrapper header
+# (asm/x86.h, native_*) instead of pv_ops. Prints each hit as file:line: text.
+# Exits 1 when anything is found.
+set -u
+tap=
+if [ "${1:-}" = "--tap" ]; then tap=$2; shift 2; fi
+cd "$(dirname "$0")/../.."
+
+if [ $# -gt 0 ]; then
+	files=("$@")
+else
+	mapfile -t files < <(find kernel -name '*.[chS]' \
+		! -path 'kernel/pv/*' ! -path 'kernel/include/pv/*' \
+		! -path 'kernel/arch/x86/boot/*' \
+		! -path kernel/arch/x86/include/asm/x86.h | sort)
+fi
+
+# Instructions, as they appear in assembly (AT&T, optional size suffix).
+insn='cli|sti|hlt|wbinvd|wrmsr|rdmsr|popf[wlq]?|lgdt[lq]?|lidt[lq]?|ltr[w]?|invlpg|swapgs|iretq?|invd'
+io='(in|out)[bwl]?\s+(%%?(al|ax|eax|dx)\b|\$|%[0-9]|%\[)'
+cr='mov[lq]?\s+(%%?cr[0-8]\b|[^,"]*,\s*%%?cr[0-8]\b)'
+# In .S: the mnemonic starting a statement. In C: inside a string literal.
+asm_re="(^|[;:]|\\\\[nt]|\")\s*(($insn)(\s|;|\\\\[nt]|\"|$)|$io|$cr)"
+hv_re='KVMKVMKVM|TCGTCGTCGTCG|PVHVPVHVPVHV|CPUID_HV_BASE|0x4000[0-9a-fA-F]{4}\b|\bplatform_(native|kvm|pvhv)\b|pv_platform\s*[!=]='
+
+hits=0
+report() {   # file line text kind
+	echo "$1:$2: $4: $3"
+	hits=$((hits + 1))
+}
+
+for f in "${files[@]}"; do
+	case "$f" in
+	*.S) text=$(sed -e 's|/\*.*\*/||g' -e 's|#.*$||' "$f") ;;
+	*)   text=$(cat "$f") ;;
+	esac
+	n=0
+	while IFS= read -r line; do
+		n=$((n + 1))
+		if [[ "$f" == *.S ]]; then
+			code=$line
+		else
+			# only the string literals of the line
+			code=$(grep -oP '"(\\.|[^"\\])*"' <<<"$line" | tr '\n' ' ')
+		fi
+		if [ -n "$code" ] && grep -qP "$asm_re" <<<"$code"; then
+			report "$f" "$n" "$line" "privileged instruction outside the wrappers"
+		fi
+		if grep -qP "$hv_re" <<<"$line"; then
+			report "$f" "$n" "$line" "hypervisor check in generic code"
+		fi
+		if [[ "$f" != kernel/arch/x86/* ]] &&
+		   grep -qP '#\s*include\s*<asm/x86\.h>|\bnative_[a-z0-9_]+\s*\(' <<<"$line"; then
+			report "$f" "$n" "$line" "generic code bypasses pv_ops"
+		fi
+	done <<<"$text"
+done
+
+if [ -n "$tap" ]; then
+	if [ $hits -eq 0 ]; then
+		echo "ok - static: no privileged instruction or hypervisor check outside the wrappers (${#files[@]} files)" >"$tap"
+	else
+		echo "not ok - static: $hits privileged instructions or hypervisor checks outside the wrappers" >"$tap"
+	fi
+fi
+[ $hits -eq 0 ]
