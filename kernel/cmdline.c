@@ -5,6 +5,8 @@
  *   pvoff=feat[,feat...]                turn single pv features off
  *   tests=on|off|<name>                 run the self-tests (or only some)
  *   bench=<name>                        run a benchmark workload
+ *   crash=page_fault|null_op|panic      fail on purpose after boot, to
+ *                                       test the fault report (tests)
  */
 #include <cmdline.h>
 #include <printk.h>
@@ -67,6 +69,15 @@ static void parse_word(const char *w, size_t n, struct boot_params *p)
 			     sizeof(p->tests_only), p);
 	} else if (word_eq(w, kn, "bench") && v) {
 		take("bench", v, vn, p->bench, sizeof(p->bench), p);
+	} else if (word_eq(w, kn, "crash") && v) {
+		if (word_eq(v, vn, "page_fault") || word_eq(v, vn, "null_op") ||
+		    word_eq(v, vn, "panic"))
+			take("crash", v, vn, p->crash, sizeof(p->crash), p);
+		else {
+			printk("cmdline: crash=%.*s: not page_fault, null_op or panic; ignored\n",
+			       (int)vn, v);
+			p->errors++;
+		}
 	} else {
 		printk("cmdline: unknown or malformed '%.*s' ignored\n",
 		       (int)n, w);

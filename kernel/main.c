@@ -12,9 +12,21 @@
 #include <mm.h>
 #include <paging.h>
 #include <printk.h>
+#include <string.h>
 #include <trap.h>
 #include <pv/platform.h>
 #include <asm/apic.h>
+
+/* crash - fail the way the command line asked, to show the fault report. */
+static noreturn void crash(const char *kind)
+{
+	printk("pvk: crash=%s: failing on purpose\n", kind);
+	if (!strcmp(kind, "page_fault"))
+		*(volatile u64 *)0xdead000 = 1;
+	else if (!strcmp(kind, "null_op"))
+		wbinvd();                     /* its site was patched to ud2 */
+	panic("crash: crash=%s", kind);
+}
 
 noreturn void kernel_main(struct boot_info *bi)
 {
@@ -22,6 +34,8 @@ noreturn void kernel_main(struct boot_info *bi)
 	cmdline_parse(bi->cmdline, &boot_params);
 
 	pv_platform_setup();
+	if (!strcmp(boot_params.crash, "null_op"))
+		pv_ops.cpu.wbinvd = NULL;     /* as if a platform forgot an op */
 	pv_patch_kernel();
 	trap_init();
 	tsc_init();
@@ -38,6 +52,9 @@ noreturn void kernel_main(struct boot_info *bi)
 	       (unsigned long long)tsc_khz, tsc_source, apic_mode_name());
 	pv_patch_report(tsc_khz);
 	printk("pvk: ready in %llu us\n", (unsigned long long)(sched_clock() / 1000));
+
+	if (boot_params.crash[0])
+		crash(boot_params.crash);
 
 	int status = STATUS_OK;
 	if (boot_params.tests) {

@@ -35,5 +35,6 @@ noreturn void panic(const char *fmt, ...)
 	va_end(ap);
 	printk("panic: %s\n", buf);
 	dump_stack_here();
+	printk("pvk: power off, status %d\n", PANIC_STATUS);
 	power_off(PANIC_STATUS);
 }

@@ -18,6 +18,7 @@ struct boot_params {
 	bool tests;                  /* tests=on|off (default on) */
 	char tests_only[64];         /* tests=NAME: run only tests matching NAME */
 	char bench[32];              /* bench=NAME: run a benchmark workload */
+	char crash[16];              /* crash=KIND: fail on purpose (tests) */
 	int errors;                  /* malformed words seen (each reported) */
 };
 

@@ -19,7 +19,7 @@ int snprintf(char *buf, size_t size, const char *fmt, ...)
 void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
- * panic - print "panic: <message>", the registers of the caller and a
+ * panic - print "panic: <message>", where it was called (rip, rsp, rbp) and a
  * backtrace, then power off with status PANIC_STATUS. Never returns.
  * Use as panic("fn: reason") for broken invariants.
  */

@@ -25,7 +25,7 @@ int probe_read(const volatile void *addr, u8 *val);
 int probe_write(volatile void *addr, u8 val);
 int probe_exec(const void *addr);    /* call addr; it must start with ret */
 
-/* dump_stack_here - print the caller's registers and a backtrace. */
+/* dump_stack_here - print where we are (rip, rsp, rbp) and a backtrace. */
 void dump_stack_here(void);
 
 #endif /* PVK_TRAP_H */

@@ -54,12 +54,35 @@ static void log_hypervisor(void)
 	printk("pv: hypervisor signature '%s' at %#x\n", sig, CPUID_HV_BASE);
 }
 
+/* Every name in pvoff= must be some platform's feature: say so if not. */
+static void check_pvoff(void)
+{
+	const char *s = boot_params.pv_off;
+
+	while (*s) {
+		const char *e = s;
+		bool known = false;
+
+		while (*e && *e != ',')
+			e++;
+		for (size_t i = 0; i < ARRAY_SIZE(platforms) && !known; i++)
+			for (const char *const *f = platforms[i]->features; f && *f; f++)
+				if (strlen(*f) == (size_t)(e - s) && !strncmp(*f, s, e - s))
+					known = true;
+		if (!known)
+			printk("pv: pvoff=%.*s: no platform has that feature; ignored\n",
+			       (int)(e - s), s);
+		s = *e ? e + 1 : e;
+	}
+}
+
 void pv_platform_setup(void)
 {
 	const struct pv_platform *best = &platform_native;
 	int best_prio = 0;
 
 	log_hypervisor();
+	check_pvoff();
 	for (size_t i = 0; i < ARRAY_SIZE(platforms); i++) {
 		int prio = platforms[i]->detect();
 

@@ -51,4 +51,26 @@ else
 	echo "not ok - tcg: malformed command line: pvrun $rc, see malformed-cmdline.log" >>"$out/bad-boot.tap"
 	fail=1
 fi
+# A fault prints the vector, error code, rip, cr2, every register and a
+# backtrace, then powers off with the panic status; so does calling an op
+# whose slot was NULL at patch time (its site is ud2).
+crash() {   # kind, what the log must show...
+	local kind=$1; shift
+	$pvrun --env native --cmdline "tests=off crash=$kind" --quiet --timeout 30 \
+		--log "$out/crash-$kind.log" >/dev/null 2>&1
+	local rc=$? missing=
+	for want in "$@" "backtrace:" "pvk: power off, status 3"; do
+		grep -qF "$want" "$out/crash-$kind.log" || missing="$missing '$want'"
+	done
+	if [ $rc -eq 2 ] && [ -z "$missing" ]; then
+		echo "ok - native: crash=$kind gives the fault report and status 3" >>"$out/bad-boot.tap"
+	else
+		echo "not ok - native: crash=$kind: pvrun $rc, missing$missing" >>"$out/bad-boot.tap"
+		fail=1
+	fi
+}
+crash page_fault "trap: vector 14 (page fault), error code 0x2" \
+	"trap: write not present at 0x000000000dead000" "cr2 000000000dead000" "r15 "
+crash null_op "trap: vector 6 (invalid opcode)" "ud2: a pv op with a NULL slot was called"
+crash panic "panic: crash: crash=panic"
 exit $fail

@@ -149,13 +149,13 @@ static void dump_frame(const struct trap_frame *f)
 
 void dump_stack_here(void)
 {
-	struct trap_frame f;
+	u64 rip, rbp, rsp;
 
-	memset(&f, 0, sizeof(f));
 	__asm__ volatile("leaq 0(%%rip), %0\n\tmov %%rbp, %1\n\tmov %%rsp, %2"
-			 : "=r"(f.rip), "=r"(f.rbp), "=r"(f.rsp));
-	f.rflags = arch_local_save_flags();
-	dump_frame(&f);
+			 : "=r"(rip), "=r"(rbp), "=r"(rsp));
+	printk("rip %p  rsp %p  rbp %p  rflags %lx\n", (void *)rip, (void *)rsp,
+	       (void *)rbp, arch_local_save_flags());
+	backtrace(rbp, rip);
 }
 
 /* A fault at a probe resumes at its fixup; returns false if none. */

@@ -24,6 +24,8 @@ struct pv_platform {
 	void (*init)(void);
 	/* optional: print the features on and off for the boot report */
 	void (*report)(void);
+	/* the feature names pvoff= can turn off, NULL-terminated (optional) */
+	const char *const *features;
 };
 
 extern const struct pv_platform platform_native, platform_kvm;
