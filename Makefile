@@ -69,13 +69,18 @@ $(BUILD)/free/%.o: %.S
 	@$(if $(Q),echo "  AS      $@")
 	$(Q)$(CC) $(FREE_CFLAGS) -c $< -o $@
 
-# asm-offsets: a C file whose PV_OFFSET(...) lines become #defines for .S.
-$(BUILD)/hosted/%-offsets.h: %-offsets.c
+# asm-offsets (pvops/asm-offsets.h): $(call pv_asm_offsets,CFLAGS) turns
+# the C file $< into the header $@ of #defines for .S files.
+define pv_asm_offsets
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  GEN     $@")
-	$(Q)$(CC) $(HOSTED_CFLAGS) -MF /dev/null -S $< -o - | \
+	$(Q)$(CC) $(1) -MF /dev/null -S $< -o - | \
 		sed -n 's/^.*->\([A-Za-z_0-9]*\) \$$\{0,1\}\(-\{0,1\}[0-9][0-9]*\).*$$/#define \1 \2/p' > $@.tmp
 	$(Q)mv $@.tmp $@
+endef
+
+$(BUILD)/hosted/%-offsets.h: %-offsets.c
+	$(call pv_asm_offsets,$(HOSTED_CFLAGS))
 
 deps:
 	$(Q)tools/deps.sh build test

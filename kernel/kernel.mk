@@ -15,11 +15,7 @@ $(KERNEL_OBJS) $(ASM_OFFSETS): FREE_CFLAGS += $(KERNEL_INC)
 $(BUILD)/free/kernel/arch/x86/entry.o: $(ASM_OFFSETS)
 
 $(ASM_OFFSETS): kernel/arch/x86/asm-offsets.c
-	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  GEN     $@")
-	$(Q)$(CC) $(FREE_CFLAGS) -MF /dev/null -S $< -o - | \
-		sed -n 's/^.*->\([A-Za-z_0-9]*\) \$$\{0,1\}\(-\{0,1\}[0-9][0-9]*\).*$$/#define \1 \2/p' > $@.tmp
-	$(Q)mv $@.tmp $@
+	$(call pv_asm_offsets,$(FREE_CFLAGS))
 
 $(PVK): $(KERNEL_OBJS) $(LIBPVOPS_FREE) $(KERNEL_LDS)
 	@$(if $(Q),echo "  LD      $@")
