@@ -43,7 +43,7 @@ all:
 include lib/lib.mk
 include kernel/kernel.mk
 include tools/tools.mk
--include vmm/vmm.mk
+include vmm/vmm.mk
 include examples/demo/demo.mk
 include tests/unit/unit.mk
 include bench/host/bench.mk
@@ -94,8 +94,10 @@ RESULTS := $(BUILD)/results
 test-run: all $(ISO)
 	$(Q)rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	-$(Q)$(MAKE) --no-print-directory test-unit
+	-$(Q)$(MAKE) --no-print-directory test-pvhv-unit
 	-$(Q)tests/static/run.sh $(RESULTS)/static.tap
 	-$(Q)tests/boot/matrix.sh $(RESULTS)
+	-$(Q)$(MAKE) --no-print-directory test-pvhv-boot
 	$(Q)tests/summary.sh $(RESULTS)/*.tap
 
 run:
@@ -114,8 +116,8 @@ gdb:
 	$(Q)tools/gdb.sh
 
 bench:
-	$(Q)tools/deps.sh build test
-	$(Q)$(MAKE) --no-print-directory bench-host
+	$(Q)tools/deps.sh build test qemu
+	$(Q)$(MAKE) --no-print-directory bench-host bench-pvhv
 
 clean:
 	rm -rf $(BUILD)

@@ -6,6 +6,7 @@
  * stay; patching happens while only this CPU runs and interrupts are off,
  * and before the final page tables make the text read-only.
  */
+#include <bench.h>
 #include <cmdline.h>
 #include <kernel.h>
 #include <ktest.h>
@@ -52,6 +53,7 @@ noreturn void kernel_main(struct boot_info *bi)
 	       (unsigned long long)tsc_khz, tsc_source, apic_mode_name());
 	pv_patch_report(tsc_khz);
 	printk("pvk: ready in %llu us\n", (unsigned long long)(sched_clock() / 1000));
+	if (boot_params.bench[0]) bench_run(boot_params.bench);
 
 	if (boot_params.crash[0])
 		crash(boot_params.crash);

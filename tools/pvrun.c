@@ -2,8 +2,9 @@
  * pvrun - boot pvk in a named environment, collect its serial output,
  * parse its KTAP results, and say whether the boot went all the way.
  *
- *   pvrun --env native|tcg|iso|kvm [--cmdline "..."] [--timeout S]
+ *   pvrun --env native|tcg|iso|kvm|pvhv [--cmdline "..."] [--timeout S]
  *         [--log FILE] [--tap FILE] [--quiet] [--kernel ELF] [--iso ISO]
+ *         [--pvhv-arg OPT]... [--pvhv-bin PATH]
  *
  * Exit status: 0 the kernel powered off with status 0 and every KTAP
  * test passed; 1 a test failed; 2 the boot failed (panic, bad boot
@@ -32,10 +33,14 @@ enum { EXIT_PASS = 0, EXIT_TESTS = 1, EXIT_BOOT = 2, EXIT_USAGE = 64,
 
 #define QEMU "qemu-system-x86_64"
 #define MAX_ARGS 64
+#define MAX_PVHV_ARGS 16
+#define PVHV_DEFAULT "build/pvhv"
 #define TAIL_LINES 25
 
 struct opts {
-	const char *env, *cmdline, *log, *tap, *kernel, *iso;
+	const char *env, *cmdline, *log, *tap, *kernel, *iso, *pvhv;
+	const char *pvhv_args[MAX_PVHV_ARGS];
+	int n_pvhv_args;
 	double timeout;
 	bool quiet;
 };
@@ -61,13 +66,17 @@ static void usage(FILE *f)
 		"                    iso     GRUB rescue ISO (Multiboot2, BIOS), QEMU TCG\n"
 		"                    kvm     QEMU -accel kvm -M microvm, KVM paravirt MSRs,\n"
 		"                            hypercall features hidden (they hang this host)\n"
+		"                    pvhv    build/pvhv on /dev/kvm, no QEMU (its exit status\n"
+		"                            is the kernel's)\n"
 		"  --cmdline STR     kernel command line (e.g. \"pv=nopatch\")\n"
 		"  --timeout S       give up after S seconds (default 60)\n"
 		"  --log FILE        save the serial log\n"
 		"  --tap FILE        write the results as TAP (one line per test)\n"
 		"  --quiet           do not echo the serial output\n"
 		"  --kernel ELF      kernel image (default build/pvk.elf)\n"
-		"  --iso ISO         ISO for --env iso (default build/pvk.iso)\n\n"
+		"  --iso ISO         ISO for --env iso (default build/pvk.iso)\n"
+		"  --pvhv-arg OPT    pass OPT to pvhv (repeatable: --pvhv-arg --no-pv)\n"
+		"  --pvhv-bin PATH   the pvhv binary (default " PVHV_DEFAULT ")\n\n"
 		"exit: 0 passed, 1 a test failed, 2 boot failed, 77 environment\n"
 		"unavailable (skipped), 64 usage\n");
 }
@@ -183,12 +192,13 @@ static double now(void)
 int main(int argc, char **argv)
 {
 	struct opts o = { .cmdline = "", .timeout = 60, .kernel = "build/pvk.elf",
-			  .iso = "build/pvk.iso" };
+			  .iso = "build/pvk.iso", .pvhv = PVHV_DEFAULT };
 	static const struct option lo[] = {
 		{ "env", 1, 0, 'e' }, { "cmdline", 1, 0, 'c' },
 		{ "timeout", 1, 0, 't' }, { "log", 1, 0, 'l' },
 		{ "tap", 1, 0, 'T' }, { "quiet", 0, 0, 'q' },
 		{ "kernel", 1, 0, 'k' }, { "iso", 1, 0, 'i' },
+		{ "pvhv-arg", 1, 0, 'P' }, { "pvhv-bin", 1, 0, 'B' },
 		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	int c;
@@ -211,6 +221,14 @@ int main(int argc, char **argv)
 		case 'q': o.quiet = true; break;
 		case 'k': o.kernel = optarg; break;
 		case 'i': o.iso = optarg; break;
+		case 'P':
+			if (o.n_pvhv_args == MAX_PVHV_ARGS) {
+				fprintf(stderr, "pvrun: at most %d --pvhv-arg\n", MAX_PVHV_ARGS);
+				return EXIT_USAGE;
+			}
+			o.pvhv_args[o.n_pvhv_args++] = optarg;
+			break;
+		case 'B': o.pvhv = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -229,7 +247,11 @@ int main(int argc, char **argv)
 
 	struct result r = { .status = -1 };
 	char label[256];
-	snprintf(label, sizeof(label), "%s%s%s", o.env, o.cmdline[0] ? " " : "", o.cmdline);
+	int ln = snprintf(label, sizeof(label), "%s", o.env);
+	for (int i = 0; i < o.n_pvhv_args && ln < (int)sizeof(label); i++)
+		ln += snprintf(label + ln, sizeof(label) - ln, " %s", o.pvhv_args[i]);
+	if (o.cmdline[0] && ln < (int)sizeof(label))
+		snprintf(label + ln, sizeof(label) - ln, " %s", o.cmdline);
 	r.label = label;
 	if (o.tap && !(r.tap = fopen(o.tap, "w"))) {
 		fprintf(stderr, "pvrun: %s: %s\n", o.tap, strerror(errno));
@@ -241,15 +263,33 @@ int main(int argc, char **argv)
 	char isobuf[256];
 	const char *tmp_iso = NULL;
 	args[na++] = QEMU;
-	if (!strcmp(o.env, "native") || !strcmp(o.env, "tcg") || !strcmp(o.env, "kvm")) {
+	bool pvhv = !strcmp(o.env, "pvhv");
+	if (!strcmp(o.env, "native") || !strcmp(o.env, "tcg") || !strcmp(o.env, "kvm") || pvhv) {
 		if (access(o.kernel, R_OK)) {
 			fprintf(stderr, "pvrun: %s: %s (run make first)\n", o.kernel, strerror(errno));
 			return EXIT_USAGE;
 		}
 	}
-	if (!have_qemu())
+	if (pvhv) {
+		/* pvhv [--pvhv-arg...] --cmdline STR KERNEL: no QEMU */
+		if (access(o.pvhv, X_OK)) {
+			fprintf(stderr, "pvrun: %s: %s (run make first)\n", o.pvhv, strerror(errno));
+			return EXIT_USAGE;
+		}
+		const char *why = kvm_unusable();
+		if (why)
+			return skip(&r, why);
+		na = 0;
+		args[na++] = o.pvhv;
+		for (int i = 0; i < o.n_pvhv_args; i++)
+			args[na++] = o.pvhv_args[i];
+		args[na++] = "--cmdline";
+		args[na++] = o.cmdline;
+		args[na++] = o.kernel;
+		args[na] = NULL;
+	} else if (!have_qemu()) {
 		return skip(&r, QEMU " is not installed (apt-get install qemu-system-x86)");
-	if (!strcmp(o.env, "native")) {
+	} else if (!strcmp(o.env, "native")) {
 		const char *a[] = { "-M", "pc", "-accel", "tcg", "-cpu", "max,-hypervisor",
 				    "-kernel", o.kernel, "-append", o.cmdline };
 		for (size_t i = 0; i < sizeof(a) / sizeof(*a); i++) args[na++] = a[i];
@@ -281,15 +321,17 @@ int main(int argc, char **argv)
 				    "-cdrom", iso, "-boot", "d" };
 		for (size_t i = 0; i < sizeof(a) / sizeof(*a); i++) args[na++] = a[i];
 	} else {
-		fprintf(stderr, "pvrun: unknown environment '%s' (native, tcg, iso, kvm)\n", o.env);
+		fprintf(stderr, "pvrun: unknown environment '%s' (native, tcg, iso, kvm, pvhv)\n", o.env);
 		return EXIT_USAGE;
 	}
-	const char *common[] = { "-m", "128", "-smp", "1", "-display", "none",
-				 "-monitor", "none", "-serial", "stdio", "-no-reboot",
-				 "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04" };
-	for (size_t i = 0; i < sizeof(common) / sizeof(*common); i++)
-		args[na++] = common[i];
-	args[na] = NULL;
+	if (!pvhv) {
+		const char *common[] = { "-m", "128", "-smp", "1", "-display", "none",
+					 "-monitor", "none", "-serial", "stdio", "-no-reboot",
+					 "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04" };
+		for (size_t i = 0; i < sizeof(common) / sizeof(*common); i++)
+			args[na++] = common[i];
+		args[na] = NULL;
+	}
 
 	FILE *log = NULL;
 	if (o.log && !(log = fopen(o.log, "w"))) {
@@ -366,7 +408,9 @@ int main(int argc, char **argv)
 	double secs = now() - t0;
 	int qemu_rc = WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
 
-	/* isa-debug-exit makes QEMU exit with (status << 1) | 1. */
+	/* isa-debug-exit makes QEMU exit with (status << 1) | 1; pvhv exits
+	 * with the status itself. */
+	int want_rc = pvhv ? r.status : ((r.status << 1) | 1);
 	const char *why = NULL;
 	if (r.emu_error)
 		why = "the hypervisor could not emulate an instruction (KVM internal error)";
@@ -378,16 +422,17 @@ int main(int argc, char **argv)
 		why = "the kernel refused its boot information";
 	else if (r.status < 0)
 		why = "the kernel never reached power-off";
-	else if (qemu_rc != ((r.status << 1) | 1))
-		why = "QEMU's exit status does not match the kernel's";
+	else if (qemu_rc != want_rc)
+		why = pvhv ? "pvhv's exit status does not match the kernel's"
+			   : "QEMU's exit status does not match the kernel's";
 	else if (r.status == 0 && (!r.ktap || r.passed + r.failed + r.skipped != r.planned) &&
 		 !strstr(o.cmdline, "tests=off"))
 		why = "KTAP output incomplete";
 
 	if (why) {
 		tap_line(&r, "not ok - %s: boot (%s)", label, why);
-		fprintf(stderr, "\npvrun: %s: FAILED after %.2f s: %s (QEMU exit %d)\n",
-			label, secs, why, qemu_rc);
+		fprintf(stderr, "\npvrun: %s: FAILED after %.2f s: %s (%s exit %d)\n",
+			label, secs, why, pvhv ? "pvhv" : "QEMU", qemu_rc);
 		fprintf(stderr, "pvrun: last lines of the serial log:\n");
 		int from = r.tail_n > TAIL_LINES ? r.tail_n - TAIL_LINES : 0;
 		for (int i = from; i < r.tail_n; i++)

@@ -12,4 +12,6 @@ else
 	env=native why="no usable /dev/kvm: QEMU TCG as a bare machine"
 fi
 echo "make run: booting build/pvk.elf in '$env' ($why)"
+# pvhv prints its exit summary (exits by reason) when the guest is done
+[ "$env" = pvhv ] && set -- --pvhv-arg --stats "$@"
 exec build/pvrun --env "$env" "$@"

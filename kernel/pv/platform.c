@@ -12,6 +12,7 @@
 static const struct pv_platform *const platforms[] = {
 	&platform_native,
 	&platform_kvm,
+	&platform_pvhv,
 };
 
 const struct pv_platform *pv_platform = &platform_native;

@@ -10,7 +10,7 @@ out=$1
 cd "$(dirname "$0")/../.."
 pvrun=build/pvrun
 mkdir -p "$out"
-envs=${PVK_ENVS:-"native tcg iso kvm"}
+envs=${PVK_ENVS:-"native tcg iso kvm pvhv"}
 fail=0
 
 for env in $envs; do
@@ -25,6 +25,17 @@ for env in $envs; do
 		esac
 	done
 done
+
+# pvhv with its own interface hidden: pvk falls back to KVM's features and
+# the native UART, and must pass the same tests.
+if [[ " $envs " == *" pvhv "* ]]; then
+	for mode in auto nopatch; do
+		name=boot-pvhv-nopv-$mode
+		$pvrun --env pvhv --pvhv-arg --no-pv --cmdline "pv=$mode" --quiet \
+			--timeout 60 --tap "$out/$name.tap" --log "$out/$name.log"
+		case $? in 0|77) ;; *) fail=1 ;; esac
+	done
+fi
 
 # Bad boot input must end in a clean failure exit with a message, never a
 # hang: a command line longer than the kernel takes.

@@ -1,6 +1,7 @@
 # Host tests: Criterion + Capstone, against the hosted libpvops.
+# (t_pvhv_*.c are pvhv's tests: vmm/vmm.mk builds them with the sanitizers.)
 UNIT_SRCS := tests/unit/helpers.c tests/unit/sites.S tests/unit/regs_harness.S \
-	$(wildcard tests/unit/t_*.c)
+	$(filter-out tests/unit/t_pvhv_%.c,$(wildcard tests/unit/t_*.c))
 UNIT_OBJS := $(patsubst %.c,$(BUILD)/hosted/%.o,$(patsubst %.S,$(BUILD)/hosted/%.o,$(UNIT_SRCS)))
 
 # Kernel code with no hardware in it, built hosted to be tested here. The

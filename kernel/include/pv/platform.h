@@ -28,7 +28,7 @@ struct pv_platform {
 	const char *const *features;
 };
 
-extern const struct pv_platform platform_native, platform_kvm;
+extern const struct pv_platform platform_native, platform_kvm, platform_pvhv;
 
 /* The platform chosen at boot (valid after pv_platform_setup). */
 extern const struct pv_platform *pv_platform;

@@ -1,0 +1,313 @@
+/*
+ * t_pvhv_loader.c - pvhv's kernel loader and start info (vmm/loader.c)
+ * against hostile images. Built into build/tests/pvhv-unit, with ASan
+ * and UBSan (vmm/vmm.mk).
+ */
+#include <criterion/criterion.h>
+#include <elf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pvhv.h"
+
+#define MEM (8u << 20)
+#define SEG_PA 0x100000u
+#define SEG2_PA 0x200000u
+#define FILESZ 64u
+#define MEMSZ 256u
+#define ENTRY (SEG_PA + 16)
+
+static struct guest_mem gm;
+
+static void setup(void)
+{
+	gm.size = MEM;
+	gm.host = calloc(1, MEM);
+	cr_assert(gm.host);
+}
+
+static void teardown(void)
+{
+	free(gm.host);
+}
+
+/* An image: header, 3 phdrs (2 PT_LOAD, PT_NOTE), the note, the data. */
+struct img {
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph[3];
+	Elf64_Nhdr nh;
+	char name[4];
+	uint64_t entry;
+	uint8_t data[FILESZ];
+	uint8_t data2[FILESZ];
+};
+
+static void make(struct img *m)
+{
+	memset(m, 0, sizeof(*m));
+	memcpy(m->eh.e_ident, ELFMAG, SELFMAG);
+	m->eh.e_ident[EI_CLASS] = ELFCLASS64;
+	m->eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	m->eh.e_machine = EM_X86_64;
+	m->eh.e_phoff = offsetof(struct img, ph);
+	m->eh.e_phentsize = sizeof(Elf64_Phdr);
+	m->eh.e_phnum = 3;
+	m->ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = offsetof(struct img, data),
+				 .p_paddr = SEG_PA, .p_filesz = FILESZ, .p_memsz = MEMSZ };
+	m->ph[1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = offsetof(struct img, data2),
+				 .p_paddr = SEG2_PA, .p_filesz = FILESZ, .p_memsz = FILESZ };
+	m->ph[2] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = offsetof(struct img, nh),
+				 .p_filesz = sizeof(Elf64_Nhdr) + 4 + 8 };
+	m->nh = (Elf64_Nhdr){ .n_namesz = 4, .n_descsz = 8, .n_type = 18 };
+	memcpy(m->name, "Xen", 4);
+	m->entry = ENTRY;
+	memset(m->data, 0xab, FILESZ);
+	memset(m->data2, 0xcd, FILESZ);
+}
+
+static int load(struct img *m, size_t len, const char **why)
+{
+	struct kernel_image ki;
+
+	return load_elf_kernel(&gm, m, len, &ki, why);
+}
+
+TestSuite(pvhv_loader, .init = setup, .fini = teardown);
+
+Test(pvhv_loader, good_image_loads_and_zeroes_the_tail)
+{
+	struct img m;
+	struct kernel_image ki;
+	const char *why;
+
+	make(&m);
+	memset(gm.host + SEG_PA, 0x77, MEMSZ);      /* stale bytes to be zeroed */
+	cr_assert_eq(load_elf_kernel(&gm, &m, sizeof(m), &ki, &why), 0, "%s", why);
+	cr_assert_eq(ki.entry, ENTRY);
+	cr_assert_eq(ki.nr_segments, 2);
+	cr_assert_eq(ki.lowest, SEG_PA);
+	cr_assert_eq(ki.highest, SEG2_PA + FILESZ);
+	cr_assert_eq(gm.host[SEG_PA], 0xab);
+	cr_assert_eq(gm.host[SEG_PA + FILESZ - 1], 0xab);
+	for (unsigned i = FILESZ; i < MEMSZ; i++)
+		cr_assert_eq(gm.host[SEG_PA + i], 0, "tail byte %u", i);
+	cr_assert_eq(gm.host[SEG2_PA], 0xcd);
+}
+
+Test(pvhv_loader, four_byte_entry_note)
+{
+	struct img m;
+	const char *why;
+
+	make(&m);
+	m.nh.n_descsz = 4;
+	cr_assert_eq(load(&m, sizeof(m), &why), 0, "%s", why);
+}
+
+Test(pvhv_loader, every_truncation_is_refused)
+{
+	struct img m;
+	const char *why;
+
+	make(&m);
+	for (size_t len = 0; len < sizeof(m); len++) {
+		/* a fresh heap copy of exactly len bytes: ASan sees any overread */
+		uint8_t *copy = malloc(len ? len : 1);
+		memcpy(copy, &m, len);
+		cr_assert_lt(load((struct img *)copy, len, &why), 0, "len %zu loaded", len);
+		cr_assert(why && *why);
+		free(copy);
+	}
+}
+
+Test(pvhv_loader, foreign_files_are_refused)
+{
+	struct img m;
+	const char *why;
+
+	make(&m);
+	m.eh.e_ident[EI_MAG1] = 'X';
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+	cr_assert(strstr(why, "not an ELF"));
+	make(&m);
+	m.eh.e_ident[EI_CLASS] = ELFCLASS32;
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+	cr_assert(strstr(why, "ELF64"));
+	make(&m);
+	m.eh.e_ident[EI_DATA] = ELFDATA2MSB;
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+	make(&m);
+	m.eh.e_machine = EM_AARCH64;
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+	cr_assert(strstr(why, "x86-64"));
+	cr_assert_lt(load_elf_kernel(&gm, NULL, 0, &(struct kernel_image){ 0 }, &why), 0);
+}
+
+Test(pvhv_loader, hostile_program_headers)
+{
+	struct img m;
+	const char *why;
+
+	make(&m);
+	m.eh.e_phoff = ~0ull - 8;
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+	make(&m);
+	m.eh.e_phnum = 0xffff;
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+	make(&m);
+	m.eh.e_phnum = 0;
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+	make(&m);
+	m.eh.e_phentsize = 1;
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+	make(&m);
+	m.ph[0].p_offset = ~0ull - 4;
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+	cr_assert(strstr(why, "truncated"));
+	make(&m);
+	m.ph[0].p_filesz = MEMSZ + 1;
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+}
+
+Test(pvhv_loader, segments_outside_memory)
+{
+	struct img m;
+	const char *why;
+
+	make(&m);
+	m.ph[0].p_paddr = MEM - MEMSZ + 1;
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+	cr_assert(strstr(why, "outside guest memory"), "%s", why);
+	make(&m);
+	m.ph[0].p_paddr = ~0ull - 16;                 /* paddr + memsz wraps */
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+	make(&m);
+	m.ph[0].p_memsz = ~0ull;
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+	make(&m);
+	m.ph[0].p_paddr = 0x1000;
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+	cr_assert(strstr(why, "below 1 MiB"));
+}
+
+Test(pvhv_loader, overlapping_segments)
+{
+	struct img m;
+	const char *why;
+
+	make(&m);
+	m.ph[1].p_paddr = SEG_PA + MEMSZ - 1;         /* one byte in common */
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+	cr_assert(strstr(why, "overlap"));
+	make(&m);
+	m.ph[1].p_paddr = SEG_PA + MEMSZ;             /* adjacent is fine */
+	cr_assert_eq(load(&m, sizeof(m), &why), 0, "%s", why);
+}
+
+Test(pvhv_loader, notes)
+{
+	struct img m;
+	const char *why;
+
+	make(&m);
+	m.nh.n_type = 17;
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+	cr_assert(strstr(why, "PVH entry note"));
+	make(&m);
+	memcpy(m.name, "Xyz", 4);
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+	make(&m);
+	m.nh.n_descsz = 2;
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+	make(&m);
+	m.nh.n_namesz = 0xffffffffu;
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+	make(&m);
+	m.nh.n_descsz = 0xfffffff0u;
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+	make(&m);
+	m.ph[2].p_filesz = ~0ull;
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+	make(&m);
+	m.entry = SEG2_PA + FILESZ;                  /* just past the end */
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+	cr_assert(strstr(why, "entry point"));
+	make(&m);
+	m.entry = 1ull << 40;
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+}
+
+Test(pvhv_loader, random_corruption_never_crashes)
+{
+	struct img m, bad;
+	const char *why;
+
+	make(&m);
+	srand(4);
+	for (int i = 0; i < 20000; i++) {
+		bad = m;
+		for (int k = 0; k < 4; k++)
+			((uint8_t *)&bad)[rand() % sizeof(bad)] = (uint8_t)rand();
+		if (load(&bad, sizeof(bad), &why) < 0)
+			cr_assert(why);
+	}
+}
+
+Test(pvhv_loader, the_real_kernel)
+{
+	FILE *f = fopen("build/pvk.elf", "rb");
+	struct kernel_image ki;
+	const char *why;
+
+	if (!f)
+		cr_skip_test("build/pvk.elf not built");
+	static uint8_t buf[8 << 20];
+	size_t n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	cr_assert_eq(load_elf_kernel(&gm, buf, n, &ki, &why), 0, "%s", why);
+	cr_assert_geq(ki.lowest, SEG_PA);
+	cr_assert(ki.entry >= ki.lowest && ki.entry < ki.highest);
+}
+
+Test(pvhv_loader, start_info)
+{
+	const char *why;
+	uint64_t pa = build_start_info(&gm, "tests=off pv=pvhv", &why);
+	uint32_t w[2];
+	uint64_t q[6];
+
+	cr_assert_eq(pa, PVHV_START_INFO_GPA, "%s", why);
+	memcpy(w, gm.host + pa, sizeof(w));
+	cr_assert_eq(w[0], 0x336ec578u);
+	cr_assert_eq(w[1], 1);
+	memcpy(q, gm.host + pa + 16, sizeof(q));   /* modlist, cmdline, rsdp, memmap, n */
+	cr_assert_eq(q[1], PVHV_CMDLINE_GPA);
+	cr_assert_eq(q[2], 0);
+	cr_assert_str_eq((char *)gm.host + q[1], "tests=off pv=pvhv");
+	uint32_t n = (uint32_t)q[4];
+	uint64_t ram = 0;
+	cr_assert_eq(n, 3);
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t e[3];
+		memcpy(e, gm.host + q[3] + 24 * i, sizeof(e));
+		if ((uint32_t)e[2] == 1)
+			ram += e[1];
+	}
+	cr_assert_eq(ram, MEM - (0x100000 - 0x9fc00));
+}
+
+Test(pvhv_loader, start_info_refusals)
+{
+	const char *why;
+	char *big = malloc(PVHV_CMDLINE_MAX + 1);
+
+	memset(big, 'a', PVHV_CMDLINE_MAX);
+	big[PVHV_CMDLINE_MAX] = 0;
+	cr_assert_eq(build_start_info(&gm, big, &why), 0);
+	cr_assert(strstr(why, "command line"));
+	free(big);
+	struct guest_mem tiny = { gm.host, 0x100000 };
+	cr_assert_eq(build_start_info(&tiny, "", &why), 0);
+	cr_assert(why);
+}

@@ -1,0 +1,482 @@
+/*
+ * kvm.c - the generic VMM: open /dev/kvm, build the VM (memory, arch
+ * devices, vCPUs), load the kernel, run one thread per vCPU, and end the
+ * whole VM when any vCPU powers off, faults, or the timeout expires.
+ *
+ * Each vCPU thread loops on KVM_RUN; every exit goes through ONE switch
+ * on the exit reason (vcpu_exit). Fatal conditions name the ioctl or the
+ * exit, dump the vCPU's registers and end the VM with PVHV_EXIT_FAULT.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kvm.h"
+
+#define SIG_KICK           SIGUSR1     /* pulls a vCPU thread out of KVM_RUN */
+#define KERNEL_MAX_BYTES   (256u << 20)
+#define MSI_ADDR_BASE      0xfee00000u
+#define MSI_DEST_SHIFT     12
+#define NSEC_PER_SEC       1000000000L
+
+static double now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+void vm_stop(struct vm *vm, int status, const char *reason)
+{
+	pthread_mutex_lock(&vm->lock);
+	if (!vm->stopping) {
+		vm->stopping = true;
+		vm->status = status;
+		snprintf(vm->reason, sizeof(vm->reason), "%s", reason);
+	}
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static bool vm_stopping(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	bool s = vm->stopping;
+	pthread_mutex_unlock(&vm->lock);
+	return s;
+}
+
+/* ---- the world as the hypercalls see it (struct hc_env) ---------------- */
+
+static void env_console(void *ctx, const void *buf, size_t len)
+{
+	struct vm *vm = ctx;
+
+	pthread_mutex_lock(&vm->uart_lock);
+	uart_flush(&vm->uart, stdout);      /* keep the two consoles in order */
+	fwrite(buf, 1, len, stdout);
+	fflush(stdout);
+	pthread_mutex_unlock(&vm->uart_lock);
+}
+
+static void env_power(void *ctx, bool reboot, int status)
+{
+	char why[64];
+
+	snprintf(why, sizeof(why), "guest %s, status %d", reboot ? "reboot" : "power off", status);
+	vm_stop(ctx, status, why);
+}
+
+static int env_send_vector(void *ctx, uint32_t vcpu, uint32_t vector)
+{
+	struct vm *vm = ctx;
+	struct kvm_msi msi = {
+		.address_lo = MSI_ADDR_BASE | vm->vcpus[vcpu].pv.apic_id << MSI_DEST_SHIFT,
+		.data = vector,
+	};
+
+	/* 1 delivered, 0 blocked by the guest: both fine for a kick */
+	return ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0 ? -PVHV_EINVAL : 0;
+}
+
+static void env_yield(void *ctx)
+{
+	(void)ctx;
+	sched_yield();
+}
+
+static void env_stats(void *ctx, uint32_t vcpu, struct pvhv_stats *out)
+{
+	struct vm *vm = ctx;
+
+	for (int v = 0; v < vm->nr_vcpus; v++) {
+		struct vcpu_stats s = vm->vcpus[v].st;   /* a racy snapshot is fine */
+
+		if (vcpu != PVHV_ALL_VCPUS && (uint32_t)v != vcpu)
+			continue;
+		kstats_read(&vm->vcpus[v].ks, &s);
+		for (int i = 0; i < PVHV_STAT_NR; i++)
+			out->count[i] += s.count[i];
+		out->vcpus++;
+	}
+}
+
+/* ---- the run loop ------------------------------------------------------- */
+
+static void vcpu_fatal(struct vcpu *v, const char *what)
+{
+	fprintf(stderr, "pvhv: vCPU %d: %s\n", v->index, what);
+	kvm_cpu__arch_dump(v, stderr);
+	vm_stop(v->vm, PVHV_EXIT_FAULT, what);
+}
+
+static void vcpu_io(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	struct io_ctx c = {
+		.env = &v->vm->env, .pv = v->vm->cfg.pv, .uart = &v->vm->uart,
+		.uart_lock = &v->vm->uart_lock, .cpu = &v->pv, .st = &v->st, .out = stdout,
+	};
+	uint8_t *p = (uint8_t *)run + run->io.data_offset;
+	int size = run->io.size;
+	bool out = run->io.direction == KVM_EXIT_IO_OUT;
+
+	/* data_offset and count come from the kernel: still, stay in the page */
+	if (run->io.data_offset + (uint64_t)size * run->io.count > v->vm->run_size ||
+	    (size != 1 && size != 2 && size != 4)) {
+		vcpu_fatal(v, "KVM_EXIT_IO with a malformed data area");
+		return;
+	}
+	for (uint32_t i = 0; i < run->io.count; i++, p += size) {
+		uint32_t data = 0;
+
+		memcpy(&data, p, (size_t)size);
+		io_access(&c, run->io.port, out, size, &data);
+		if (!out)
+			memcpy(p, &data, (size_t)size);
+	}
+}
+
+/* The one switch on the exit reason. Returns false when the vCPU is done. */
+static bool vcpu_exit(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	char why[160];
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		vcpu_io(v);
+		return true;
+	case KVM_EXIT_MMIO:
+		/* nothing is mapped there: reads float high, writes vanish */
+		v->st.count[PVHV_STAT_MMIO]++;
+		if (!run->mmio.is_write)
+			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+		return true;
+	case KVM_EXIT_INTR:
+		v->st.count[PVHV_STAT_INTR]++;
+		return true;
+	case KVM_EXIT_SHUTDOWN:
+		v->st.count[PVHV_STAT_SHUTDOWN]++;
+		vcpu_fatal(v, "KVM_EXIT_SHUTDOWN: the guest triple-faulted");
+		return false;
+	case KVM_EXIT_SYSTEM_EVENT:
+		v->st.count[PVHV_STAT_SYSTEM_EVENT]++;
+		snprintf(why, sizeof(why), "KVM_EXIT_SYSTEM_EVENT type %u", run->system_event.type);
+		vm_stop(v->vm, run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN ? 0
+			: PVHV_EXIT_FAULT, why);
+		return false;
+	case KVM_EXIT_FAIL_ENTRY:
+		v->st.count[PVHV_STAT_OTHER]++;
+		snprintf(why, sizeof(why), "KVM_EXIT_FAIL_ENTRY: hardware entry failure reason %#llx",
+			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		vcpu_fatal(v, why);
+		return false;
+	case KVM_EXIT_INTERNAL_ERROR:
+		v->st.count[PVHV_STAT_OTHER]++;
+		snprintf(why, sizeof(why), "KVM_EXIT_INTERNAL_ERROR: suberror %u%s",
+			 run->internal.suberror,
+			 run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION
+			 ? " (emulation failure: look at the instruction at rip)" : "");
+		vcpu_fatal(v, why);
+		return false;
+	default:
+		v->st.count[PVHV_STAT_OTHER]++;
+		snprintf(why, sizeof(why), "unexpected exit reason %u", run->exit_reason);
+		vcpu_fatal(v, why);
+		return false;
+	}
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+
+	while (!vm_stopping(v->vm)) {
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN) {
+				v->st.count[PVHV_STAT_INTR]++;
+				continue;
+			}
+			char why[96];
+			snprintf(why, sizeof(why), "ioctl KVM_RUN failed: %s", strerror(errno));
+			vcpu_fatal(v, why);
+			break;
+		}
+		v->st.count[PVHV_STAT_RUN_EXITS]++;
+		if (!vcpu_exit(v))
+			break;
+	}
+	return NULL;
+}
+
+static void on_kick(int sig)
+{
+	(void)sig;                      /* only interrupts KVM_RUN */
+}
+
+/* ---- building the VM ---------------------------------------------------- */
+
+static int open_kvm(struct vm *vm)
+{
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0) {
+		if (errno == ENOENT)
+			fprintf(stderr, "pvhv: /dev/kvm does not exist: this machine has no KVM.\n"
+				"  Load the module (modprobe kvm_intel or kvm_amd), enable\n"
+				"  virtualization in the firmware, or run on a host that offers KVM.\n");
+		else if (errno == EACCES || errno == EPERM)
+			fprintf(stderr, "pvhv: /dev/kvm: permission denied.\n"
+				"  Add yourself to its group (sudo usermod -aG kvm $USER, then log\n"
+				"  in again) or run pvhv as root.\n");
+		else
+			fprintf(stderr, "pvhv: open /dev/kvm: %s\n", strerror(errno));
+		return -1;
+	}
+	int api = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (api != KVM_API_VERSION_WANTED) {
+		fprintf(stderr, "pvhv: ioctl KVM_GET_API_VERSION: %d, need %d\n", api,
+			KVM_API_VERSION_WANTED);
+		return -1;
+	}
+	return 0;
+}
+
+static int load_kernel(struct vm *vm)
+{
+	const char *why;
+	struct stat sb;
+	int fd = open(vm->cfg.kernel, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &sb) < 0) {
+		fprintf(stderr, "pvhv: %s: %s\n", vm->cfg.kernel, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode) || sb.st_size > KERNEL_MAX_BYTES) {
+		fprintf(stderr, "pvhv: %s: not a regular file of at most %u MiB\n",
+			vm->cfg.kernel, KERNEL_MAX_BYTES >> 20);
+		close(fd);
+		return -1;
+	}
+	size_t len = (size_t)sb.st_size;
+	uint8_t *img = malloc(len ? len : 1);
+	ssize_t got = img ? read(fd, img, len) : -1;
+	close(fd);
+	if (got != (ssize_t)len) {
+		fprintf(stderr, "pvhv: %s: short read\n", vm->cfg.kernel);
+		free(img);
+		return -1;
+	}
+	int r = load_elf_kernel(&vm->mem, img, len, &vm->ki, &why);
+	free(img);
+	if (r < 0) {
+		fprintf(stderr, "pvhv: %s: refused: %s\n", vm->cfg.kernel, why);
+		return -1;
+	}
+	vm->start_info = build_start_info(&vm->mem, vm->cfg.cmdline, &why);
+	if (!vm->start_info) {
+		fprintf(stderr, "pvhv: %s\n", why);
+		return -1;
+	}
+	return 0;
+}
+
+static int create_vcpu(struct vm *vm, int i)
+{
+	struct vcpu *v = &vm->vcpus[i];
+
+	v->vm = vm;
+	v->index = i;
+	v->pv.index = (uint32_t)i;
+	v->pv.apic_id = (uint32_t)i;
+	v->ks.fd = -1;
+	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)i);
+	if (v->fd < 0) {
+		pr_ioctl_err("KVM_CREATE_VCPU", strerror(errno));
+		return -1;
+	}
+	v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED) {
+		v->run = NULL;
+		fprintf(stderr, "pvhv: mmap of the vCPU's kvm_run: %s\n", strerror(errno));
+		return -1;
+	}
+	if (i == 0) {
+		int khz = ioctl(v->fd, KVM_GET_TSC_KHZ, 0);
+		vm->tsc_khz = khz > 0 ? (uint32_t)khz : 0;
+	}
+	kstats_open(&v->ks, v->fd);       /* optional: absent on old hosts */
+	return kvm_cpu__arch_init(v);
+}
+
+static int build_vm(struct vm *vm)
+{
+	if (open_kvm(vm) < 0)
+		return PVHV_EXIT_NOKVM;
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0) {
+		pr_ioctl_err("KVM_CREATE_VM", strerror(errno));
+		return PVHV_EXIT_NOKVM;
+	}
+	int rs = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (rs <= 0) {
+		pr_ioctl_err("KVM_GET_VCPU_MMAP_SIZE", strerror(errno));
+		return PVHV_EXIT_FAULT;
+	}
+	vm->run_size = (size_t)rs;
+	vm->mem.size = vm->cfg.mem_mib * PVHV_MIB;
+	vm->mem.host = mmap(NULL, vm->mem.size, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->mem.host == MAP_FAILED) {
+		vm->mem.host = NULL;
+		fprintf(stderr, "pvhv: cannot map %llu MiB of guest memory: %s\n",
+			(unsigned long long)vm->cfg.mem_mib, strerror(errno));
+		return PVHV_EXIT_FAULT;
+	}
+	if (load_kernel(vm) < 0)
+		return PVHV_EXIT_IMAGE;
+	struct kvm_userspace_memory_region region = {
+		.slot = 0, .guest_phys_addr = 0, .memory_size = vm->mem.size,
+		.userspace_addr = (uintptr_t)vm->mem.host,
+	};
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+		pr_ioctl_err("KVM_SET_USER_MEMORY_REGION", strerror(errno));
+		return PVHV_EXIT_FAULT;
+	}
+	if (kvm__arch_init(vm) < 0)
+		return PVHV_EXIT_FAULT;
+	for (int i = 0; i < vm->nr_vcpus; i++)
+		if (create_vcpu(vm, i) < 0)
+			return PVHV_EXIT_FAULT;
+	return 0;
+}
+
+/* Wait for the end: a vm_stop() or the timeout. */
+static void wait_for_end(struct vm *vm)
+{
+	struct timespec deadline;
+	double t = vm->t_start + vm->cfg.timeout;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec = (time_t)t;
+	deadline.tv_nsec = (long)((t - (double)(time_t)t) * NSEC_PER_SEC);
+	pthread_mutex_lock(&vm->lock);
+	while (!vm->stopping) {
+		if (vm->cfg.timeout <= 0) {
+			pthread_cond_wait(&vm->cond, &vm->lock);
+		} else if (pthread_cond_timedwait(&vm->cond, &vm->lock, &deadline) == ETIMEDOUT) {
+			vm->stopping = true;
+			vm->status = PVHV_EXIT_TIMEOUT;
+			snprintf(vm->reason, sizeof(vm->reason), "timed out after %g s",
+				 vm->cfg.timeout);
+		}
+	}
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static void teardown(struct vm *vm)
+{
+	for (int i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		kstats_close(&v->ks);
+		if (v->run)
+			munmap(v->run, vm->run_size);
+		if (v->fd >= 0)
+			close(v->fd);
+	}
+	if (vm->mem.host)
+		munmap(vm->mem.host, vm->mem.size);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	free(vm->supported);
+}
+
+int kvm_run_vm(const struct vm_config *cfg, double t_start)
+{
+	static struct vm vm;              /* big (vCPU array): not on the stack */
+	pthread_condattr_t ca;
+	struct sigaction sa = { .sa_handler = on_kick };
+	int status;
+
+	vm.cfg = *cfg;
+	vm.t_start = t_start;
+	vm.nr_vcpus = cfg->smp;
+	vm.kvm_fd = vm.vm_fd = -1;
+	for (int i = 0; i < PVHV_MAX_VCPUS; i++)
+		vm.vcpus[i].fd = vm.vcpus[i].ks.fd = -1;   /* teardown: not opened */
+	pthread_mutex_init(&vm.lock, NULL);
+	pthread_mutex_init(&vm.uart_lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&vm.cond, &ca);
+	vm.env = (struct hc_env){
+		.mem = &vm.mem, .nr_vcpus = vm.nr_vcpus, .ctx = &vm,
+		.console = env_console, .power = env_power,
+		.send_vector = env_send_vector, .yield = env_yield, .stats = env_stats,
+	};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIG_KICK, &sa, NULL);   /* no SA_RESTART: KVM_RUN returns EINTR */
+
+	status = build_vm(&vm);
+	if (status) {
+		teardown(&vm);
+		return status;
+	}
+	for (int i = 0; i < vm.nr_vcpus; i++) {
+		if (pthread_create(&vm.vcpus[i].thread, NULL, vcpu_thread, &vm.vcpus[i])) {
+			vm_stop(&vm, PVHV_EXIT_FAULT, "pthread_create failed");
+			break;
+		}
+		vm.vcpus[i].thread_started = true;
+	}
+	wait_for_end(&vm);
+	for (int i = 0; i < vm.nr_vcpus; i++) {
+		if (!vm.vcpus[i].thread_started)
+			continue;
+		__atomic_store_n(&vm.vcpus[i].run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+		pthread_kill(vm.vcpus[i].thread, SIG_KICK);
+	}
+	for (int i = 0; i < vm.nr_vcpus; i++)
+		if (vm.vcpus[i].thread_started)
+			pthread_join(vm.vcpus[i].thread, NULL);
+	pthread_mutex_lock(&vm.uart_lock);
+	uart_flush(&vm.uart, stdout);
+	pthread_mutex_unlock(&vm.uart_lock);
+
+	double secs = now() - t_start;
+	if (vm.status == PVHV_EXIT_TIMEOUT) {
+		fprintf(stderr, "pvhv: %s\n", vm.reason);
+		kvm_cpu__arch_dump(&vm.vcpus[0], stderr);
+	}
+	bool have_kvm = vm.vcpus[0].ks.fd >= 0;
+	struct vcpu_stats per[PVHV_MAX_VCPUS];
+	for (int i = 0; i < vm.nr_vcpus; i++) {
+		per[i] = vm.vcpus[i].st;
+		kstats_read(&vm.vcpus[i].ks, &per[i]);
+	}
+	if (cfg->stats) {
+		fprintf(stderr, "pvhv: %s after %.3f s; exit status %d\n", vm.reason, secs, vm.status);
+		stats_print_table(stderr, per, vm.nr_vcpus, have_kvm, secs);
+	}
+	if (cfg->stats_json) {
+		int r = stats_write_json(cfg->stats_json, per, vm.nr_vcpus, have_kvm, secs, vm.status);
+		if (r < 0)
+			fprintf(stderr, "pvhv: %s: %s\n", cfg->stats_json, strerror(-r));
+	}
+	status = vm.status;
+	teardown(&vm);
+	return status;
+}

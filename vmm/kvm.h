@@ -1,0 +1,107 @@
+/*
+ * kvm.h - the VM and its vCPUs on /dev/kvm (kvm.c), and the arch hooks
+ * the generic code calls (x86.c), named kvmtool style: kvm__arch_* for
+ * the VM, kvm_cpu__arch_* for a vCPU.
+ */
+#ifndef PVHV_KVM_H
+#define PVHV_KVM_H
+
+#include <linux/kvm.h>
+
+#include "pvhv.h"
+#include "stats.h"
+
+#define KVM_API_VERSION_WANTED 12
+
+struct vm_config {
+	const char *kernel;
+	const char *cmdline;
+	uint64_t mem_mib;
+	int smp;
+	double timeout;              /* seconds, 0 = none */
+	bool stats;
+	const char *stats_json;
+	bool kvm_pv;                 /* show KVM's paravirt leaves */
+	bool pv;                     /* show pvhv's own leaves and ports */
+};
+
+struct vm;
+
+struct vcpu {
+	struct vm *vm;
+	int index;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool thread_started;
+	struct pv_cpu pv;
+	struct vcpu_stats st;        /* written only by this vCPU's thread */
+	struct kstats ks;
+};
+
+struct vm {
+	struct vm_config cfg;
+	int kvm_fd, vm_fd;
+	size_t run_size;
+	struct guest_mem mem;
+	struct kernel_image ki;
+	uint64_t start_info;
+	struct kvm_cpuid2 *supported;   /* KVM_GET_SUPPORTED_CPUID */
+	uint32_t tsc_khz;
+	int nr_vcpus;
+	struct vcpu vcpus[PVHV_MAX_VCPUS];
+	struct uart uart;
+	pthread_mutex_t uart_lock;
+	struct hc_env env;
+	double t_start;
+	/* stopping: the first vm_stop() wins */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool stopping;
+	int status;
+	char reason[192];
+};
+
+/* kvm_run_vm - create the VM described by cfg, boot cfg->kernel, run it to
+ * its end; returns the exit status (the guest's, or PVHV_EXIT_*). */
+int kvm_run_vm(const struct vm_config *cfg, double t_start);
+
+/* vm_stop - end the VM with `status` (the first call wins); any thread. */
+void vm_stop(struct vm *vm, int status, const char *reason);
+
+
+/* ---- arch hooks (x86.c) ---- */
+
+/* kvm__arch_init - the VM-wide machine: TSS, in-kernel irqchip with the
+ * 8259s masked, the PIT, the CPUID KVM supports. 0, or -1 after a message. */
+int kvm__arch_init(struct vm *vm);
+
+/* kvm_cpu__arch_init - one vCPU's CPUID (APIC ID, pvhv and KVM leaves),
+ * FPU; and for vCPU 0 the PVH entry state. 0, or -1 after a message. */
+int kvm_cpu__arch_init(struct vcpu *v);
+
+/* kvm_cpu__arch_dump - registers, segments and the code bytes at RIP.
+ * Call from the vCPU's thread or when it is not running. */
+void kvm_cpu__arch_dump(struct vcpu *v, FILE *f);
+
+/*
+ * cpuid_build - the CPUID table for vCPU `apic_id` from KVM's supported
+ * one: APIC ID in leaf 1 EBX[31:24] and leaves 0xB/0x1F EDX, the
+ * hypervisor bit, the TSC rate in leaf 0x15, pvhv's leaves at 0x40000000 (pv) with KVM's moved to
+ * 0x40000100 (kvm_pv), KVM's VMCALL-based features hidden, a timing leaf
+ * for each. Writes at most `max` entries into out; returns the count or
+ * -1 when they do not fit. Pure.
+ */
+int cpuid_build(const struct kvm_cpuid_entry2 *in, int n_in,
+		struct kvm_cpuid_entry2 *out, int max, uint32_t apic_id,
+		uint32_t tsc_khz, bool kvm_pv, bool pv);
+
+/*
+ * gva_to_gpa - walk the guest's 4-level page tables (cr3) for `gva`;
+ * returns 0 and *gpa, or -1 when unmapped or outside RAM. Paging off:
+ * gva is the gpa. Pure over guest memory.
+ */
+int gva_to_gpa(const struct guest_mem *gm, uint64_t cr0, uint64_t cr3,
+	       uint64_t cr4, uint64_t efer, uint64_t gva, uint64_t *gpa);
+
+#endif /* PVHV_KVM_H */

@@ -1,0 +1,122 @@
+/*
+ * main.c - pvhv's command line.
+ *
+ *   pvhv [options] KERNEL.elf
+ *
+ * Exit status: the guest's power-off status (0..255), or one of
+ * PVHV_EXIT_* (pvhv.h): 64 usage, 65 kernel image refused, 69 no usable
+ * /dev/kvm, 70 an ioctl failed or the guest did something unexpected
+ * (reason and registers on stderr), 124 --timeout expired.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kvm.h"
+
+#define DEFAULT_MEM_MIB   128
+#define MIN_MEM_MIB       2
+#define MAX_MEM_MIB       3072      /* one slot below the 3 GiB MMIO hole */
+#define MAX_TIMEOUT_S     1e6
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: pvhv [options] KERNEL.elf\n"
+		"Boot a PVH ELF kernel (pvk) on /dev/kvm: in-kernel irqchip and PIT, a\n"
+		"16550 on COM1, isa-debug-exit at 0xf4, and pvhv's paravirt interface\n"
+		"(docs/pvhv-abi.md). The guest's power-off status is pvhv's exit status.\n\n"
+		"  --mem MiB          guest RAM (default %d, %d..%d)\n"
+		"  --smp N            vCPUs, one thread each (default 1, at most %d)\n"
+		"  --cmdline STR      kernel command line\n"
+		"  --timeout S        stop the guest after S seconds (exit %d)\n"
+		"  --stats            print exits by reason per vCPU at the end (stderr)\n"
+		"  --stats-json FILE  write the same as JSON\n"
+		"  --no-kvm-pv        hide KVM's paravirt CPUID leaves\n"
+		"  --no-pv            hide pvhv's own leaves and ports (KVM's stay, at 0x40000000)\n"
+		"  --help             this text\n\n"
+		"exit: guest status 0..255; %d usage, %d image refused, %d no /dev/kvm,\n"
+		"%d VM fault, %d timeout\n",
+		DEFAULT_MEM_MIB, MIN_MEM_MIB, MAX_MEM_MIB, PVHV_MAX_VCPUS, PVHV_EXIT_TIMEOUT,
+		PVHV_EXIT_USAGE, PVHV_EXIT_IMAGE, PVHV_EXIT_NOKVM, PVHV_EXIT_FAULT,
+		PVHV_EXIT_TIMEOUT);
+}
+
+static bool parse_num(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || *end || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	double t_start = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	struct vm_config cfg = {
+		.cmdline = "", .mem_mib = DEFAULT_MEM_MIB, .smp = 1,
+		.kvm_pv = true, .pv = true,
+	};
+	enum { O_MEM = 256, O_SMP, O_CMDLINE, O_TIMEOUT, O_STATS, O_JSON, O_NOKVM,
+	       O_NOPV, O_HELP };
+	static const struct option lo[] = {
+		{ "mem", 1, 0, O_MEM }, { "smp", 1, 0, O_SMP },
+		{ "cmdline", 1, 0, O_CMDLINE }, { "timeout", 1, 0, O_TIMEOUT },
+		{ "stats", 0, 0, O_STATS }, { "stats-json", 1, 0, O_JSON },
+		{ "no-kvm-pv", 0, 0, O_NOKVM }, { "no-pv", 0, 0, O_NOPV },
+		{ "help", 0, 0, O_HELP }, { 0, 0, 0, 0 },
+	};
+	double v;
+	int c;
+
+	setvbuf(stdout, NULL, _IOFBF, BUFSIZ);
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case O_MEM:
+			if (!parse_num(optarg, MIN_MEM_MIB, MAX_MEM_MIB, &v) || v != (uint64_t)v) {
+				fprintf(stderr, "pvhv: --mem %s: not a whole number of MiB in %d..%d\n",
+					optarg, MIN_MEM_MIB, MAX_MEM_MIB);
+				return PVHV_EXIT_USAGE;
+			}
+			cfg.mem_mib = (uint64_t)v;
+			break;
+		case O_SMP:
+			if (!parse_num(optarg, 1, PVHV_MAX_VCPUS, &v) || v != (int)v) {
+				fprintf(stderr, "pvhv: --smp %s: not a vCPU count in 1..%d\n",
+					optarg, PVHV_MAX_VCPUS);
+				return PVHV_EXIT_USAGE;
+			}
+			cfg.smp = (int)v;
+			break;
+		case O_CMDLINE: cfg.cmdline = optarg; break;
+		case O_TIMEOUT:
+			if (!parse_num(optarg, 0, MAX_TIMEOUT_S, &v) || v <= 0) {
+				fprintf(stderr, "pvhv: --timeout %s: not a positive number of seconds\n",
+					optarg);
+				return PVHV_EXIT_USAGE;
+			}
+			cfg.timeout = v;
+			break;
+		case O_STATS: cfg.stats = true; break;
+		case O_JSON: cfg.stats_json = optarg; break;
+		case O_NOKVM: cfg.kvm_pv = false; break;
+		case O_NOPV: cfg.pv = false; break;
+		case O_HELP: usage(stdout); return 0;
+		default: usage(stderr); return PVHV_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, optind < argc ? "pvhv: one kernel image, please\n"
+					      : "pvhv: no kernel image given\n");
+		usage(stderr);
+		return PVHV_EXIT_USAGE;
+	}
+	cfg.kernel = argv[optind];
+	return kvm_run_vm(&cfg, t_start);
+}

@@ -1,0 +1,174 @@
+/*
+ * pvhv.h - pvhv's internal interfaces.
+ *
+ * The layers, kvmtool style, from the bottom:
+ *   guest_mem.c   guest RAM as one host mapping; every guest address and
+ *                 length goes through gm_ptr(), which checks it
+ *   loader.c      the ELF64 kernel and the PVH start info (pure)
+ *   hypercall.c   the paravirt operations (pure over guest_mem + hc_env)
+ *   devices.c     port I/O: COM1, isa-debug-exit, pvhv's doorbells (pure)
+ *   stats.c       exit counters, KVM's binary stats, table and JSON
+ *   kvm.c         the generic VMM: VM, vCPU threads, the run loop
+ *   x86.c         the arch hooks: CPUID, entry state, register dump
+ *   main.c        options
+ * Everything below kvm.c runs without /dev/kvm and is what the host tests
+ * (tests/unit/t_pvhv_*.c) drive with hostile input.
+ */
+#ifndef PVHV_H
+#define PVHV_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "pv/pvhv_abi.h"
+
+#define PVHV_MAX_VCPUS     64
+#define PVHV_MIB           (1024ull * 1024)
+
+/* pvhv's own exit statuses (a guest's status is 0..255 and passes through). */
+#define PVHV_EXIT_USAGE    64    /* bad options (EX_USAGE) */
+#define PVHV_EXIT_IMAGE    65    /* the kernel image was refused (EX_DATAERR) */
+#define PVHV_EXIT_NOKVM    69    /* /dev/kvm missing or denied (EX_UNAVAILABLE) */
+#define PVHV_EXIT_FAULT    70    /* an ioctl failed or an unexpected exit (EX_SOFTWARE) */
+#define PVHV_EXIT_TIMEOUT  124   /* --timeout expired (like timeout(1)) */
+
+/* ---- guest_mem.c -------------------------------------------------------- */
+struct guest_mem {
+	uint8_t *host;               /* host mapping of guest physical 0 */
+	uint64_t size;               /* bytes of RAM from guest physical 0 */
+};
+
+/*
+ * gm_ptr - the host address of guest range [gpa, gpa+len), or NULL when
+ * any byte of it is outside guest RAM (overflow-safe). len 0 is valid
+ * anywhere up to and including the end of RAM.
+ */
+void *gm_ptr(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
+
+/* pr_ioctl_err - kvmtool style: name the ioctl and why it failed (stderr). */
+void pr_ioctl_err(const char *ioctl_name, const char *what);
+
+/* ---- loader.c ----------------------------------------------------------- */
+/* The guest physical layout pvhv gives a PVH kernel (as Firecracker). */
+#define PVHV_START_INFO_GPA  0x6000ull    /* hvm_start_info, then the map */
+#define PVHV_CMDLINE_GPA     0x20000ull   /* the command line */
+#define PVHV_CMDLINE_MAX     4096         /* bytes including the NUL */
+#define PVHV_LOW_RAM_END     0x9fc00ull   /* RAM below the EBDA/VGA hole */
+#define PVHV_HIGH_RAM_START  0x100000ull  /* RAM again from 1 MiB */
+#define PVHV_KERNEL_MIN_GPA  PVHV_HIGH_RAM_START
+
+struct kernel_image {
+	uint64_t entry;              /* PVH 32-bit entry (physical) */
+	uint64_t lowest, highest;    /* physical extent of the loaded segments */
+	int nr_segments;
+};
+
+/*
+ * load_elf_kernel - check the ELF64 image `img` of `len` bytes and copy
+ * its PT_LOAD segments to their physical addresses in gm (zeroing each
+ * memsz tail); find the PVH entry note. Returns 0, or a negative errno
+ * with *why naming what is wrong (truncated, not ELF64 x86-64, a segment
+ * outside RAM or below 1 MiB, overlapping segments, no PVH note). On
+ * failure guest memory may be partly written.
+ */
+int load_elf_kernel(struct guest_mem *gm, const void *img, size_t len,
+		    struct kernel_image *ki, const char **why);
+
+/*
+ * build_start_info - write hvm_start_info (version 1), its E820 memory
+ * map and `cmdline` into gm at the fixed PVHV_* addresses. Returns the
+ * start info's guest physical address, or 0 with *why set (command line
+ * too long, RAM too small).
+ */
+uint64_t build_start_info(struct guest_mem *gm, const char *cmdline,
+			  const char **why);
+
+/* ---- stats.c ------------------------------------------------------------ */
+struct vcpu_stats {
+	uint64_t count[PVHV_STAT_NR];
+};
+
+/* stat_name - the snake_case name of counter `s` (also the JSON key). */
+const char *stat_name(enum pvhv_stat s);
+
+/* ---- hypercall.c -------------------------------------------------------- */
+/* What a hypercall may do to the world: the VMM fills these in; the tests
+ * fill them with recorders. All may be called from any vCPU thread. */
+struct hc_env {
+	struct guest_mem *mem;
+	int nr_vcpus;
+	void *ctx;
+	/* write guest console bytes (already checked) */
+	void (*console)(void *ctx, const void *buf, size_t len);
+	/* the guest ends: reboot false = power off */
+	void (*power)(void *ctx, bool reboot, int status);
+	/* deliver `vector` to vCPU `vcpu` (fixed, physical); 0 or -errno */
+	int (*send_vector)(void *ctx, uint32_t vcpu, uint32_t vector);
+	/* give up the host CPU */
+	void (*yield)(void *ctx);
+	/* sum the counters of one vCPU (or PVHV_ALL_VCPUS) into *out */
+	void (*stats)(void *ctx, uint32_t vcpu, struct pvhv_stats *out);
+};
+
+/*
+ * hc_dispatch - run operation `op` for vCPU `vcpu` with `args`. Returns
+ * the result for page->ret: >= 0, or -PVHV_E*. Never touches memory
+ * outside env->mem; `st` (may be NULL) gets the hypercall counters.
+ */
+int64_t hc_dispatch(const struct hc_env *env, uint32_t vcpu, uint64_t op,
+		    const uint64_t args[PVHV_HC_ARGS], struct vcpu_stats *st);
+
+/* ---- devices.c ---------------------------------------------------------- */
+#define COM1_BASE          0x3f8
+#define COM1_PORTS         8
+#define DEBUG_EXIT_PORT    0xf4          /* QEMU isa-debug-exit */
+#define DEBUG_EXIT_PORTS   4
+
+struct uart {
+	uint8_t ier, lcr, mcr, scr, dll, dlm;
+	char out[256];               /* line buffer before stdout */
+	size_t out_len;
+};
+
+/* Per-vCPU pvhv state the port handlers need. */
+struct pv_cpu {
+	uint32_t index, apic_id;
+	uint64_t page_gpa;           /* registered shared page, 0 none */
+	int32_t register_result;     /* what IN from PVHV_PORT_REGISTER reads */
+};
+
+struct io_ctx {
+	const struct hc_env *env;    /* the world (power off for 0xf4 too) */
+	bool pv;                     /* pvhv's ports answer (false: --no-pv) */
+	struct uart *uart;           /* shared; caller holds uart_lock */
+	pthread_mutex_t *uart_lock;
+	struct pv_cpu *cpu;
+	struct vcpu_stats *st;
+	FILE *out;                   /* where the UART's bytes go */
+};
+
+/*
+ * io_access - one port access of `size` (1, 2 or 4) bytes: an OUT of
+ * *data, or an IN that fills *data. Handles COM1, isa-debug-exit (power
+ * off with the value written) and pvhv's ports; anything else reads all
+ * ones and ignores writes. Counts into ctx->st.
+ */
+void io_access(struct io_ctx *ctx, uint16_t port, bool out, int size,
+	       uint32_t *data);
+
+/* uart_flush - write the buffered UART bytes to `out`. */
+void uart_flush(struct uart *u, FILE *out);
+
+/* pv_register_page - register (or with PVHV_PFN_NONE unregister) cpu's
+ * shared page; returns 0 or -PVHV_E*, also left in cpu->register_result. */
+int pv_register_page(const struct hc_env *env, struct pv_cpu *cpu, uint32_t pfn);
+
+/* pv_doorbell - run operation `op` with the args in cpu's page and write
+ * the result there; -PVHV_EINVAL (nowhere to write) without a page. */
+int64_t pv_doorbell(const struct hc_env *env, struct pv_cpu *cpu, uint32_t op,
+		    struct vcpu_stats *st);
+
+#endif /* PVHV_H */

@@ -1,0 +1,349 @@
+/*
+ * x86.c - the x86 half of pvhv: the machine KVM builds in the kernel
+ * (irqchip, PIT), the CPUID a guest sees, the PVH entry state, and the
+ * register dump for fatal exits.
+ *
+ * Sources: Documentation/virt/kvm/api.rst, x86/cpuid.rst; Xen's pvh.pandoc
+ * for the entry state (32-bit protected mode, paging off, flat segments,
+ * EBX = hvm_start_info).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "kvm.h"
+
+#define KVM_TSS_GPA          0xfffbd000ull   /* 3 pages under the BIOS area */
+#define KVM_IDMAP_GPA        0xfffbc000ull
+#define CPUID_MAX_ENTRIES    256
+#define PIC_MASTER           0
+#define PIC_SLAVE            1
+#define PIC_ALL_MASKED       0xff
+
+#define CPUID_1_ECX_HYPERVISOR (1u << 31)
+#define CPUID_1_EBX_APIC_SHIFT 24
+#define CPUID_1_EBX_APIC_MASK  0x00ffffffu
+#define CPUID_LEAF_TSC         0x15      /* TSC = ECX * EBX / EAX Hz */
+#define CPUID_TSC_CRYSTAL_HZ   1000u     /* so EBX is the TSC in kHz */
+#define CPUID_LEAF_TOPO        0xb
+#define CPUID_LEAF_TOPO2       0x1f
+#define KVM_SIG_LEAF           0x40000000u
+#define KVM_FEATURES_OFFSET    1
+#define KVM_TIMING_OFFSET      0x10      /* base + 0x10: EAX TSC kHz, EBX bus kHz */
+#define HV_LEAF_FIRST          0x40000000u
+#define HV_LEAF_LAST           0x4fffffffu
+#define APIC_BUS_KHZ           1000000u  /* KVM's APIC timer runs at 1 GHz */
+/* KVM features that are VMCALL hypercalls: VMCALL never returns on this
+ * host, so a guest must not see them (DESIGN.md). */
+#define KVM_FEATURE_PV_UNHALT      (1u << 7)
+#define KVM_FEATURE_PV_SEND_IPI    (1u << 11)
+#define KVM_FEATURE_PV_SCHED_YIELD (1u << 13)
+#define KVM_HYPERCALL_FEATURES (KVM_FEATURE_PV_UNHALT | KVM_FEATURE_PV_SEND_IPI | \
+				KVM_FEATURE_PV_SCHED_YIELD)
+
+/* PVH entry: flat 4 GiB segments, 32-bit. */
+#define SEG_FLAT_LIMIT       0xffffffffu
+#define SEG_TYPE_CODE_XRA    0xb     /* execute/read, accessed */
+#define SEG_TYPE_DATA_RWA    0x3     /* read/write, accessed */
+#define SEL_CODE             0x08
+#define SEL_DATA             0x10
+#define CR0_PE               (1ull << 0)
+#define CR0_ET               (1ull << 4)
+#define CR0_PG               (1ull << 31)
+#define CR4_PAE              (1ull << 5)
+#define EFER_LMA             (1ull << 10)
+#define RFLAGS_RESERVED      0x2ull
+#define FPU_FCW_DEFAULT      0x37f
+#define MXCSR_DEFAULT        0x1f80
+
+/* 4-level paging */
+#define PTE_PRESENT          1ull
+#define PTE_PS               (1ull << 7)
+#define PTE_ADDR_MASK        0x000ffffffffff000ull
+#define PT_LEVELS            4
+#define PT_INDEX_BITS        9
+#define PT_INDEX_MASK        0x1ffull
+#define PTE_SIZE             8
+#define PAGE_SHIFT_4K        12
+#define CODE_DUMP_BYTES      16
+
+int kvm__arch_init(struct vm *vm)
+{
+	struct kvm_pit_config pit = { .flags = 0 };
+	int nent = CPUID_MAX_ENTRIES;
+
+	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_GPA) < 0) {
+		pr_ioctl_err("KVM_SET_TSS_ADDR", strerror(errno));
+		return -1;
+	}
+	uint64_t idmap = KVM_IDMAP_GPA;
+	if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0 && errno != EINVAL) {
+		pr_ioctl_err("KVM_SET_IDENTITY_MAP_ADDR", strerror(errno));
+		return -1;
+	}
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+		pr_ioctl_err("KVM_CREATE_IRQCHIP", strerror(errno));
+		return -1;
+	}
+	/* An unprogrammed 8259 turns the first PIT tick into vector 5: mask
+	 * both, the guest uses the local APIC (and could unmask them). */
+	for (int chip = PIC_MASTER; chip <= PIC_SLAVE; chip++) {
+		struct kvm_irqchip ic = { .chip_id = (uint32_t)chip };
+
+		if (ioctl(vm->vm_fd, KVM_GET_IRQCHIP, &ic) < 0) {
+			pr_ioctl_err("KVM_GET_IRQCHIP", strerror(errno));
+			return -1;
+		}
+		ic.chip.pic.imr = PIC_ALL_MASKED;
+		if (ioctl(vm->vm_fd, KVM_SET_IRQCHIP, &ic) < 0) {
+			pr_ioctl_err("KVM_SET_IRQCHIP", strerror(errno));
+			return -1;
+		}
+	}
+	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
+		pr_ioctl_err("KVM_CREATE_PIT2", strerror(errno));
+		return -1;
+	}
+	vm->supported = calloc(1, sizeof(*vm->supported) + nent * sizeof(struct kvm_cpuid_entry2));
+	if (!vm->supported)
+		return -1;
+	vm->supported->nent = (uint32_t)nent;
+	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vm->supported) < 0) {
+		pr_ioctl_err("KVM_GET_SUPPORTED_CPUID", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static struct kvm_cpuid_entry2 *add(struct kvm_cpuid_entry2 *out, int *n, int max,
+				    uint32_t fn)
+{
+	if (*n >= max)
+		return NULL;
+	memset(&out[*n], 0, sizeof(out[*n]));
+	out[*n].function = fn;
+	return &out[(*n)++];
+}
+
+int cpuid_build(const struct kvm_cpuid_entry2 *in, int n_in,
+		struct kvm_cpuid_entry2 *out, int max, uint32_t apic_id,
+		uint32_t tsc_khz, bool kvm_pv, bool pv)
+{
+	/* with pvhv's leaves KVM's move up a block; without, they stay */
+	const uint32_t kvm_base = pv ? PVHV_CPUID_KVM_BASE : KVM_SIG_LEAF;
+	struct kvm_cpuid_entry2 *e;
+	bool have_tsc_leaf = false;
+	int n = 0;
+
+	for (int i = 0; i < n_in; i++) {
+		uint32_t fn = in[i].function;
+
+		if (fn >= HV_LEAF_FIRST && fn <= HV_LEAF_LAST) {
+			if (!kvm_pv || fn > KVM_SIG_LEAF + KVM_FEATURES_OFFSET)
+				continue;
+			if (!(e = add(out, &n, max, 0)))
+				return -1;
+			*e = in[i];
+			e->function = kvm_base + (fn - KVM_SIG_LEAF);
+			if (fn == KVM_SIG_LEAF)
+				e->eax = kvm_base + KVM_TIMING_OFFSET;
+			else
+				e->eax &= ~KVM_HYPERCALL_FEATURES;
+			continue;
+		}
+		if (!(e = add(out, &n, max, 0)))
+			return -1;
+		*e = in[i];
+		if (fn == 0 && tsc_khz && e->eax < CPUID_LEAF_TSC) {
+			e->eax = CPUID_LEAF_TSC;  /* we add leaf 0x15 below */
+		} else if (fn == CPUID_LEAF_TSC && tsc_khz) {
+			have_tsc_leaf = true;
+			e->eax = 1, e->ebx = tsc_khz, e->ecx = CPUID_TSC_CRYSTAL_HZ;
+		} else if (fn == 1) {
+			e->ebx = (e->ebx & CPUID_1_EBX_APIC_MASK) | apic_id << CPUID_1_EBX_APIC_SHIFT;
+			e->ecx |= CPUID_1_ECX_HYPERVISOR;
+		} else if (fn == CPUID_LEAF_TOPO || fn == CPUID_LEAF_TOPO2) {
+			e->edx = apic_id;
+		}
+	}
+	/* the TSC frequency the hardware way too, for a guest that knows no
+	 * hypervisor leaf (this host's PIT has no in-kernel port 0x61) */
+	if (tsc_khz && !have_tsc_leaf) {
+		if (!(e = add(out, &n, max, CPUID_LEAF_TSC)))
+			return -1;
+		e->eax = 1, e->ebx = tsc_khz, e->ecx = CPUID_TSC_CRYSTAL_HZ;
+	}
+	if (kvm_pv) {
+		if (!(e = add(out, &n, max, kvm_base + KVM_TIMING_OFFSET)))
+			return -1;
+		e->eax = tsc_khz;
+		e->ebx = APIC_BUS_KHZ;
+	}
+	if (pv) {
+		uint32_t sig[3];
+
+		memcpy(sig, PVHV_SIGNATURE, sizeof(sig));
+		if (!(e = add(out, &n, max, PVHV_CPUID_BASE)))
+			return -1;
+		e->eax = PVHV_CPUID_MAX;
+		e->ebx = sig[0], e->ecx = sig[1], e->edx = sig[2];
+		if (!(e = add(out, &n, max, PVHV_CPUID_FEATURES)))
+			return -1;
+		e->eax = PVHV_FEAT_ALL;
+		e->ebx = PVHV_ABI_VERSION;
+		e->ecx = PVHV_PORT_BASE;
+		if (!(e = add(out, &n, max, PVHV_CPUID_TIMING)))
+			return -1;
+		e->eax = tsc_khz;
+		e->ebx = APIC_BUS_KHZ;
+	}
+	return n;
+}
+
+static void set_seg(struct kvm_segment *s, uint16_t sel, uint8_t type)
+{
+	*s = (struct kvm_segment){
+		.base = 0, .limit = SEG_FLAT_LIMIT, .selector = sel, .type = type,
+		.present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1,
+	};
+}
+
+/* PVH entry state for the boot vCPU. */
+static int set_entry_state(struct vcpu *v)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs = {
+		.rip = v->vm->ki.entry,
+		.rbx = v->vm->start_info,
+		.rflags = RFLAGS_RESERVED,
+	};
+
+	if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0) {
+		pr_ioctl_err("KVM_GET_SREGS", strerror(errno));
+		return -1;
+	}
+	set_seg(&sregs.cs, SEL_CODE, SEG_TYPE_CODE_XRA);
+	set_seg(&sregs.ds, SEL_DATA, SEG_TYPE_DATA_RWA);
+	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	sregs.cr0 = CR0_PE | CR0_ET;
+	sregs.cr4 = 0;
+	sregs.efer = 0;
+	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0) {
+		pr_ioctl_err("KVM_SET_SREGS", strerror(errno));
+		return -1;
+	}
+	if (ioctl(v->fd, KVM_SET_REGS, &regs) < 0) {
+		pr_ioctl_err("KVM_SET_REGS", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int kvm_cpu__arch_init(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	int max = CPUID_MAX_ENTRIES;
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + max * sizeof(struct kvm_cpuid_entry2));
+	struct kvm_fpu fpu = { .fcw = FPU_FCW_DEFAULT, .mxcsr = MXCSR_DEFAULT };
+	int n;
+
+	if (!c)
+		return -1;
+	n = cpuid_build(vm->supported->entries, (int)vm->supported->nent, c->entries,
+			max, v->pv.apic_id, vm->tsc_khz, vm->cfg.kvm_pv, vm->cfg.pv);
+	if (n < 0) {
+		fprintf(stderr, "pvhv: more than %d CPUID entries\n", max);
+		free(c);
+		return -1;
+	}
+	c->nent = (uint32_t)n;
+	if (ioctl(v->fd, KVM_SET_CPUID2, c) < 0) {
+		pr_ioctl_err("KVM_SET_CPUID2", strerror(errno));
+		free(c);
+		return -1;
+	}
+	free(c);
+	if (ioctl(v->fd, KVM_SET_FPU, &fpu) < 0) {
+		pr_ioctl_err("KVM_SET_FPU", strerror(errno));
+		return -1;
+	}
+	/* APs wait in the in-kernel LAPIC for INIT-SIPI: no state to set */
+	return v->index == 0 ? set_entry_state(v) : 0;
+}
+
+int gva_to_gpa(const struct guest_mem *gm, uint64_t cr0, uint64_t cr3,
+	       uint64_t cr4, uint64_t efer, uint64_t gva, uint64_t *gpa)
+{
+	uint64_t table = cr3 & PTE_ADDR_MASK;
+
+	if (!(cr0 & CR0_PG)) {
+		*gpa = gva;
+		return gm_ptr(gm, gva, 1) ? 0 : -1;
+	}
+	if (!(cr4 & CR4_PAE) || !(efer & EFER_LMA))
+		return -1;                 /* 32-bit paging: pvk never uses it */
+	for (int level = PT_LEVELS; level >= 1; level--) {
+		int shift = PAGE_SHIFT_4K + PT_INDEX_BITS * (level - 1);
+		uint64_t *pte = gm_ptr(gm, table + ((gva >> shift) & PT_INDEX_MASK) * PTE_SIZE, PTE_SIZE);
+
+		if (!pte || !(*pte & PTE_PRESENT))
+			return -1;
+		if (level == 1 || (level <= 3 && (*pte & PTE_PS))) {
+			uint64_t page_mask = (1ull << shift) - 1;
+			*gpa = ((*pte & PTE_ADDR_MASK) & ~page_mask) | (gva & page_mask);
+			return gm_ptr(gm, *gpa, 1) ? 0 : -1;
+		}
+		table = *pte & PTE_ADDR_MASK;
+	}
+	return -1;
+}
+
+static void dump_seg(FILE *f, const char *name, const struct kvm_segment *s)
+{
+	fprintf(f, "  %-3s sel %04x base %016llx limit %08x type %x p%d dpl%d db%d s%d l%d g%d\n",
+		name, s->selector, (unsigned long long)s->base, s->limit, s->type,
+		s->present, s->dpl, s->db, s->s, s->l, s->g);
+}
+
+void kvm_cpu__arch_dump(struct vcpu *v, FILE *f)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	fprintf(f, "pvhv: vCPU %d registers:\n", v->index);
+	if (ioctl(v->fd, KVM_GET_REGS, &r) < 0) {
+		pr_ioctl_err("KVM_GET_REGS", strerror(errno));
+		return;
+	}
+	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0) {
+		pr_ioctl_err("KVM_GET_SREGS", strerror(errno));
+		return;
+	}
+	fprintf(f, "  rip %016llx rsp %016llx rflags %016llx\n"
+		"  rax %016llx rbx %016llx rcx %016llx rdx %016llx\n"
+		"  rsi %016llx rdi %016llx rbp %016llx r8  %016llx\n"
+		"  r9  %016llx r10 %016llx r11 %016llx r12 %016llx\n"
+		"  r13 %016llx r14 %016llx r15 %016llx\n"
+		"  cr0 %016llx cr2 %016llx cr3 %016llx cr4 %016llx efer %llx\n",
+		r.rip, r.rsp, r.rflags, r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi,
+		r.rbp, r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15,
+		s.cr0, s.cr2, s.cr3, s.cr4, s.efer);
+	dump_seg(f, "cs", &s.cs);
+	dump_seg(f, "ss", &s.ss);
+	dump_seg(f, "ds", &s.ds);
+	dump_seg(f, "tr", &s.tr);
+	fprintf(f, "  gdt %016llx/%x idt %016llx/%x apic_base %llx\n",
+		s.gdt.base, s.gdt.limit, s.idt.base, s.idt.limit, s.apic_base);
+	uint64_t gpa;
+	const uint8_t *code;
+	if (!gva_to_gpa(&v->vm->mem, s.cr0, s.cr3, s.cr4, s.efer, s.cs.base + r.rip, &gpa) &&
+	    (code = gm_ptr(&v->vm->mem, gpa, CODE_DUMP_BYTES))) {
+		fprintf(f, "  code at rip (gpa %llx):", (unsigned long long)gpa);
+		for (int i = 0; i < CODE_DUMP_BYTES; i++)
+			fprintf(f, " %02x", code[i]);
+		fputc('\n', f);
+	} else {
+		fprintf(f, "  code at rip: not mapped\n");
+	}
+}
