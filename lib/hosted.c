@@ -69,7 +69,7 @@ int pv_hosted_ctx_init(struct pv_patch_ctx *ctx, const void *ops,
 	ctx->slots_addr = (uintptr_t)ops;
 	ctx->natives = natives;
 	ctx->nr_natives = nr_natives;
-	ctx->scratch_len = PV_PATCH_SCRATCH_LEN(ctx->nr_sites);
+	ctx->scratch_len = PV_PATCH_SCRATCH_LEN(ctx->nr_sites, ctx->nr_slots);
 	ctx->scratch = calloc(ctx->scratch_len ? ctx->scratch_len : 1,
 			      sizeof(*ctx->scratch));
 	if (!ctx->scratch)

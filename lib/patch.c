@@ -23,13 +23,13 @@ const char *pv_outcome_name(enum pv_outcome o)
 	return (unsigned)o < PV_OUT_COUNT ? outcome_names[o] : "?";
 }
 
-/* Overlap marks live in a bitmap after the sorted indices in the scratch. */
-static void set_overlap(uint32_t *map, size_t rec)
+/* The scratch's bitmaps: one bit per record. */
+static void set_bit32(uint32_t *map, size_t rec)
 {
 	map[rec / 32] |= 1u << (rec % 32);
 }
 
-static int has_overlap(const uint32_t *map, size_t rec)
+static int test_bit32(const uint32_t *map, size_t rec)
 {
 	return (map[rec / 32] >> (rec % 32)) & 1;
 }
@@ -99,8 +99,8 @@ static void mark_overlaps(const struct pv_patch_ctx *c, uint32_t *idx,
 		uintptr_t a = rec_site(c, idx[i]);
 
 		if (i > 0 && a < end) {
-			set_overlap(map, idx[i]);
-			set_overlap(map, owner);
+			set_bit32(map, idx[i]);
+			set_bit32(map, owner);
 		}
 		if (i == 0 || a + c->sites[idx[i]].len > end) {
 			end = a + c->sites[idx[i]].len;
@@ -123,23 +123,48 @@ static int is_original(const struct pv_patch_ctx *c, uintptr_t site,
 	return 1;
 }
 
-static const struct pv_tmpl *find_template(const struct pv_patch_ctx *c,
-					   uint16_t slot, uintptr_t target)
+/*
+ * Index the natives by slot once: native[slot] is 1 + the entry whose
+ * function the slot holds now (an entry for that slot first, then one of
+ * the first eight PV_ANY_SLOT entries), or 0. Sites are many and slots
+ * few, so this beats scanning the natives for every site.
+ */
+static void index_natives(const struct pv_patch_ctx *c, uint32_t *native)
 {
+	uint32_t any[8];
+	size_t nany = 0;
+
+	for (size_t s = 0; s < c->nr_slots; s++)
+		native[s] = 0;
 	for (size_t i = 0; i < c->nr_natives; i++) {
 		const struct pv_native *n = &c->natives[i];
 
-		if ((n->slot == slot || n->slot == PV_ANY_SLOT) &&
-		    n->fn == target)
-			return n->tmpl;
+		if (n->slot == PV_ANY_SLOT) {
+			if (nany < sizeof(any) / sizeof(any[0]))
+				any[nany++] = (uint32_t)i;
+		} else if (n->slot < c->nr_slots && c->slots[n->slot] == n->fn &&
+			   !native[n->slot]) {
+			native[n->slot] = (uint32_t)i + 1;
+		}
 	}
-	return NULL;
+	for (size_t s = 0; s < c->nr_slots; s++)
+		for (size_t k = 0; k < nany && !native[s]; k++)
+			if (c->natives[any[k]].fn == c->slots[s])
+				native[s] = any[k] + 1;
+}
+
+/* The template for a site of `slot`, given the slot's current value. */
+static const struct pv_tmpl *find_template(const struct pv_patch_ctx *c,
+					   const uint32_t *native, uint16_t slot)
+{
+	return native[slot] ? c->natives[native[slot] - 1].tmpl : NULL;
 }
 
 /* Fill d->after and d->outcome for a site whose record passed every check. */
-static void decide(const struct pv_patch_ctx *c, struct pv_decision *d)
+static void decide(const struct pv_patch_ctx *c, const uint32_t *native,
+		   struct pv_decision *d)
 {
-	const struct pv_tmpl *t = find_template(c, d->slot, d->target);
+	const struct pv_tmpl *t = find_template(c, native, d->slot);
 	size_t used;
 
 	if (d->target == 0) {
@@ -207,11 +232,16 @@ int pv_patch(const struct pv_patch_ctx *c, struct pv_patch_stats *st)
 	    (!c->write && !(c->flags & PV_PATCH_DRY_RUN)) ||
 	    (c->nr_natives && !c->natives) || c->nr_sites > UINT32_MAX / 2)
 		return -EINVAL;
-	if (c->scratch_len < PV_PATCH_SCRATCH_LEN(c->nr_sites) ||
-	    (c->nr_sites && !c->scratch))
+	if (c->scratch_len < PV_PATCH_SCRATCH_LEN(c->nr_sites, c->nr_slots) ||
+	    !c->scratch)
 		return -ENOSPC;
 
-	uint32_t *map = c->scratch + c->nr_sites;
+	size_t words = (c->nr_sites + 31) / 32;
+	uint32_t *map = c->scratch + c->nr_sites;   /* overlapping sites */
+	uint32_t *good = map + words;               /* records that passed */
+	uint32_t *native = good + words;
+
+	index_natives(c, native);
 
 	st->sites = (uint32_t)c->nr_sites;
 	for (i = 0; i < PV_OUT_COUNT; i++)
@@ -220,17 +250,19 @@ int pv_patch(const struct pv_patch_ctx *c, struct pv_patch_stats *st)
 		for (i = 0; i < c->nr_slots; i++)
 			for (size_t k = 0; k < PV_OUT_COUNT; k++)
 				c->per_slot[i].n[k] = 0;
-	for (i = 0; i < (c->nr_sites + 31) / 32; i++)
-		map[i] = 0;
+	for (i = 0; i < words; i++)
+		map[i] = good[i] = 0;
 
 	for (i = 0; i < c->nr_sites; i++)
-		if (!check_record(c, i))
+		if (!check_record(c, i)) {
 			c->scratch[n++] = (uint32_t)i;
+			set_bit32(good, i);
+		}
 	mark_overlaps(c, c->scratch, n, map);
 
 	for (i = 0; i < c->nr_sites; i++) {
 		const struct pv_site *s = &c->sites[i];
-		const char *why = check_record(c, i);
+		const char *why = test_bit32(good, i) ? NULL : check_record(c, i);
 		size_t copy = s->len < PV_SITE_MAX_LEN ? s->len : PV_SITE_MAX_LEN;
 		struct pv_decision d;
 
@@ -241,15 +273,20 @@ int pv_patch(const struct pv_patch_ctx *c, struct pv_patch_stats *st)
 		d.clobbers = s->clobbers;
 		d.tmpl = NULL;
 		d.target = s->slot < c->nr_slots ? c->slots[s->slot] : 0;
-		for (size_t k = 0; k < PV_SITE_MAX_LEN; k++)
-			d.before[k] = 0;
-		if (in_text(c, d.site, copy))
+		/*
+		 * Fixed-size builtins are a couple of moves, no library call:
+		 * take the whole PV_SITE_MAX_LEN window when it is in the text
+		 * (bytes past the site come along and are never written).
+		 */
+		__builtin_memset(d.before, 0, PV_SITE_MAX_LEN);
+		if (in_text(c, d.site, PV_SITE_MAX_LEN))
+			__builtin_memcpy(d.before, text_at(c, d.site), PV_SITE_MAX_LEN);
+		else if (in_text(c, d.site, copy))
 			for (size_t k = 0; k < copy; k++)
 				d.before[k] = text_at(c, d.site)[k];
-		for (size_t k = 0; k < PV_SITE_MAX_LEN; k++)
-			d.after[k] = d.before[k];
+		__builtin_memcpy(d.after, d.before, PV_SITE_MAX_LEN);
 
-		if (!why && has_overlap(map, i))
+		if (!why && test_bit32(map, i))
 			why = "overlaps another site";
 		if (!why && !is_original(c, d.site, s))
 			why = "site bytes are not the original call";
@@ -258,7 +295,7 @@ int pv_patch(const struct pv_patch_ctx *c, struct pv_patch_stats *st)
 			d.outcome = PV_OUT_REFUSED;
 			d.reason = why;
 		} else {
-			decide(c, &d);
+			decide(c, native, &d);
 			if (d.outcome != PV_OUT_LEFT &&
 			    d.outcome != PV_OUT_REFUSED &&
 			    !(c->flags & PV_PATCH_DRY_RUN))
@@ -267,8 +304,7 @@ int pv_patch(const struct pv_patch_ctx *c, struct pv_patch_stats *st)
 
 		if (d.outcome == PV_OUT_REFUSED || d.outcome == PV_OUT_LEFT) {
 			refused += d.outcome == PV_OUT_REFUSED;
-			for (size_t k = 0; k < PV_SITE_MAX_LEN; k++)
-				d.after[k] = d.before[k];
+			__builtin_memcpy(d.after, d.before, PV_SITE_MAX_LEN);
 		}
 		st->n[d.outcome]++;
 		if (c->per_slot && s->slot < c->nr_slots)

@@ -33,18 +33,18 @@ void x86_fill_nops(uint8_t *buf, size_t len)
 	}
 }
 
+/* x86 is little-endian: a 4-byte builtin copy is one unaligned move. */
 static void put_le32(uint8_t *p, uint32_t v)
 {
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
+	__builtin_memcpy(p, &v, 4);
 }
 
 static int32_t get_le32(const uint8_t *p)
 {
-	uint32_t v = 0;
-	for (int i = 0; i < 4; i++)
-		v |= (uint32_t)p[i] << (8 * i);
-	return (int32_t)v;
+	int32_t v;
+
+	__builtin_memcpy(&v, p, 4);
+	return v;
 }
 
 int x86_encode_call_rel32(uint8_t *buf, uintptr_t at, uintptr_t target)

@@ -88,8 +88,13 @@ struct pv_patch_stats {
 	uint32_t n[PV_OUT_COUNT];
 };
 
-/* Scratch words pv_patch needs for n sites: sorted indices and a bitmap. */
-#define PV_PATCH_SCRATCH_LEN(n) ((n) + ((n) + 31) / 32)
+/*
+ * Scratch words pv_patch needs for n sites and s slots: the sites'
+ * indices sorted by address, a bitmap of the records that passed the
+ * record checks, one of the sites that overlap, and per slot the native
+ * entry that matches the slot's current value.
+ */
+#define PV_PATCH_SCRATCH_LEN(n, s) ((n) + 2 * (((n) + 31) / 32) + (s))
 
 /* Flags for pv_patch_ctx.flags. */
 #define PV_PATCH_DRY_RUN 0x1        /* decide and report, write nothing */
@@ -116,7 +121,7 @@ struct pv_patch_ctx {
 	const struct pv_native *natives;
 	size_t nr_natives;
 
-	/* Scratch for the overlap check: PV_PATCH_SCRATCH_LEN(nr_sites). */
+	/* Scratch: PV_PATCH_SCRATCH_LEN(nr_sites, nr_slots) words. */
 	uint32_t *scratch;
 	size_t scratch_len;
 
@@ -138,7 +143,7 @@ struct pv_patch_ctx {
  * Fills *stats (zeroed first). Returns 0 when every site was patched or
  * left by design, the number of REFUSED sites when some were refused, or
  * a negative errno when ctx itself is unusable (-EINVAL: missing field;
- * -ENOSPC: scratch shorter than PV_PATCH_SCRATCH_LEN(nr_sites)), in which case nothing was
+ * -ENOSPC: scratch shorter than PV_PATCH_SCRATCH_LEN(nr_sites, nr_slots)), in which case nothing was
  * written.
  */
 int pv_patch(const struct pv_patch_ctx *ctx, struct pv_patch_stats *stats);

@@ -34,9 +34,9 @@ const char *const pv_slot_names[PV_NR_SLOTS] = {
 };
 #undef N
 
-/* Room for the overlap check; pv_patch refuses to start without it. */
+/* pv_patch's scratch; it refuses to start without enough. */
 #define MAX_SITES 2048
-static u32 scratch[PV_PATCH_SCRATCH_LEN(MAX_SITES)];
+static u32 scratch[PV_PATCH_SCRATCH_LEN(MAX_SITES, PV_NR_SLOTS)];
 static struct pv_slot_count per_slot[PV_NR_SLOTS];
 
 struct pv_patch_stats pv_patch_stats;
@@ -110,16 +110,15 @@ void pv_patch_report(u64 tsc_khz)
 	       s->n[PV_OUT_TRAP], s->n[PV_OUT_LEFT], s->n[PV_OUT_REFUSED]);
 	for (size_t i = 0; i < PV_NR_SLOTS; i++) {
 		const struct pv_slot_count *c = &per_slot[i];
-		u32 total = 0;
+		char line[96];
+		int n = 0;
 
+		/* one printk a line: under a hypervisor each is a console exit */
 		for (int o = 0; o < PV_OUT_COUNT; o++)
-			total += c->n[o];
-		if (!total)
-			continue;
-		printk("pv:   %-24s", pv_slot_names[i]);
-		for (int o = 0; o < PV_OUT_COUNT; o++)
-			if (c->n[o])
-				printk(" %s %u", pv_outcome_name(o), c->n[o]);
-		printk("\n");
+			if (c->n[o] && n < (int)sizeof(line))
+				n += snprintf(line + n, sizeof(line) - n, " %s %u",
+					      pv_outcome_name(o), c->n[o]);
+		if (n)
+			printk("pv:   %-24s%s\n", pv_slot_names[i], line);
 	}
 }

@@ -168,7 +168,7 @@ int patch_sites(const struct pv_site *recs, size_t n, struct pv_decision *d,
 	ctx.opaque = d;
 	ctx.flags = flags;
 	free(ctx.scratch);
-	ctx.scratch_len = PV_PATCH_SCRATCH_LEN(n);
+	ctx.scratch_len = PV_PATCH_SCRATCH_LEN(n, ctx.nr_slots);
 	ctx.scratch = calloc(ctx.scratch_len + 1, sizeof(uint32_t));
 	r = pv_patch(&ctx, st ? st : &local);
 	pv_hosted_ctx_free(&ctx);

@@ -245,9 +245,9 @@ Test(malformed, unusable_context)
 
 	cr_assert_eq(pv_hosted_ctx_init(&ctx, &t_ops, sizeof(t_ops),
 					test_natives, nr_test_natives), 0);
-	ctx.scratch_len = ctx.nr_sites; /* no room for the bitmap */
-	cr_assert_eq(pv_patch(&ctx, &st), -ENOSPC);
-	ctx.scratch_len = PV_PATCH_SCRATCH_LEN(ctx.nr_sites);
+	ctx.scratch_len = PV_PATCH_SCRATCH_LEN(ctx.nr_sites, ctx.nr_slots) - 1;
+	cr_assert_eq(pv_patch(&ctx, &st), -ENOSPC, "one word short");
+	ctx.scratch_len = PV_PATCH_SCRATCH_LEN(ctx.nr_sites, ctx.nr_slots);
 	ctx.write = NULL;
 	cr_assert_eq(pv_patch(&ctx, &st), -EINVAL);
 	ctx.flags = PV_PATCH_DRY_RUN;

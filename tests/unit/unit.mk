@@ -6,8 +6,11 @@ UNIT_OBJS := $(patsubst %.c,$(BUILD)/hosted/%.o,$(patsubst %.S,$(BUILD)/hosted/%
 
 # Kernel code with no hardware in it, built hosted to be tested here. The
 # kernel's headers come after the system's, so <string.h> is libc's.
-UNIT_KERNEL_SRCS := kernel/boot_info.c
+UNIT_KERNEL_SRCS := kernel/boot_info.c kernel/lib/vsnprintf.c
 UNIT_OBJS += $(UNIT_KERNEL_SRCS:%.c=$(BUILD)/hosted/%.o)
+# The kernel's printf, renamed so it does not stand in for libc's.
+$(BUILD)/hosted/kernel/lib/vsnprintf.o: HOSTED_CFLAGS += -Dvsnprintf=kvsnprintf \
+	-Dsnprintf=ksnprintf
 $(UNIT_KERNEL_SRCS:%.c=$(BUILD)/hosted/%.o) $(BUILD)/hosted/tests/unit/t_boot_info.o: \
 	HOSTED_CFLAGS += -idirafter kernel/include -idirafter kernel/arch/x86/include
 UNIT_BIN := $(BUILD)/tests/unit

@@ -99,6 +99,24 @@ static u64 image_flags(u64 va)
 	return PTE_PRESENT | PTE_WRITE | PTE_GLOBAL | PTE_NX;    /* RW */
 }
 
+/*
+ * Map the 2 MiB chunk at pa with 4 KiB pages, each with the image's
+ * permissions: one walk for the chunk, then one set_pte per page. The
+ * first 1 MiB stays unmapped, so null-ish pointers fault.
+ */
+static void map_image_chunk(phys_addr_t pml4, u64 pa)
+{
+	u64 *pmd = walk_pmd(pml4, KERNEL_VMA + pa);
+	bool large;
+
+	BUG_ON(!pmd);
+	pte_t *pt = (pte_t *)table(next_level(pmd, 1, &large));
+	for (u64 p = pa < KERNEL_PHYS_BASE ? KERNEL_PHYS_BASE : pa;
+	     p < pa + PMD_SIZE; p += PAGE_SIZE)
+		set_pte(&pt[PTE_INDEX(KERNEL_VMA + p)],
+			(pte_t){ p | image_flags(KERNEL_VMA + p) });
+}
+
 /* Map RAM below 1 GiB: 2 MiB pages, except 4 KiB where the image is. */
 static void map_low_memory(phys_addr_t pml4, u64 top)
 {
@@ -107,16 +125,11 @@ static void map_low_memory(phys_addr_t pml4, u64 top)
 
 	lazy_mmu_enter();
 	for (u64 pa = 0; pa < top; pa += PMD_SIZE) {
-		u64 va = KERNEL_VMA + pa;
-
 		if (pa >= img_lo && pa < img_hi) {
-			/* the first 1 MiB stays unmapped: null-ish pointers fault */
-			for (u64 p = pa < KERNEL_PHYS_BASE ? KERNEL_PHYS_BASE : pa;
-			     p < pa + PMD_SIZE; p += PAGE_SIZE)
-				map_page(pml4, KERNEL_VMA + p, p, image_flags(KERNEL_VMA + p));
+			map_image_chunk(pml4, pa);
 			continue;
 		}
-		u64 *pmd = walk_pmd(pml4, va);
+		u64 *pmd = walk_pmd(pml4, KERNEL_VMA + pa);
 		BUG_ON(!pmd);
 		set_pmd((pmd_t *)pmd, (pmd_t){ pa | PTE_PRESENT | PTE_WRITE |
 					       PTE_PS | PTE_GLOBAL | PTE_NX });
