@@ -213,10 +213,22 @@ static void commit(const struct pv_patch_ctx *c, struct pv_decision *d)
 		const uint8_t *p = text_at(c, d->site);
 		size_t i;
 
-		for (i = 0; i < d->len && p[i] == d->after[i]; i++)
-			;
-		if (i == d->len)
-			return;
+		if (in_text(c, d->site, PV_SITE_MAX_LEN)) {
+			/* d->after holds the whole window (see pv_patch): two
+			 * 8-byte compares instead of a loop */
+			uint64_t m[2], a[2];
+
+			_Static_assert(PV_SITE_MAX_LEN == sizeof(m), "window is two words");
+			__builtin_memcpy(m, p, PV_SITE_MAX_LEN);
+			__builtin_memcpy(a, d->after, PV_SITE_MAX_LEN);
+			if (m[0] == a[0] && m[1] == a[1])
+				return;
+		} else {
+			for (i = 0; i < d->len && p[i] == d->after[i]; i++)
+				;
+			if (i == d->len)
+				return;
+		}
 		d->reason = "read-back differs after write";
 	}
 	d->outcome = PV_OUT_REFUSED;

@@ -64,7 +64,9 @@ struct pv_mmu_ops {
 	void (*set_pud)(pud_t *pudp, pud_t val);
 	void (*set_p4d)(p4d_t *p4dp, p4d_t val);
 	/* A page becomes (alloc) or stops being (release) a page table of
-	 * `level` (1 = PTE page .. 4 = top): a hypervisor may want to know. */
+	 * `level` (1 = PTE page .. 4 = top): a hypervisor may want to know.
+	 * alloc comes before the page is linked; from then on its entries
+	 * change only through set_pte and friends. */
 	void (*alloc_pt)(phys_addr_t pa, int level);
 	void (*release_pt)(phys_addr_t pa, int level);
 	struct pv_lazy_ops lazy_mode;

@@ -35,6 +35,19 @@ KTEST(text_is_write_protected)
 	KT_EXPECT(t, last_fault.cr2 == (u64)p);
 }
 
+static const u8 rodata_byte = 0xc3;   /* ret: harmless if NX were missing */
+
+KTEST(rodata_is_read_only)
+{
+	volatile u8 *p = (volatile u8 *)&rodata_byte;
+
+	KT_EXPECT(t, probe_write(p, *p) < 0);
+	KT_EXPECT(t, (last_fault.error & (PF_PRESENT | PF_WRITE)) ==
+		     (PF_PRESENT | PF_WRITE));
+	KT_EXPECT(t, probe_exec((const void *)&rodata_byte) < 0);
+	KT_EXPECT(t, last_fault.error & PF_INSTR);
+}
+
 static u8 data_ret[16] = { 0xc3 };   /* ret, in writable data */
 
 KTEST(data_is_not_executable)

@@ -213,6 +213,11 @@ Test(malformed, padding_changed)
 	assert_unchanged(&s);
 }
 
+static void capture(void *opaque, const struct pv_decision *d)
+{
+	*(struct pv_decision *)opaque = *d;
+}
+
 static int failing_write(void *o, uintptr_t a, const uint8_t *b, size_t n)
 {
 	(void)o; (void)a; (void)b; (void)n;
@@ -236,6 +241,37 @@ Test(malformed, write_failure_refused)
 	cr_assert_eq(st.n[PV_OUT_REFUSED], 1);
 	pv_hosted_ctx_free(&ctx);
 	assert_unchanged(&s);
+}
+
+/* Says it wrote, but wrote the last byte wrong: the read-back catches it. */
+static int bad_write(void *o, uintptr_t a, const uint8_t *b, size_t n)
+{
+	uint8_t tmp[PV_SITE_MAX_LEN];
+
+	memcpy(tmp, b, n);
+	tmp[n - 1] ^= 0xff;
+	return pv_hosted_write(o, a, tmp, n);
+}
+
+Test(malformed, read_back_mismatch_refused)
+{
+	struct pv_patch_ctx ctx;
+	struct pv_patch_stats st;
+	struct pv_decision d;
+	const struct pv_site *r = site_of(call_save_fl);
+
+	cr_assert_eq(pv_hosted_ctx_init(&ctx, &t_ops, sizeof(t_ops),
+					test_natives, nr_test_natives), 0);
+	ctx.sites = r;
+	ctx.nr_sites = 1;
+	ctx.sites_addr = (uintptr_t)r;
+	ctx.write = bad_write;
+	ctx.report = capture;
+	ctx.opaque = &d;
+	cr_assert_eq(pv_patch(&ctx, &st), 1);
+	pv_hosted_ctx_free(&ctx);
+	cr_assert_eq(d.outcome, PV_OUT_REFUSED);
+	cr_assert_str_eq(d.reason, "read-back differs after write");
 }
 
 Test(malformed, unusable_context)

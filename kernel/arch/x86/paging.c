@@ -1,8 +1,10 @@
 /*
- * paging.c - x86-64 4-level page tables. Every entry written goes through
- * a pv mmu op (set_pte, set_pmd, set_pud, set_p4d) and every page that
- * becomes a table is announced with paravirt_alloc_pt, so a hypervisor
- * that validates or shadows page tables sees all of it.
+ * paging.c - x86-64 4-level page tables. Every page that becomes a table
+ * is announced with paravirt_alloc_pt before it is linked, and every entry
+ * of an announced table is written through a pv mmu op (set_pte, set_pmd,
+ * set_pud, set_p4d), so a hypervisor that validates or shadows page tables
+ * sees all of it. (A page may be filled with plain stores before it is
+ * announced: until then it is ordinary memory.)
  */
 #include <mm.h>
 #include <paging.h>
@@ -89,50 +91,72 @@ u64 fixmap_addr(int idx)
 	return FIXMAP_BASE + (u64)idx * PAGE_SIZE;
 }
 
-/* Permissions for a kernel-image page at virtual address va. */
-static u64 image_flags(u64 va)
+#define PAGE_RW_NX (PTE_PRESENT | PTE_WRITE | PTE_GLOBAL | PTE_NX)
+#define PAGE_RX    (PTE_PRESENT | PTE_GLOBAL)
+#define PAGE_RO_NX (PTE_PRESENT | PTE_GLOBAL | PTE_NX)
+
+/* Entries for the pages [from, to) (physical) in the table pt. */
+static void fill_ptes(u64 *pt, u64 from, u64 to, u64 flags)
 {
-	if (va >= (u64)_text && va < (u64)_etext)
-		return PTE_PRESENT | PTE_GLOBAL;                  /* RX */
-	if (va >= (u64)__rodata_start && va < (u64)__rodata_end)
-		return PTE_PRESENT | PTE_GLOBAL | PTE_NX;         /* R */
-	return PTE_PRESENT | PTE_WRITE | PTE_GLOBAL | PTE_NX;    /* RW */
+	for (u64 p = from; p < to; p += PAGE_SIZE)
+		pt[PTE_INDEX(KERNEL_VMA + p)] = p | flags;
+}
+
+static u64 clamp(u64 v, u64 lo, u64 hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
 }
 
 /*
- * Map the 2 MiB chunk at pa with 4 KiB pages, each with the image's
- * permissions: one walk for the chunk, then one set_pte per page. The
- * first 1 MiB stays unmapped, so null-ish pointers fault.
+ * Map the 2 MiB chunk at pa with 4 KiB pages: text read-only and
+ * executable, rodata read-only, the rest writable and not executable. The
+ * page table is filled while it is still ordinary memory, with plain
+ * stores, and only then announced (alloc_pt) and linked (set_pmd):
+ * entries of a table the hypervisor knows about are only ever written
+ * through the ops. The first 1 MiB stays unmapped, so null-ish pointers
+ * fault.
  */
-static void map_image_chunk(phys_addr_t pml4, u64 pa)
+static void map_image_chunk(u64 *pmd, u64 pa)
 {
-	u64 *pmd = walk_pmd(pml4, KERNEL_VMA + pa);
-	bool large;
+	u64 lo = pa < KERNEL_PHYS_BASE ? KERNEL_PHYS_BASE : pa, hi = pa + PMD_SIZE;
+	/* section bounds rounded out to whole pages (the linker aligns the
+	 * starts; a section's last page is its own) */
+#define PAGE_OF(sym, lo_) clamp(ALIGN_UP((u64)(sym) - KERNEL_VMA, PAGE_SIZE), lo_, hi)
+	u64 text0 = PAGE_OF(_text, lo), text1 = PAGE_OF(_etext, text0);
+	u64 ro0 = PAGE_OF(__rodata_start, text1), ro1 = PAGE_OF(__rodata_end, ro0);
+#undef PAGE_OF
+	phys_addr_t pt_pa = alloc_page();
+	u64 *pt = table(pt_pa);
 
-	BUG_ON(!pmd);
-	pte_t *pt = (pte_t *)table(next_level(pmd, 1, &large));
-	for (u64 p = pa < KERNEL_PHYS_BASE ? KERNEL_PHYS_BASE : pa;
-	     p < pa + PMD_SIZE; p += PAGE_SIZE)
-		set_pte(&pt[PTE_INDEX(KERNEL_VMA + p)],
-			(pte_t){ p | image_flags(KERNEL_VMA + p) });
+	BUG_ON(*pmd & PTE_PRESENT);
+	fill_ptes(pt, lo, text0, PAGE_RW_NX);
+	fill_ptes(pt, text0, text1, PAGE_RX);
+	fill_ptes(pt, text1, ro0, PAGE_RW_NX);
+	fill_ptes(pt, ro0, ro1, PAGE_RO_NX);
+	fill_ptes(pt, ro1, hi, PAGE_RW_NX);
+	paravirt_alloc_pt(pt_pa, 1);
+	set_pmd((pmd_t *)pmd, (pmd_t){ pt_pa | PTE_TABLE });
 }
 
-/* Map RAM below 1 GiB: 2 MiB pages, except 4 KiB where the image is. */
+/*
+ * Map RAM below 1 GiB at KERNEL_VMA: 2 MiB pages, except 4 KiB where the
+ * image is. It all lies under one PUD entry, so one walk serves it all.
+ */
 static void map_low_memory(phys_addr_t pml4, u64 top)
 {
 	u64 img_lo = ALIGN_DOWN((u64)_kernel_phys_start, PMD_SIZE);
 	u64 img_hi = ALIGN_UP((u64)_kernel_phys_end, PMD_SIZE);
+	u64 *pmds = walk_pmd(pml4, KERNEL_VMA) - PMD_INDEX(KERNEL_VMA);
 
+	BUG_ON(top > DIRECT_MAP_SIZE);
 	lazy_mmu_enter();
 	for (u64 pa = 0; pa < top; pa += PMD_SIZE) {
-		if (pa >= img_lo && pa < img_hi) {
-			map_image_chunk(pml4, pa);
-			continue;
-		}
-		u64 *pmd = walk_pmd(pml4, KERNEL_VMA + pa);
-		BUG_ON(!pmd);
-		set_pmd((pmd_t *)pmd, (pmd_t){ pa | PTE_PRESENT | PTE_WRITE |
-					       PTE_PS | PTE_GLOBAL | PTE_NX });
+		u64 *pmd = &pmds[PMD_INDEX(KERNEL_VMA + pa)];
+
+		if (pa >= img_lo && pa < img_hi)
+			map_image_chunk(pmd, pa);
+		else
+			set_pmd((pmd_t *)pmd, (pmd_t){ pa | PAGE_RW_NX | PTE_PS });
 	}
 	lazy_mmu_leave();
 }
