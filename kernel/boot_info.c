@@ -2,23 +2,23 @@
  * boot_info.c - read the PVH start info or the Multiboot2 information into
  * struct boot_info, trusting nothing in it.
  *
- * PVH (Xen docs/misc/pvh.pandoc): struct hvm_start_info, 56 bytes:
- *   magic@0 version@4 flags@8 nr_modules@12 modlist_paddr@16
- *   cmdline_paddr@24 rsdp_paddr@32 memmap_paddr@40 memmap_entries@48
- * modules are 32 bytes (paddr, size, cmdline_paddr, reserved), memory map
- * entries 24 bytes (addr, size, type u32, reserved u32).
+ * PVH: struct hvm_start_info and its module list and memory map, laid out
+ * in pvh.h; read field by field (the loader's memory may be unaligned).
  *
  * Multiboot2: u32 total_size, u32 reserved, then 8-byte aligned tags
  * (u32 type, u32 size) up to the end tag (type 0).
  */
 #include <boot_info.h>
+#include <pvh.h>
 #include <string.h>
 #include <pvops/errno.h>
 
-#define HVM_START_MAGIC_VALUE 0x336ec578
-#define HVM_START_SIZE 56
-#define HVM_MODLIST_ENTRY 32
-#define HVM_MEMMAP_ENTRY 24
+#define HVM_START_SIZE sizeof(struct hvm_start_info)
+#define HVM_MODLIST_ENTRY sizeof(struct hvm_modlist_entry)
+#define HVM_MEMMAP_ENTRY sizeof(struct hvm_memmap_entry)
+#define SI(field) offsetof(struct hvm_start_info, field)
+#define MOD(field) offsetof(struct hvm_modlist_entry, field)
+#define MEM(field) offsetof(struct hvm_memmap_entry, field)
 
 #define MB2_TAG_END 0
 #define MB2_TAG_CMDLINE 1
@@ -106,15 +106,15 @@ int boot_info_parse_pvh(u64 pa, boot_map_fn map, struct boot_info *bi,
 	bi->info_len = HVM_START_SIZE;
 	if (!si)
 		return fail(why, "hvm_start_info outside accessible memory", -EFAULT);
-	if (rd32(si, 0) != HVM_START_MAGIC_VALUE)
+	if (rd32(si, SI(magic)) != HVM_START_MAGIC)
 		return fail(why, "hvm_start_info has a bad magic", -EINVAL);
 
-	u32 version = rd32(si, 4), nr_mods = rd32(si, 12);
-	u64 modlist = rd64(si, 16), cmdline = rd64(si, 24);
-	u64 memmap = version >= 1 ? rd64(si, 40) : 0;
-	u32 nr_mem = version >= 1 ? rd32(si, 48) : 0;
+	u32 version = rd32(si, SI(version)), nr_mods = rd32(si, SI(nr_modules));
+	u64 modlist = rd64(si, SI(modlist_paddr)), cmdline = rd64(si, SI(cmdline_paddr));
+	u64 memmap = version >= HVM_START_VERSION ? rd64(si, SI(memmap_paddr)) : 0;
+	u32 nr_mem = version >= HVM_START_VERSION ? rd32(si, SI(memmap_entries)) : 0;
 
-	bi->rsdp = rd64(si, 32);
+	bi->rsdp = rd64(si, SI(rsdp_paddr));
 	if (cmdline && (r = copy_cmdline(cmdline, CMDLINE_MAX, map, bi, why)))
 		return r;
 
@@ -125,8 +125,8 @@ int boot_info_parse_pvh(u64 pa, boot_map_fn map, struct boot_info *bi,
 		if (!m)
 			return fail(why, "module list outside accessible memory", -EFAULT);
 		for (u32 i = 0; i < nr_mods; i++) {
-			u64 base = rd64(m, i * HVM_MODLIST_ENTRY);
-			u64 len = rd64(m, i * HVM_MODLIST_ENTRY + 8);
+			u64 base = rd64(m, i * HVM_MODLIST_ENTRY + MOD(paddr));
+			u64 len = rd64(m, i * HVM_MODLIST_ENTRY + MOD(size));
 			if (base + len < base)
 				return fail(why, "module wraps around", -EINVAL);
 			bi->mods[bi->nr_mods++] = (struct boot_module){ base, len };
@@ -143,7 +143,8 @@ int boot_info_parse_pvh(u64 pa, boot_map_fn map, struct boot_info *bi,
 		return fail(why, "memory map outside accessible memory", -EFAULT);
 	for (u32 i = 0; i < nr_mem; i++) {
 		const u8 *e = mm + i * HVM_MEMMAP_ENTRY;
-		if ((r = add_mem(bi, rd64(e, 0), rd64(e, 8), rd32(e, 16), why)))
+		if ((r = add_mem(bi, rd64(e, MEM(addr)), rd64(e, MEM(size)),
+				 rd32(e, MEM(type)), why)))
 			return r;
 	}
 	return check_ram(bi, why);

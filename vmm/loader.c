@@ -16,36 +16,19 @@
 #include <string.h>
 
 #include "pvhv.h"
+#include <pvh.h>   /* the PVH start info, shared with the kernel */
 
-#define XEN_ELFNOTE_PHYS32_ENTRY 18
 #define XEN_NOTE_NAME            "Xen"
 #define XEN_NOTE_NAMESZ          4            /* "Xen" and its NUL */
 #define NOTE_ALIGN               4
 #define MAX_PHDRS                64
 #define FOUR_GIB                 0x100000000ull
 
-/* struct hvm_start_info (start_info.h), version 1: 56 bytes. */
-#define HVM_START_MAGIC          0x336ec578u
-#define HVM_START_VERSION        1u
-#define HVM_START_SIZE           56
-#define HVM_MEMMAP_ENTRY_SIZE    24
 #define E820_RAM                 1u
 #define E820_RESERVED            2u
 #define PVHV_MEMMAP_ENTRIES      3
 
-struct hvm_start_info {
-	uint32_t magic, version, flags, nr_modules;
-	uint64_t modlist_paddr, cmdline_paddr, rsdp_paddr, memmap_paddr;
-	uint32_t memmap_entries, reserved;
-};
 
-struct hvm_memmap_entry {
-	uint64_t addr, size;
-	uint32_t type, reserved;
-};
-
-_Static_assert(sizeof(struct hvm_start_info) == HVM_START_SIZE, "start info");
-_Static_assert(sizeof(struct hvm_memmap_entry) == HVM_MEMMAP_ENTRY_SIZE, "memmap");
 
 static int fail(const char **why, const char *msg, int err)
 {
@@ -186,7 +169,7 @@ int load_elf_kernel(struct guest_mem *gm, const void *image, size_t len,
 uint64_t build_start_info(struct guest_mem *gm, const char *cmdline,
 			  const char **why)
 {
-	uint64_t map_gpa = PVHV_START_INFO_GPA + HVM_START_SIZE;
+	uint64_t map_gpa = PVHV_START_INFO_GPA + sizeof(struct hvm_start_info);
 	size_t cl = strlen(cmdline) + 1;
 	struct hvm_memmap_entry map[PVHV_MEMMAP_ENTRIES] = {
 		{ 0, PVHV_LOW_RAM_END, E820_RAM, 0 },

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <boot_info.h>
+#include <pvh.h>
 
 /* "Physical memory": 64 KiB; anything outside is not accessible. */
 #define MEM_SIZE 0x10000
@@ -29,7 +30,7 @@ static void w64(uint64_t pa, uint64_t v) { memcpy(mem + pa, &v, 8); }
 static void good_pvh(int nr_mem)
 {
 	memset(mem, 0, sizeof(mem));
-	w32(SI + 0, 0x336ec578);
+	w32(SI + 0, HVM_START_MAGIC);
 	w32(SI + 4, 1);
 	w64(SI + 24, CL);
 	w64(SI + 40, MM);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "pvhv.h"
+#include <pvh.h>
 
 #define MEM (8u << 20)
 #define SEG_PA 0x100000u
@@ -279,7 +280,7 @@ Test(pvhv_loader, start_info)
 
 	cr_assert_eq(pa, PVHV_START_INFO_GPA, "%s", why);
 	memcpy(w, gm.host + pa, sizeof(w));
-	cr_assert_eq(w[0], 0x336ec578u);
+	cr_assert_eq(w[0], (uint32_t)HVM_START_MAGIC);
 	cr_assert_eq(w[1], 1);
 	memcpy(q, gm.host + pa + 16, sizeof(q));   /* modlist, cmdline, rsdp, memmap, n */
 	cr_assert_eq(q[1], PVHV_CMDLINE_GPA);

@@ -17,6 +17,7 @@
 #define PVK_BOOT_H
 
 #include <asm/layout.h>
+#include <pvh.h>
 
 /* Size of each early map: the first 1 GiB of physical memory. */
 #define BOOT_MAP_SIZE DIRECT_MAP_SIZE
@@ -25,9 +26,6 @@
 #define BOOT_PROTO_PVH 1   /* Xen PVH: info is a struct hvm_start_info */
 #define BOOT_PROTO_MB2 2   /* Multiboot2: info is the MBI tag list */
 
-/* PVH (xen/include/public/arch-x86/hvm/start_info.h, docs/misc/pvh.pandoc) */
-#define XEN_ELFNOTE_PHYS32_ENTRY 18          /* ELF note type of the 32-bit entry */
-#define HVM_START_MAGIC          0x336ec578  /* hvm_start_info.magic */
 
 /* Multiboot2 (the Multiboot2 specification, section 3.1) */
 #define MB2_HEADER_MAGIC     0xe85250d6  /* in the image's header */
