@@ -36,6 +36,7 @@ enum { EXIT_PASS = 0, EXIT_TESTS = 1, EXIT_BOOT = 2, EXIT_USAGE = 64,
 #define MAX_PVHV_ARGS 16
 #define PVHV_DEFAULT "build/pvhv"
 #define TAIL_LINES 25
+#define LABEL_MAX 80
 
 struct opts {
 	const char *env, *cmdline, *log, *tap, *kernel, *iso, *pvhv;
@@ -252,6 +253,9 @@ int main(int argc, char **argv)
 		ln += snprintf(label + ln, sizeof(label) - ln, " %s", o.pvhv_args[i]);
 	if (o.cmdline[0] && ln < (int)sizeof(label))
 		snprintf(label + ln, sizeof(label) - ln, " %s", o.cmdline);
+	/* a label is for reading: a very long command line is shortened */
+	if (strlen(label) > LABEL_MAX)
+		strcpy(label + LABEL_MAX - 3, "...");
 	r.label = label;
 	if (o.tap && !(r.tap = fopen(o.tap, "w"))) {
 		fprintf(stderr, "pvrun: %s: %s\n", o.tap, strerror(errno));

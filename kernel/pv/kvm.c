@@ -1,9 +1,10 @@
 /*
- * kvm.c - KVM. This issue knows it by its signature, and asks it one
+ * kvm.c - KVM. pvk knows it by its signature and, so far, asks it one
  * thing: the TSC frequency, which this host's CPUs do not report in CPUID
  * leaves 0x15/0x16 and a PIT may not be there to measure. Otherwise it
  * runs the native ops and says so; the MSR-based paravirt features
- * (kvmclock as sched_clock, steal time, PV EOI, PV TLB flush) come later.
+ * (kvmclock as sched_clock, steal time, PV EOI, PV TLB flush) are not
+ * used yet.
  *
  * Sources: Documentation/virt/kvm/x86/cpuid.rst and msr.rst.
  */
