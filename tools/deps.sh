@@ -4,7 +4,7 @@
 # prints the exact apt-get line to run and fails.
 #
 # Groups: build (compilers, make), test (Criterion, Capstone), qemu, iso
-# (GRUB rescue ISO tools).
+# (GRUB rescue ISO tools), clang (the second compiler CI builds with).
 set -euo pipefail
 
 declare -A GROUP=(
@@ -12,6 +12,7 @@ declare -A GROUP=(
 	[test]="libcriterion-dev libcapstone-dev"
 	[qemu]="qemu-system-x86"
 	[iso]="grub-pc-bin grub-common xorriso mtools"
+	[clang]="clang"
 )
 
 if [ $# -eq 0 ] || [ "$1" = "--help" ] || [ "$1" = "-h" ]; then
