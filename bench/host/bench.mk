@@ -2,7 +2,8 @@
 #
 #   make bench-host                    build build/bench-host and run it: the
 #                                      table on stdout, in bench/results/host.md
-#                                      and bench/results/host.json
+#                                      and bench/results/host.json, plotted in
+#                                      bench/results/host.png
 #   make bench-host BENCH_HOST_ARGS=--quick   smoke test (few repetitions,
 #                                      results under build/ instead)
 #
@@ -37,3 +38,4 @@ $(BENCH_HOST): $(BENCH_HOST_OBJS) $(LIBPVOPS)
 
 bench-host: $(BENCH_HOST)
 	$(Q)$(BENCH_HOST) $(BENCH_HOST_ARGS)
+	$(Q)$(if $(filter --quick,$(BENCH_HOST_ARGS)),,bench/host/plot.sh bench/results/host.md)
