@@ -14,7 +14,6 @@
 #include <paging.h>
 #include <printk.h>
 #include <string.h>
-#include <trap.h>
 #include <pv/platform.h>
 #include <asm/apic.h>
 
@@ -38,7 +37,6 @@ noreturn void kernel_main(struct boot_info *bi)
 	if (!strcmp(boot_params.crash, "null_op"))
 		pv_ops.cpu.wbinvd = NULL;     /* as if a platform forgot an op */
 	pv_patch_kernel();
-	trap_init();
 	tsc_init();
 
 	u64 pages = pmm_init(bi);

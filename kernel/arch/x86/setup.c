@@ -1,10 +1,11 @@
 /*
- * setup.c - from head.S to kernel_main: bring up the console and read
- * what the loader passed.
+ * setup.c - from head.S to kernel_main: bring up the console, the
+ * exception handlers, and read what the loader passed.
  */
 #include <boot_info.h>
 #include <kernel.h>
 #include <printk.h>
+#include <trap.h>
 #include <asm/uart.h>
 #include "boot/boot.h"
 
@@ -25,6 +26,7 @@ void boot_main(unsigned proto, unsigned long info_phys)
 
 	uart_init();
 	printk("\npvk: booting\n");
+	trap_init();           /* from here on a fault is reported, not a triple fault */
 	if (proto == BOOT_PROTO_PVH)
 		r = boot_info_parse_pvh(info_phys, early_map, &boot_info, &why);
 	else if (proto == BOOT_PROTO_MB2)
