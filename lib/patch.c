@@ -125,13 +125,15 @@ static int is_original(const struct pv_patch_ctx *c, uintptr_t site,
 
 /*
  * Index the natives by slot once: native[slot] is 1 + the entry whose
- * function the slot holds now (an entry for that slot first, then one of
- * the first eight PV_ANY_SLOT entries), or 0. Sites are many and slots
+ * function the slot holds now (an entry for that slot first, then a
+ * PV_ANY_SLOT one), or 0. Sites are many and slots
  * few, so this beats scanning the natives for every site.
  */
+#define MAX_ANY_SLOT 8
+
 static void index_natives(const struct pv_patch_ctx *c, uint32_t *native)
 {
-	uint32_t any[8];
+	uint32_t any[MAX_ANY_SLOT];
 	size_t nany = 0;
 
 	for (size_t s = 0; s < c->nr_slots; s++)
@@ -140,8 +142,7 @@ static void index_natives(const struct pv_patch_ctx *c, uint32_t *native)
 		const struct pv_native *n = &c->natives[i];
 
 		if (n->slot == PV_ANY_SLOT) {
-			if (nany < sizeof(any) / sizeof(any[0]))
-				any[nany++] = (uint32_t)i;
+			any[nany++] = (uint32_t)i;   /* pv_patch checked the count */
 		} else if (n->slot < c->nr_slots && c->slots[n->slot] == n->fn &&
 			   !native[n->slot]) {
 			native[n->slot] = (uint32_t)i + 1;
@@ -243,6 +244,11 @@ int pv_patch(const struct pv_patch_ctx *c, struct pv_patch_stats *st)
 	    !c->slots || !c->nr_slots || c->nr_slots >= PV_ANY_SLOT ||
 	    (!c->write && !(c->flags & PV_PATCH_DRY_RUN)) ||
 	    (c->nr_natives && !c->natives) || c->nr_sites > UINT32_MAX / 2)
+		return -EINVAL;
+	size_t nany = 0;
+	for (i = 0; i < c->nr_natives; i++)
+		nany += c->natives[i].slot == PV_ANY_SLOT;
+	if (nany > MAX_ANY_SLOT)
 		return -EINVAL;
 	if (c->scratch_len < PV_PATCH_SCRATCH_LEN(c->nr_sites, c->nr_slots) ||
 	    !c->scratch)

@@ -117,7 +117,7 @@ struct pv_patch_ctx {
 	uintptr_t slots_addr;
 	const char *const *slot_names;    /* optional, nr_slots entries */
 
-	/* Native ops with templates, per slot or PV_ANY_SLOT. */
+	/* Native ops with templates, per slot or PV_ANY_SLOT (at most 8). */
 	const struct pv_native *natives;
 	size_t nr_natives;
 
@@ -142,9 +142,10 @@ struct pv_patch_ctx {
  * pv_patch - patch every site described by ctx (see the top of this file).
  * Fills *stats (zeroed first). Returns 0 when every site was patched or
  * left by design, the number of REFUSED sites when some were refused, or
- * a negative errno when ctx itself is unusable (-EINVAL: missing field;
- * -ENOSPC: scratch shorter than PV_PATCH_SCRATCH_LEN(nr_sites, nr_slots)), in which case nothing was
- * written.
+ * a negative errno when ctx itself is unusable, in which case nothing was
+ * written: -EINVAL for a missing field or more than 8 PV_ANY_SLOT natives,
+ * -ENOSPC for a scratch shorter than PV_PATCH_SCRATCH_LEN(nr_sites,
+ * nr_slots).
  */
 int pv_patch(const struct pv_patch_ctx *ctx, struct pv_patch_stats *stats);
 

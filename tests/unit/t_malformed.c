@@ -288,6 +288,16 @@ Test(malformed, unusable_context)
 	cr_assert_eq(pv_patch(&ctx, &st), -EINVAL);
 	ctx.flags = PV_PATCH_DRY_RUN;
 	cr_assert_eq(pv_patch(&ctx, &st), 0, "a dry run needs no writer");
+
+	/* more PV_ANY_SLOT natives than the engine indexes: refused whole */
+	struct pv_native many[9];
+	for (int i = 0; i < 9; i++)
+		many[i] = (struct pv_native)PV_NATIVE(PV_ANY_SLOT, nop);
+	ctx.natives = many;
+	ctx.nr_natives = 9;
+	cr_assert_eq(pv_patch(&ctx, &st), -EINVAL);
+	ctx.nr_natives = 8;
+	cr_assert_eq(pv_patch(&ctx, &st), 0);
 	pv_hosted_ctx_free(&ctx);
 	cr_assert_eq(pv_patch(NULL, &st), -EINVAL);
 }
