@@ -163,8 +163,7 @@ static void hyper_init(void)
 /* --- patching and the report ----------------------------------------- */
 
 static const struct pv_native natives[] = {
-	PV_NATIVE(PV_ANY_SLOT, nop),
-	PV_NATIVE(PV_ANY_SLOT, ident_64),
+	PV_NATIVES_ANY_SLOT,
 	PV_NATIVE(PV_SLOT(irq.save_fl), save_fl),
 	PV_NATIVE(PV_SLOT(irq.restore_fl), restore_fl),
 	PV_NATIVE(PV_SLOT(lock.spin_unlock), spin_unlock),

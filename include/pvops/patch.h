@@ -63,6 +63,11 @@ struct pv_native {
 	{ .slot = (slot_), .fn = (uintptr_t)pv_native_##op_,                \
 	  .tmpl = &pv_tmpl_##op_ }
 
+/* The two natives any program wants, whatever its slots: pv_nop becomes
+ * NOPs and pv_ident_64 becomes mov %rdi,%rax wherever a slot holds them. */
+#define PV_NATIVES_ANY_SLOT                                                \
+	PV_NATIVE(PV_ANY_SLOT, nop), PV_NATIVE(PV_ANY_SLOT, ident_64)
+
 /* What the engine decided for one site; handed to ctx->report. */
 struct pv_decision {
 	uintptr_t site;             /* run address */

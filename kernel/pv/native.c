@@ -139,8 +139,7 @@ struct pv_ops pv_ops = {
 
 /* The ops whose native function has a template (pvops/native.h). */
 const struct pv_native native_patch_table[] = {
-	PV_NATIVE(PV_ANY_SLOT, nop),
-	PV_NATIVE(PV_ANY_SLOT, ident_64),
+	PV_NATIVES_ANY_SLOT,
 	PV_NATIVE(PV_SLOT(cpu.read_cr0), read_cr0),
 	PV_NATIVE(PV_SLOT(cpu.write_cr0), write_cr0),
 	PV_NATIVE(PV_SLOT(cpu.read_cr4), read_cr4),

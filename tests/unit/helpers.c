@@ -91,8 +91,7 @@ void set_test_ops_default(void)
 }
 
 const struct pv_native test_natives[] = {
-	PV_NATIVE(PV_ANY_SLOT, nop),
-	PV_NATIVE(PV_ANY_SLOT, ident_64),
+	PV_NATIVES_ANY_SLOT,
 	PV_NATIVE(PV_SLOT(irq.save_fl), save_fl),
 	PV_NATIVE(PV_SLOT(irq.restore_fl), restore_fl),
 	PV_NATIVE(PV_SLOT(irq.irq_disable), irq_disable),
@@ -154,6 +153,13 @@ static void keep_last(void *opaque, const struct pv_decision *d)
 int patch_sites(const struct pv_site *recs, size_t n, struct pv_decision *d,
 		struct pv_patch_stats *st, unsigned flags)
 {
+	return patch_sites_with(recs, n, d, st, flags, pv_hosted_write);
+}
+
+int patch_sites_with(const struct pv_site *recs, size_t n,
+		     struct pv_decision *d, struct pv_patch_stats *st,
+		     unsigned flags, pv_write_fn write)
+{
 	struct pv_patch_ctx ctx;
 	struct pv_patch_stats local;
 	int r;
@@ -167,6 +173,7 @@ int patch_sites(const struct pv_site *recs, size_t n, struct pv_decision *d,
 	ctx.report = keep_last;
 	ctx.opaque = d;
 	ctx.flags = flags;
+	ctx.write = write;
 	free(ctx.scratch);
 	ctx.scratch_len = PV_PATCH_SCRATCH_LEN(n, ctx.nr_slots);
 	ctx.scratch = calloc(ctx.scratch_len + 1, sizeof(uint32_t));

@@ -60,6 +60,13 @@ const struct pv_site *site_of(const void *fn);
 int patch_sites(const struct pv_site *recs, size_t n, struct pv_decision *d,
 		struct pv_patch_stats *st, unsigned flags);
 
+/* patch_sites_with - the same, writing through `write`. */
+typedef int (*pv_write_fn)(void *opaque, uintptr_t site, const uint8_t *bytes,
+			   size_t len);
+int patch_sites_with(const struct pv_site *recs, size_t n,
+		     struct pv_decision *d, struct pv_patch_stats *st,
+		     unsigned flags, pv_write_fn write);
+
 /* patch_fn - patch the site of fn alone; the decision goes to *d. */
 int patch_fn(const void *fn, struct pv_decision *d);
 

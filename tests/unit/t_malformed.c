@@ -213,11 +213,6 @@ Test(malformed, padding_changed)
 	assert_unchanged(&s);
 }
 
-static void capture(void *opaque, const struct pv_decision *d)
-{
-	*(struct pv_decision *)opaque = *d;
-}
-
 static int failing_write(void *o, uintptr_t a, const uint8_t *b, size_t n)
 {
 	(void)o; (void)a; (void)b; (void)n;
@@ -226,20 +221,14 @@ static int failing_write(void *o, uintptr_t a, const uint8_t *b, size_t n)
 
 Test(malformed, write_failure_refused)
 {
-	struct pv_patch_ctx ctx;
 	struct pv_patch_stats st;
+	struct pv_decision d;
 	const struct pv_site *r = site_of(call_save_fl);
 	struct snapshot s = snap(pv_site_addr(r), r->len);
 
-	cr_assert_eq(pv_hosted_ctx_init(&ctx, &t_ops, sizeof(t_ops),
-					test_natives, nr_test_natives), 0);
-	ctx.sites = r;
-	ctx.nr_sites = 1;
-	ctx.sites_addr = (uintptr_t)r;
-	ctx.write = failing_write;
-	cr_assert_eq(pv_patch(&ctx, &st), 1);
+	cr_assert_eq(patch_sites_with(r, 1, &d, &st, 0, failing_write), 1);
 	cr_assert_eq(st.n[PV_OUT_REFUSED], 1);
-	pv_hosted_ctx_free(&ctx);
+	cr_assert_str_eq(d.reason, "write callback failed");
 	assert_unchanged(&s);
 }
 
@@ -255,21 +244,10 @@ static int bad_write(void *o, uintptr_t a, const uint8_t *b, size_t n)
 
 Test(malformed, read_back_mismatch_refused)
 {
-	struct pv_patch_ctx ctx;
-	struct pv_patch_stats st;
 	struct pv_decision d;
 	const struct pv_site *r = site_of(call_save_fl);
 
-	cr_assert_eq(pv_hosted_ctx_init(&ctx, &t_ops, sizeof(t_ops),
-					test_natives, nr_test_natives), 0);
-	ctx.sites = r;
-	ctx.nr_sites = 1;
-	ctx.sites_addr = (uintptr_t)r;
-	ctx.write = bad_write;
-	ctx.report = capture;
-	ctx.opaque = &d;
-	cr_assert_eq(pv_patch(&ctx, &st), 1);
-	pv_hosted_ctx_free(&ctx);
+	cr_assert_eq(patch_sites_with(r, 1, &d, NULL, 0, bad_write), 1);
 	cr_assert_eq(d.outcome, PV_OUT_REFUSED);
 	cr_assert_str_eq(d.reason, "read-back differs after write");
 }
