@@ -288,6 +288,12 @@ static int load_kernel(struct vm *vm)
 		fprintf(stderr, "pvhv: %s\n", why);
 		return -1;
 	}
+	if (vm->cfg.bad_start_info &&
+	    break_start_info(&vm->mem, vm->start_info, vm->cfg.bad_start_info)) {
+		fprintf(stderr, "pvhv: --bad-start-info %s: not one of %s\n",
+			vm->cfg.bad_start_info, BAD_START_INFO_KINDS);
+		return -1;
+	}
 	return 0;
 }
 

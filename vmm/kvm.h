@@ -23,6 +23,7 @@ struct vm_config {
 	const char *stats_json;
 	bool kvm_pv;                 /* show KVM's paravirt leaves */
 	bool pv;                     /* show pvhv's own leaves and ports */
+	const char *bad_start_info;  /* tests: break the start info (loader.c) */
 };
 
 struct vm;

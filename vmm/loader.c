@@ -206,3 +206,26 @@ uint64_t build_start_info(struct guest_mem *gm, const char *cmdline,
 	memcpy(cl_p, cmdline, cl);
 	return PVHV_START_INFO_GPA;
 }
+
+int break_start_info(struct guest_mem *gm, uint64_t si_gpa, const char *kind)
+{
+	struct hvm_start_info *si = gm_ptr(gm, si_gpa, sizeof(*si));
+	char *cl;
+
+	if (!si)
+		return -1;
+	if (!strcmp(kind, "no-memmap")) {
+		si->memmap_entries = 0;
+	} else if (!strcmp(kind, "modules")) {
+		si->nr_modules = 1000;
+		si->modlist_paddr = PVHV_CMDLINE_GPA + PVHV_CMDLINE_MAX;
+	} else if (!strcmp(kind, "cmdline")) {
+		cl = gm_ptr(gm, si->cmdline_paddr, PVHV_CMDLINE_MAX);
+		if (!cl)
+			return -1;
+		memset(cl, 'x', PVHV_CMDLINE_MAX);
+	} else {
+		return -1;
+	}
+	return 0;
+}

@@ -35,6 +35,8 @@ static void usage(FILE *f)
 		"  --stats-json FILE  write the same as JSON\n"
 		"  --no-kvm-pv        hide KVM's paravirt CPUID leaves\n"
 		"  --no-pv            hide pvhv's own leaves and ports (KVM's stay, at 0x40000000)\n"
+		"  --bad-start-info K for tests of the guest's boot checks: hand it a broken\n"
+		"                     start info (K: " BAD_START_INFO_KINDS ")\n"
 		"  --help             this text\n\n"
 		"exit: guest status 0..255; %d usage, %d image refused, %d no /dev/kvm,\n"
 		"%d VM fault, %d timeout\n",
@@ -64,12 +66,13 @@ int main(int argc, char **argv)
 		.kvm_pv = true, .pv = true,
 	};
 	enum { O_MEM = 256, O_SMP, O_CMDLINE, O_TIMEOUT, O_STATS, O_JSON, O_NOKVM,
-	       O_NOPV, O_HELP };
+	       O_NOPV, O_BAD, O_HELP };
 	static const struct option lo[] = {
 		{ "mem", 1, 0, O_MEM }, { "smp", 1, 0, O_SMP },
 		{ "cmdline", 1, 0, O_CMDLINE }, { "timeout", 1, 0, O_TIMEOUT },
 		{ "stats", 0, 0, O_STATS }, { "stats-json", 1, 0, O_JSON },
 		{ "no-kvm-pv", 0, 0, O_NOKVM }, { "no-pv", 0, 0, O_NOPV },
+		{ "bad-start-info", 1, 0, O_BAD },
 		{ "help", 0, 0, O_HELP }, { 0, 0, 0, 0 },
 	};
 	double v;
@@ -107,6 +110,15 @@ int main(int argc, char **argv)
 		case O_JSON: cfg.stats_json = optarg; break;
 		case O_NOKVM: cfg.kvm_pv = false; break;
 		case O_NOPV: cfg.pv = false; break;
+		case O_BAD:
+			if (strcmp(optarg, "no-memmap") && strcmp(optarg, "modules") &&
+			    strcmp(optarg, "cmdline")) {
+				fprintf(stderr, "pvhv: --bad-start-info %s: not one of %s\n",
+					optarg, BAD_START_INFO_KINDS);
+				return PVHV_EXIT_USAGE;
+			}
+			cfg.bad_start_info = optarg;
+			break;
 		case O_HELP: usage(stdout); return 0;
 		default: usage(stderr); return PVHV_EXIT_USAGE;
 		}

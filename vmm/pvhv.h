@@ -86,6 +86,16 @@ int load_elf_kernel(struct guest_mem *gm, const void *img, size_t len,
 uint64_t build_start_info(struct guest_mem *gm, const char *cmdline,
 			  const char **why);
 
+/*
+ * break_start_info - for tests of the guest's boot checks: spoil the start
+ * info at `si_gpa` the way `kind` says: "no-memmap" (no entries),
+ * "modules" (more modules than any kernel takes), "cmdline" (a command
+ * line with no terminator in 4095 bytes). Returns 0, or -1 for an unknown
+ * kind. BAD_START_INFO_KINDS lists the kinds for messages.
+ */
+#define BAD_START_INFO_KINDS "no-memmap, modules, cmdline"
+int break_start_info(struct guest_mem *gm, uint64_t si_gpa, const char *kind);
+
 /* ---- stats.c ------------------------------------------------------------ */
 struct vcpu_stats {
 	uint64_t count[PVHV_STAT_NR];

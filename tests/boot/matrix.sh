@@ -50,6 +50,29 @@ else
 	fail=1
 fi
 
+# The loader's information itself broken, for real: pvhv hands pvk a start
+# info with no memory map, with more modules than fit, with a command line
+# that never ends. Each must be refused with its message and status 2.
+if [[ " $envs " == *" pvhv "* ]]; then
+	for bad in "no-memmap:no memory map" "modules:more modules than" \
+		   "cmdline:command line longer than"; do
+		kind=${bad%%:*} want=${bad#*:}
+		$pvrun --env pvhv --pvhv-arg "--bad-start-info=$kind" --quiet --timeout 30 \
+			--log "$out/bad-start-info-$kind.log" >/dev/null 2>&1
+		rc=$?
+		if [ $rc -eq 77 ]; then
+			echo "ok - pvhv: --bad-start-info=$kind # SKIP /dev/kvm not usable" >>"$out/bad-boot.tap"
+		elif [ $rc -eq 2 ] && grep -q "bad boot information from the loader: $want" \
+			"$out/bad-start-info-$kind.log" &&
+		     grep -q "power off, status 2" "$out/bad-start-info-$kind.log"; then
+			echo "ok - pvhv: a start info with $kind broken is refused with a message and status 2" >>"$out/bad-boot.tap"
+		else
+			echo "not ok - pvhv: --bad-start-info=$kind: pvrun $rc, see bad-start-info-$kind.log" >>"$out/bad-boot.tap"
+			fail=1
+		fi
+	done
+fi
+
 # Malformed words are reported and the defaults used: the boot still passes.
 $pvrun --env tcg --cmdline "pv=bogus frobnicate tests=" --quiet --timeout 30 \
 	--log "$out/malformed-cmdline.log" >/dev/null 2>&1
