@@ -100,4 +100,8 @@ KTEST(cr3_switch_second_address_space)
 	KT_EXPECTF(t, r == 0 && v == 0x5a, "r %d v %#x", r, v);
 	KT_EXPECT(t, read_cr3() == kernel_pml4);
 	KT_EXPECT(t, probe_read((void *)SECOND_AS_VA, &v) < 0);
+	/* the three table pages map_page made in the clone's slot stay
+	 * allocated: pvk has no page-table teardown */
+	pml4_free_clone(other);
+	free_page(page);
 }

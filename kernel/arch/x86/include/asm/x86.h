@@ -34,18 +34,6 @@ static inline void native_wrmsr(u32 msr, u64 v)
 			 : "memory");
 }
 
-static inline unsigned long native_read_cr0(void)
-{
-	unsigned long v;
-	__asm__ volatile("mov %%cr0, %0" : "=r"(v));
-	return v;
-}
-
-static inline void native_write_cr0(unsigned long v)
-{
-	__asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
-}
-
 static inline unsigned long native_read_cr4(void)
 {
 	unsigned long v;
@@ -83,16 +71,6 @@ static inline void native_lgdt(const struct desc_ptr *d)
 static inline void native_ltr(u16 sel)
 {
 	__asm__ volatile("ltr %0" : : "r"(sel));
-}
-
-static inline void native_invlpg(unsigned long addr)
-{
-	__asm__ volatile("invlpg (%0)" : : "r"(addr) : "memory");
-}
-
-static inline void native_wbinvd(void)
-{
-	__asm__ volatile("wbinvd" : : : "memory");
 }
 
 static inline void outb(u16 port, u8 v)
