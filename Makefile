@@ -44,6 +44,7 @@ include lib/lib.mk
 include kernel/kernel.mk
 include tools/tools.mk
 include vmm/vmm.mk
+include tools/nested/nested.mk
 include examples/demo/demo.mk
 include tests/unit/unit.mk
 include bench/host/bench.mk
