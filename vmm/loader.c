@@ -13,6 +13,7 @@
  */
 #include <elf.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "pvhv.h"
@@ -27,13 +28,65 @@
 #define E820_RAM                 1u
 #define E820_RESERVED            2u
 #define PVHV_MEMMAP_ENTRIES      3
+#define WHY_MAX                  256
 
-
+/* The message *why points at: one per thread, rewritten by each refusal. */
+static __thread char why_buf[WHY_MAX];
 
 static int fail(const char **why, const char *msg, int err)
 {
 	*why = msg;
 	return err;
+}
+
+/* fail() with the bad values in the message. */
+__attribute__((format(printf, 3, 4)))
+static int failf(const char **why, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why_buf, sizeof(why_buf), fmt, ap);
+	va_end(ap);
+	*why = why_buf;
+	return err;
+}
+
+/*
+ * check_entry - the guest starts at `entry` with paging off, so it must be
+ * a byte the loader writes from the file (not a zero-filled tail, not a
+ * gap between segments) in a segment the image marks executable.
+ */
+static int check_entry(const Elf64_Phdr *ph, int n, const struct kernel_image *ki,
+		       uint64_t entry, const char **why)
+{
+	unsigned long long e = entry;
+
+	if (entry >= FOUR_GIB)
+		return failf(why, -EINVAL, "the PVH entry point %#llx is above 4 GiB "
+			     "(it is a 32-bit physical address)", e);
+	for (int i = 0; i < n; i++) {
+		const Elf64_Phdr *p = &ph[i];
+
+		/* all PT_LOADs were checked: paddr + memsz does not wrap */
+		if (p->p_type != PT_LOAD || p->p_memsz == 0 ||
+		    entry < p->p_paddr || entry - p->p_paddr >= p->p_memsz)
+			continue;
+		if (entry - p->p_paddr >= p->p_filesz)
+			return failf(why, -EINVAL, "the PVH entry point %#llx is in the "
+				     "zero-filled tail of PT_LOAD segment %d (its file bytes end "
+				     "at %#llx, its memory at %#llx): the guest would run zeros",
+				     e, i, (unsigned long long)(p->p_paddr + p->p_filesz),
+				     (unsigned long long)(p->p_paddr + p->p_memsz));
+		if (!(p->p_flags & PF_X))
+			return failf(why, -EINVAL, "the PVH entry point %#llx is in PT_LOAD "
+				     "segment %d, which is not executable (p_flags %#x, no PF_X)",
+				     e, i, (unsigned)p->p_flags);
+		return 0;
+	}
+	return failf(why, -EINVAL, "the PVH entry point %#llx is in no PT_LOAD segment "
+		     "(they lie between %#llx and %#llx)", e,
+		     (unsigned long long)ki->lowest, (unsigned long long)ki->highest);
 }
 
 /* [a, a+alen) and [b, b+blen) share a byte (no wrap: checked before). */
@@ -150,8 +203,9 @@ int load_elf_kernel(struct guest_mem *gm, const void *image, size_t len,
 		return fail(why, "no PT_LOAD segment to load", -ENOEXEC);
 	if (!have_entry)
 		return fail(why, "no PVH entry note (Xen note type 18, XEN_ELFNOTE_PHYS32_ENTRY): not a PVH kernel", -ENOEXEC);
-	if (entry >= FOUR_GIB || entry < ki->lowest || entry >= ki->highest)
-		return fail(why, "the PVH entry point is not inside the loaded segments", -EINVAL);
+	int r = check_entry(ph, eh.e_phnum, ki, entry, why);
+	if (r < 0)
+		return r;
 	ki->entry = entry;
 
 	for (int i = 0; i < eh.e_phnum; i++) {

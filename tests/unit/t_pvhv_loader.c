@@ -5,6 +5,7 @@
  */
 #include <criterion/criterion.h>
 #include <elf.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,9 +56,11 @@ static void make(struct img *m)
 	m->eh.e_phentsize = sizeof(Elf64_Phdr);
 	m->eh.e_phnum = 3;
 	m->ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = offsetof(struct img, data),
-				 .p_paddr = SEG_PA, .p_filesz = FILESZ, .p_memsz = MEMSZ };
+				 .p_paddr = SEG_PA, .p_filesz = FILESZ, .p_memsz = MEMSZ,
+				 .p_flags = PF_R | PF_X };
 	m->ph[1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = offsetof(struct img, data2),
-				 .p_paddr = SEG2_PA, .p_filesz = FILESZ, .p_memsz = FILESZ };
+				 .p_paddr = SEG2_PA, .p_filesz = FILESZ, .p_memsz = FILESZ,
+				 .p_flags = PF_R | PF_W };
 	m->ph[2] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = offsetof(struct img, nh),
 				 .p_filesz = sizeof(Elf64_Nhdr) + 4 + 8 };
 	m->nh = (Elf64_Nhdr){ .n_namesz = 4, .n_descsz = 8, .n_type = 18 };
@@ -237,6 +240,84 @@ Test(pvhv_loader, notes)
 	make(&m);
 	m.entry = 1ull << 40;
 	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+}
+
+/*
+ * The entry must be a byte the loader copies from the file, in a segment
+ * marked executable. The image: segment 0 file bytes 0x100000..0x10003f,
+ * zero tail 0x100040..0x1000ff, R X; gap 0x100100..0x1fffff; segment 1
+ * 0x200000..0x20003f, R W.
+ */
+Test(pvhv_loader, entry_at_the_last_file_byte_is_accepted)
+{
+	struct img m;
+	struct kernel_image ki;
+	const char *why;
+
+	make(&m);
+	m.entry = 0x10003f;
+	cr_assert_eq(load_elf_kernel(&gm, &m, sizeof(m), &ki, &why), 0, "%s", why);
+	cr_assert_eq(ki.entry, 0x10003f);
+	make(&m);
+	m.entry = 0x100000;                          /* and at the first */
+	cr_assert_eq(load(&m, sizeof(m), &why), 0, "%s", why);
+}
+
+Test(pvhv_loader, entry_one_past_the_file_bytes_is_refused)
+{
+	struct img m;
+	const char *why;
+
+	make(&m);
+	m.entry = 0x100040;
+	cr_assert_eq(load(&m, sizeof(m), &why), -EINVAL);
+	cr_assert(strstr(why, "0x100040"), "%s", why);
+	cr_assert(strstr(why, "zero-filled tail of PT_LOAD segment 0"), "%s", why);
+}
+
+Test(pvhv_loader, entry_in_the_zero_filled_tail_is_refused)
+{
+	struct img m;
+	const char *why;
+
+	make(&m);
+	m.entry = 0x1000ff;                          /* the last byte of memsz */
+	cr_assert_eq(load(&m, sizeof(m), &why), -EINVAL);
+	cr_assert(strstr(why, "0x1000ff"), "%s", why);
+	cr_assert(strstr(why, "zero-filled tail"), "%s", why);
+	/* nothing was written: the guest never sees a refused image */
+	cr_assert_eq(gm.host[0x100000], 0);
+	cr_assert_eq(gm.host[0x200000], 0);
+}
+
+Test(pvhv_loader, entry_in_a_gap_between_segments_is_refused)
+{
+	struct img m;
+	const char *why;
+
+	make(&m);
+	m.entry = 0x100100;                          /* just past segment 0 */
+	cr_assert_eq(load(&m, sizeof(m), &why), -EINVAL);
+	cr_assert(strstr(why, "0x100100 is in no PT_LOAD segment"), "%s", why);
+	make(&m);
+	m.entry = 0x1fffff;                          /* just before segment 1 */
+	cr_assert_eq(load(&m, sizeof(m), &why), -EINVAL);
+	cr_assert(strstr(why, "0x1fffff is in no PT_LOAD segment"), "%s", why);
+}
+
+Test(pvhv_loader, entry_in_a_non_executable_segment_is_refused)
+{
+	struct img m;
+	const char *why;
+
+	make(&m);
+	m.entry = 0x200000;                          /* segment 1: R W */
+	cr_assert_eq(load(&m, sizeof(m), &why), -EINVAL);
+	cr_assert(strstr(why, "0x200000"), "%s", why);
+	cr_assert(strstr(why, "segment 1, which is not executable (p_flags 0x6"), "%s", why);
+	make(&m);
+	m.ph[1].p_flags = PF_X;                      /* execute-only will do */
+	cr_assert_eq(load(&m, sizeof(m), &why), 0, "%s", why);
 }
 
 Test(pvhv_loader, random_corruption_never_crashes)
