@@ -16,8 +16,8 @@
 #include "kvm.h"
 
 #define DEFAULT_MEM_MIB   128
-#define MIN_MEM_MIB       2
-#define MAX_MEM_MIB       3072      /* one slot below the 3 GiB MMIO hole */
+#define MIN_MEM_MIB       PVHV_MIN_MEM_MIB
+#define MAX_MEM_MIB       ((int)PVHV_MAX_MEM_MIB)
 #define MAX_TIMEOUT_S     1e6
 
 static void usage(FILE *f)

@@ -27,6 +27,8 @@
 
 #define PVHV_MAX_VCPUS     64
 #define PVHV_MIB           (1024ull * 1024)
+#define PVHV_MIN_MEM_MIB   2
+#define PVHV_MAX_MEM_MIB   3072ull   /* one memslot from 0, below the 3 GiB MMIO hole */
 
 /* pvhv's own exit statuses (a guest's status is 0..255 and passes through). */
 #define PVHV_EXIT_USAGE    64    /* bad options (EX_USAGE) */
