@@ -13,8 +13,11 @@
 
 #define KVM_API_VERSION_WANTED 12
 
+#define PVHV_KVM_DEV_DEFAULT "/dev/kvm"
+
 struct vm_config {
 	const char *kernel;
+	const char *kvm_dev;         /* the KVM device (--kvm-dev; tests name a missing one) */
 	const char *cmdline;
 	uint64_t mem_mib;
 	int smp;
