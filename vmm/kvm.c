@@ -512,6 +512,8 @@ int kvm_run_vm(const struct vm_config *cfg, double t_start)
 	}
 	if (cfg->stats) {
 		fprintf(stderr, "pvhv: %s after %.3f s; exit status %d\n", vm.reason, secs, vm.status);
+		fprintf(stderr, "pvhv: KVM's hypercall-instruction rewriting (FIX_HYPERCALL_INSN): %s\n",
+			vm.quirk_note);
 		stats_print_table(stderr, per, vm.nr_vcpus, have_kvm, secs);
 	}
 	if (cfg->stats_json) {
