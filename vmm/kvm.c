@@ -1,7 +1,9 @@
 /*
- * kvm.c - the generic VMM: open /dev/kvm, build the VM (memory, arch
- * devices, vCPUs), load the kernel, run one thread per vCPU, and end the
- * whole VM when any vCPU powers off, faults, or the timeout expires.
+ * kvm.c - the generic VMM: load and check the kernel into guest memory,
+ * then open /dev/kvm and build the VM (memory slot, arch devices, vCPUs),
+ * run one thread per vCPU, and end the whole VM when any vCPU powers off,
+ * faults, or the timeout expires. The image comes first so that a broken
+ * one is reported as such (exit 65) on a machine without KVM too.
  *
  * Each vCPU thread loops on KVM_RUN; every exit goes through ONE switch
  * on the exit reason (vcpu_exit). Fatal conditions name the ioctl or the
@@ -227,27 +229,42 @@ static void on_kick(int sig)
 
 static int open_kvm(struct vm *vm)
 {
-	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	const char *dev = vm->cfg.kvm_dev;
+
+	vm->kvm_fd = open(dev, O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0) {
 		if (errno == ENOENT)
-			fprintf(stderr, "pvhv: /dev/kvm does not exist: this machine has no KVM.\n"
+			fprintf(stderr, "pvhv: %s does not exist: this machine has no KVM.\n"
 				"  Load the module (modprobe kvm_intel or kvm_amd), enable\n"
-				"  virtualization in the firmware, or run on a host that offers KVM.\n");
+				"  virtualization in the firmware, or run on a host that offers KVM.\n",
+				dev);
 		else if (errno == EACCES || errno == EPERM)
-			fprintf(stderr, "pvhv: /dev/kvm: permission denied.\n"
+			fprintf(stderr, "pvhv: %s: permission denied.\n"
 				"  Add yourself to its group (sudo usermod -aG kvm $USER, then log\n"
-				"  in again) or run pvhv as root.\n");
+				"  in again) or run pvhv as root.\n", dev);
 		else
-			fprintf(stderr, "pvhv: open /dev/kvm: %s\n", strerror(errno));
+			fprintf(stderr, "pvhv: open %s: %s\n", dev, strerror(errno));
 		return -1;
 	}
 	int api = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (api < 0) {
+		fprintf(stderr, "pvhv: %s: ioctl KVM_GET_API_VERSION failed: %s (not a KVM "
+			"device?)\n", dev, strerror(errno));
+		return -1;
+	}
 	if (api != KVM_API_VERSION_WANTED) {
-		fprintf(stderr, "pvhv: ioctl KVM_GET_API_VERSION: %d, need %d\n", api,
-			KVM_API_VERSION_WANTED);
+		fprintf(stderr, "pvhv: %s: ioctl KVM_GET_API_VERSION returned %d, need %d\n",
+			dev, api, KVM_API_VERSION_WANTED);
 		return -1;
 	}
 	return 0;
+}
+
+static const char *file_kind(mode_t m)
+{
+	return S_ISDIR(m) ? "a directory" : S_ISCHR(m) ? "a character device"
+	     : S_ISBLK(m) ? "a block device" : S_ISFIFO(m) ? "a pipe"
+	     : S_ISSOCK(m) ? "a socket" : "not a regular file";
 }
 
 static int load_kernel(struct vm *vm)
@@ -262,21 +279,39 @@ static int load_kernel(struct vm *vm)
 			close(fd);
 		return -1;
 	}
-	if (!S_ISREG(sb.st_mode) || sb.st_size > KERNEL_MAX_BYTES) {
-		fprintf(stderr, "pvhv: %s: not a regular file of at most %u MiB\n",
-			vm->cfg.kernel, KERNEL_MAX_BYTES >> 20);
+	if (!S_ISREG(sb.st_mode)) {
+		fprintf(stderr, "pvhv: %s: refused: %s, not a regular file (an ELF kernel)\n",
+			vm->cfg.kernel, file_kind(sb.st_mode));
 		close(fd);
 		return -1;
 	}
-	size_t len = (size_t)sb.st_size;
-	uint8_t *img = malloc(len ? len : 1);
-	ssize_t got = img ? read(fd, img, len) : -1;
-	close(fd);
-	if (got != (ssize_t)len) {
-		fprintf(stderr, "pvhv: %s: short read\n", vm->cfg.kernel);
-		free(img);
+	if (sb.st_size > KERNEL_MAX_BYTES) {
+		fprintf(stderr, "pvhv: %s: refused: %lld bytes, more than the %u MiB pvhv "
+			"reads\n", vm->cfg.kernel, (long long)sb.st_size, KERNEL_MAX_BYTES >> 20);
+		close(fd);
 		return -1;
 	}
+	size_t len = (size_t)sb.st_size, got = 0;
+	uint8_t *img = malloc(len ? len : 1);
+	if (!img) {
+		fprintf(stderr, "pvhv: %s: no memory for %zu bytes\n", vm->cfg.kernel, len);
+		close(fd);
+		return -1;
+	}
+	while (got < len) {
+		ssize_t n = read(fd, img + got, len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fprintf(stderr, "pvhv: %s: read %zu of %zu bytes: %s\n", vm->cfg.kernel,
+				got, len, n < 0 ? strerror(errno) : "the file shrank");
+			free(img);
+			close(fd);
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
 	int r = load_elf_kernel(&vm->mem, img, len, &vm->ki, &why);
 	free(img);
 	if (r < 0) {
@@ -327,6 +362,19 @@ static int create_vcpu(struct vm *vm, int i)
 
 static int build_vm(struct vm *vm)
 {
+	/* The image first: a broken one is exit 65 with or without KVM. */
+	vm->mem.size = vm->cfg.mem_mib * PVHV_MIB;
+	vm->mem.host = mmap(NULL, vm->mem.size, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->mem.host == MAP_FAILED) {
+		vm->mem.host = NULL;
+		fprintf(stderr, "pvhv: cannot map %llu MiB of guest memory: %s\n",
+			(unsigned long long)vm->cfg.mem_mib, strerror(errno));
+		return PVHV_EXIT_FAULT;
+	}
+	if (load_kernel(vm) < 0)
+		return PVHV_EXIT_IMAGE;
+
 	if (open_kvm(vm) < 0)
 		return PVHV_EXIT_NOKVM;
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
@@ -340,17 +388,6 @@ static int build_vm(struct vm *vm)
 		return PVHV_EXIT_FAULT;
 	}
 	vm->run_size = (size_t)rs;
-	vm->mem.size = vm->cfg.mem_mib * PVHV_MIB;
-	vm->mem.host = mmap(NULL, vm->mem.size, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (vm->mem.host == MAP_FAILED) {
-		vm->mem.host = NULL;
-		fprintf(stderr, "pvhv: cannot map %llu MiB of guest memory: %s\n",
-			(unsigned long long)vm->cfg.mem_mib, strerror(errno));
-		return PVHV_EXIT_FAULT;
-	}
-	if (load_kernel(vm) < 0)
-		return PVHV_EXIT_IMAGE;
 	struct kvm_userspace_memory_region region = {
 		.slot = 0, .guest_phys_addr = 0, .memory_size = vm->mem.size,
 		.userspace_addr = (uintptr_t)vm->mem.host,
@@ -475,6 +512,8 @@ int kvm_run_vm(const struct vm_config *cfg, double t_start)
 	}
 	if (cfg->stats) {
 		fprintf(stderr, "pvhv: %s after %.3f s; exit status %d\n", vm.reason, secs, vm.status);
+		fprintf(stderr, "pvhv: KVM's hypercall-instruction rewriting (FIX_HYPERCALL_INSN): %s\n",
+			vm.quirk_note);
 		stats_print_table(stderr, per, vm.nr_vcpus, have_kvm, secs);
 	}
 	if (cfg->stats_json) {

@@ -13,8 +13,21 @@
 
 #define KVM_API_VERSION_WANTED 12
 
+/* Older headers lack these: the values of Linux's uapi (5.19 and later),
+ * include/uapi/linux/kvm.h and arch/x86/include/uapi/asm/kvm.h. */
+#ifndef KVM_CAP_DISABLE_QUIRKS2
+#define KVM_CAP_DISABLE_QUIRKS2           213
+#endif
+#ifndef KVM_X86_QUIRK_FIX_HYPERCALL_INSN
+#define KVM_X86_QUIRK_FIX_HYPERCALL_INSN  (1 << 5)
+#endif
+#define QUIRK_NOTE_MAX                    160
+
+#define PVHV_KVM_DEV_DEFAULT "/dev/kvm"
+
 struct vm_config {
 	const char *kernel;
+	const char *kvm_dev;         /* the KVM device (--kvm-dev; tests name a missing one) */
 	const char *cmdline;
 	uint64_t mem_mib;
 	int smp;
@@ -49,6 +62,7 @@ struct vm {
 	uint64_t start_info;
 	struct kvm_cpuid2 *supported;   /* KVM_GET_SUPPORTED_CPUID */
 	uint32_t tsc_khz;
+	char quirk_note[QUIRK_NOTE_MAX];   /* what became of KVM's vmcall rewriting */
 	int nr_vcpus;
 	struct vcpu vcpus[PVHV_MAX_VCPUS];
 	struct uart uart;
@@ -76,6 +90,17 @@ void vm_stop(struct vm *vm, int status, const char *reason);
 /* kvm__arch_init - the VM-wide machine: TSS, in-kernel irqchip with the
  * 8259s masked, the PIT, the CPUID KVM supports. 0, or -1 after a message. */
 int kvm__arch_init(struct vm *vm);
+
+/*
+ * hypercall_quirk_mask - KVM_X86_QUIRK_FIX_HYPERCALL_INSN makes KVM rewrite
+ * a guest's vmcall into vmmcall on AMD (and back on Intel) in guest
+ * memory: in pvk's read-only text that write is a page fault. From
+ * KVM_CHECK_EXTENSION(KVM_CAP_DISABLE_QUIRKS2)'s answer `offered` (the
+ * quirks this host lets a VM disable; <= 0 none), the mask to hand
+ * KVM_ENABLE_CAP: that quirk's bit when offered, else 0. `note` (len
+ * bytes) says which, for --stats. Pure.
+ */
+uint64_t hypercall_quirk_mask(int offered, char *note, size_t len);
 
 /* kvm_cpu__arch_init - one vCPU's CPUID (APIC ID, pvhv and KVM leaves),
  * FPU; and for vCPU 0 the PVH entry state. 0, or -1 after a message. */

@@ -13,6 +13,7 @@
  */
 #include <elf.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "pvhv.h"
@@ -27,13 +28,65 @@
 #define E820_RAM                 1u
 #define E820_RESERVED            2u
 #define PVHV_MEMMAP_ENTRIES      3
+#define WHY_MAX                  256
 
-
+/* The message *why points at: one per thread, rewritten by each refusal. */
+static __thread char why_buf[WHY_MAX];
 
 static int fail(const char **why, const char *msg, int err)
 {
 	*why = msg;
 	return err;
+}
+
+/* fail() with the bad values in the message. */
+__attribute__((format(printf, 3, 4)))
+static int failf(const char **why, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why_buf, sizeof(why_buf), fmt, ap);
+	va_end(ap);
+	*why = why_buf;
+	return err;
+}
+
+/*
+ * check_entry - the guest starts at `entry` with paging off, so it must be
+ * a byte the loader writes from the file (not a zero-filled tail, not a
+ * gap between segments) in a segment the image marks executable.
+ */
+static int check_entry(const Elf64_Phdr *ph, int n, const struct kernel_image *ki,
+		       uint64_t entry, const char **why)
+{
+	unsigned long long e = entry;
+
+	if (entry >= FOUR_GIB)
+		return failf(why, -EINVAL, "the PVH entry point %#llx is above 4 GiB "
+			     "(it is a 32-bit physical address)", e);
+	for (int i = 0; i < n; i++) {
+		const Elf64_Phdr *p = &ph[i];
+
+		/* all PT_LOADs were checked: paddr + memsz does not wrap */
+		if (p->p_type != PT_LOAD || p->p_memsz == 0 ||
+		    entry < p->p_paddr || entry - p->p_paddr >= p->p_memsz)
+			continue;
+		if (entry - p->p_paddr >= p->p_filesz)
+			return failf(why, -EINVAL, "the PVH entry point %#llx is in the "
+				     "zero-filled tail of PT_LOAD segment %d (its file bytes end "
+				     "at %#llx, its memory at %#llx): the guest would run zeros",
+				     e, i, (unsigned long long)(p->p_paddr + p->p_filesz),
+				     (unsigned long long)(p->p_paddr + p->p_memsz));
+		if (!(p->p_flags & PF_X))
+			return failf(why, -EINVAL, "the PVH entry point %#llx is in PT_LOAD "
+				     "segment %d, which is not executable (p_flags %#x, no PF_X)",
+				     e, i, (unsigned)p->p_flags);
+		return 0;
+	}
+	return failf(why, -EINVAL, "the PVH entry point %#llx is in no PT_LOAD segment "
+		     "(they lie between %#llx and %#llx)", e,
+		     (unsigned long long)ki->lowest, (unsigned long long)ki->highest);
 }
 
 /* [a, a+alen) and [b, b+blen) share a byte (no wrap: checked before). */
@@ -47,9 +100,37 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 	return (v + a - 1) & ~(a - 1);
 }
 
+/*
+ * segment_in_ram - segment `i` must fit in guest RAM. When it does not,
+ * say whether a larger --mem would hold it (and which), or whether it
+ * lies beyond anything pvhv maps (PVHV_MAX_MEM_MIB, below the MMIO hole).
+ */
+static int segment_in_ram(const struct guest_mem *gm, int i, const Elf64_Phdr *p,
+			  const char **why)
+{
+	unsigned long long pa = p->p_paddr, msz = p->p_memsz;
+	const uint64_t max_ram = PVHV_MAX_MEM_MIB * PVHV_MIB;
+
+	if (gm_ptr(gm, p->p_paddr, p->p_memsz))
+		return 0;
+	if (p->p_memsz > UINT64_MAX - p->p_paddr)
+		return failf(why, -ENOMEM, "PT_LOAD segment %d: p_paddr %#llx + p_memsz %#llx "
+			     "wraps around the address space", i, pa, msz);
+	uint64_t end = p->p_paddr + p->p_memsz;
+	if (end > max_ram)
+		return failf(why, -ENOMEM, "PT_LOAD segment %d (%#llx..%#llx) is outside "
+			     "what pvhv can map: guest RAM ends at %#llx at most (%llu MiB)",
+			     i, pa, (unsigned long long)end, (unsigned long long)max_ram,
+			     PVHV_MAX_MEM_MIB);
+	return failf(why, -ENOMEM, "PT_LOAD segment %d (%#llx..%#llx) is outside the %llu "
+		     "MiB of guest RAM: --mem %llu would hold it", i, pa,
+		     (unsigned long long)end, (unsigned long long)(gm->size / PVHV_MIB),
+		     (unsigned long long)((end + PVHV_MIB - 1) / PVHV_MIB));
+}
+
 /* Walk the notes of one PT_NOTE segment for the PVH entry. 1 found, 0 not,
  * negative errno for a malformed note. */
-static int find_pvh_note(const uint8_t *img, uint64_t off, uint64_t size,
+static int find_pvh_note(const uint8_t *img, int seg, uint64_t off, uint64_t size,
 			 uint64_t *entry, const char **why)
 {
 	uint64_t pos = 0;
@@ -62,7 +143,10 @@ static int find_pvh_note(const uint8_t *img, uint64_t off, uint64_t size,
 		uint64_t name_len = align_up(nh.n_namesz, NOTE_ALIGN);
 		uint64_t desc_len = align_up(nh.n_descsz, NOTE_ALIGN);
 		if (name_len > size - pos || desc_len > size - pos - name_len)
-			return fail(why, "a note runs past the end of its PT_NOTE segment", -EINVAL);
+			return failf(why, -EINVAL, "a note in PT_NOTE segment %d (at offset %#llx, "
+				     "n_namesz %u, n_descsz %u) runs past the segment's %#llx bytes",
+				     seg, (unsigned long long)(pos - sizeof(nh)), nh.n_namesz,
+				     nh.n_descsz, (unsigned long long)size);
 		const uint8_t *name = img + off + pos, *desc = name + name_len;
 		if (nh.n_type == XEN_ELFNOTE_PHYS32_ENTRY && nh.n_namesz == XEN_NOTE_NAMESZ &&
 		    !memcmp(name, XEN_NOTE_NAME, XEN_NOTE_NAMESZ)) {
@@ -73,7 +157,8 @@ static int find_pvh_note(const uint8_t *img, uint64_t off, uint64_t size,
 			} else if (nh.n_descsz == sizeof(uint64_t)) {
 				memcpy(entry, desc, sizeof(*entry));
 			} else {
-				return fail(why, "the PVH entry note's payload is not 4 or 8 bytes", -EINVAL);
+				return failf(why, -EINVAL, "the PVH entry note's payload is %u bytes "
+					     "(n_descsz), expected 4 or 8", nh.n_descsz);
 			}
 			return 1;
 		}
@@ -93,21 +178,39 @@ int load_elf_kernel(struct guest_mem *gm, const void *image, size_t len,
 
 	memset(ki, 0, sizeof(*ki));
 	*why = NULL;
-	if (!img || len < EI_NIDENT || memcmp(img, ELFMAG, SELFMAG))
-		return fail(why, "not an ELF file (bad magic or shorter than an ELF header)", -ENOEXEC);
+	if (!img)
+		return fail(why, "no image", -ENOEXEC);
+	if (len < EI_NIDENT)
+		return failf(why, -ENOEXEC, "not an ELF file: %zu bytes, shorter than the "
+			     "%d-byte ELF identification", len, EI_NIDENT);
+	if (memcmp(img, ELFMAG, SELFMAG))
+		return failf(why, -ENOEXEC, "not an ELF file: it starts %02x %02x %02x %02x, "
+			     "not 7f 45 4c 46 (\\x7fELF)", img[0], img[1], img[2], img[3]);
 	if (img[EI_CLASS] != ELFCLASS64)
-		return fail(why, "not ELF64 (a 32-bit ELF? build the kernel as ELF64)", -ENOEXEC);
+		return failf(why, -ENOEXEC, "not ELF64: EI_CLASS %u, expected %u (a 32-bit "
+			     "ELF? build the kernel as ELF64)", img[EI_CLASS], ELFCLASS64);
 	if (len < sizeof(eh))
-		return fail(why, "truncated: shorter than the ELF64 header", -ENOEXEC);
+		return failf(why, -ENOEXEC, "truncated: %zu bytes, shorter than the %zu-byte "
+			     "ELF64 header", len, sizeof(eh));
 	memcpy(&eh, img, sizeof(eh));
-	if (img[EI_DATA] != ELFDATA2LSB || eh.e_machine != EM_X86_64)
-		return fail(why, "not a little-endian x86-64 ELF", -ENOEXEC);
-	if (eh.e_phnum == 0 || eh.e_phentsize != sizeof(Elf64_Phdr))
-		return fail(why, "no program headers (or an unknown program header size)", -ENOEXEC);
+	if (img[EI_DATA] != ELFDATA2LSB)
+		return failf(why, -ENOEXEC, "not a little-endian x86-64 ELF: EI_DATA %u, "
+			     "expected %u (little-endian)", img[EI_DATA], ELFDATA2LSB);
+	if (eh.e_machine != EM_X86_64)
+		return failf(why, -ENOEXEC, "not an x86-64 ELF: e_machine %u, expected %u",
+			     eh.e_machine, EM_X86_64);
+	if (eh.e_phnum == 0)
+		return fail(why, "no program headers (e_phnum 0)", -ENOEXEC);
+	if (eh.e_phentsize != sizeof(Elf64_Phdr))
+		return failf(why, -ENOEXEC, "e_phentsize %u, expected %zu (the size of an "
+			     "Elf64_Phdr)", eh.e_phentsize, sizeof(Elf64_Phdr));
 	if (eh.e_phnum > MAX_PHDRS)
-		return fail(why, "too many program headers", -E2BIG);
+		return failf(why, -E2BIG, "e_phnum %u: more program headers than pvhv reads "
+			     "(%d)", eh.e_phnum, MAX_PHDRS);
 	if (eh.e_phoff > len || (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr) > len - eh.e_phoff)
-		return fail(why, "truncated: the program headers run past the end of the file", -ENOEXEC);
+		return failf(why, -ENOEXEC, "truncated: %u program headers at e_phoff %#llx "
+			     "run past the end of the %zu-byte file", eh.e_phnum,
+			     (unsigned long long)eh.e_phoff, len);
 	memcpy(ph, img + eh.e_phoff, eh.e_phnum * sizeof(Elf64_Phdr));
 
 	/* Check everything before writing anything. */
@@ -117,9 +220,12 @@ int load_elf_kernel(struct guest_mem *gm, const void *image, size_t len,
 
 		if (p->p_type == PT_NOTE) {
 			if (p->p_offset > len || p->p_filesz > len - p->p_offset)
-				return fail(why, "truncated: a PT_NOTE segment runs past the end of the file", -ENOEXEC);
+				return failf(why, -ENOEXEC, "truncated: PT_NOTE segment %d (p_offset "
+					     "%#llx, p_filesz %#llx) runs past the end of the "
+					     "%zu-byte file", i, (unsigned long long)p->p_offset,
+					     (unsigned long long)p->p_filesz, len);
 			if (!have_entry) {
-				int r = find_pvh_note(img, p->p_offset, p->p_filesz, &entry, why);
+				int r = find_pvh_note(img, i, p->p_offset, p->p_filesz, &entry, why);
 				if (r < 0)
 					return r;
 				have_entry = r;
@@ -128,18 +234,30 @@ int load_elf_kernel(struct guest_mem *gm, const void *image, size_t len,
 		}
 		if (p->p_type != PT_LOAD || p->p_memsz == 0)
 			continue;
+		unsigned long long pa = p->p_paddr, msz = p->p_memsz;
 		if (p->p_filesz > p->p_memsz)
-			return fail(why, "a PT_LOAD segment has filesz > memsz", -ENOEXEC);
+			return failf(why, -ENOEXEC, "PT_LOAD segment %d: p_filesz %#llx > p_memsz "
+				     "%#llx", i, (unsigned long long)p->p_filesz, msz);
 		if (p->p_offset > len || p->p_filesz > len - p->p_offset)
-			return fail(why, "truncated: a PT_LOAD segment runs past the end of the file", -ENOEXEC);
+			return failf(why, -ENOEXEC, "truncated: PT_LOAD segment %d (p_offset %#llx, "
+				     "p_filesz %#llx) runs past the end of the %zu-byte file", i,
+				     (unsigned long long)p->p_offset,
+				     (unsigned long long)p->p_filesz, len);
 		if (p->p_paddr < PVHV_KERNEL_MIN_GPA)
-			return fail(why, "a PT_LOAD segment is below 1 MiB (PVH kernels load at or above 1 MiB)", -EINVAL);
-		if (!gm_ptr(gm, p->p_paddr, p->p_memsz))
-			return fail(why, "a PT_LOAD segment lies outside guest memory (more --mem?)", -ENOMEM);
+			return failf(why, -EINVAL, "PT_LOAD segment %d: p_paddr %#llx is below "
+				     "1 MiB (PVH kernels load at or above %#llx)", i, pa,
+				     PVHV_KERNEL_MIN_GPA);
+		int r = segment_in_ram(gm, i, p, why);
+		if (r < 0)
+			return r;
 		for (int j = 0; j < i; j++)
 			if (ph[j].p_type == PT_LOAD && ph[j].p_memsz &&
 			    overlaps(p->p_paddr, p->p_memsz, ph[j].p_paddr, ph[j].p_memsz))
-				return fail(why, "two PT_LOAD segments overlap in physical memory", -EINVAL);
+				return failf(why, -EINVAL, "PT_LOAD segments %d (%#llx..%#llx) and "
+					     "%d (%#llx..%#llx) overlap in physical memory", j,
+					     (unsigned long long)ph[j].p_paddr,
+					     (unsigned long long)(ph[j].p_paddr + ph[j].p_memsz),
+					     i, pa, pa + msz);
 		if (p->p_paddr < ki->lowest)
 			ki->lowest = p->p_paddr;
 		if (p->p_paddr + p->p_memsz > ki->highest)
@@ -147,11 +265,12 @@ int load_elf_kernel(struct guest_mem *gm, const void *image, size_t len,
 		ki->nr_segments++;
 	}
 	if (!ki->nr_segments)
-		return fail(why, "no PT_LOAD segment to load", -ENOEXEC);
+		return fail(why, "no PT_LOAD segment to load (none with p_memsz > 0)", -ENOEXEC);
 	if (!have_entry)
 		return fail(why, "no PVH entry note (Xen note type 18, XEN_ELFNOTE_PHYS32_ENTRY): not a PVH kernel", -ENOEXEC);
-	if (entry >= FOUR_GIB || entry < ki->lowest || entry >= ki->highest)
-		return fail(why, "the PVH entry point is not inside the loaded segments", -EINVAL);
+	int r = check_entry(ph, eh.e_phnum, ki, entry, why);
+	if (r < 0)
+		return r;
 	ki->entry = entry;
 
 	for (int i = 0; i < eh.e_phnum; i++) {
@@ -186,11 +305,13 @@ uint64_t build_start_info(struct guest_mem *gm, const char *cmdline,
 
 	*why = NULL;
 	if (cl > PVHV_CMDLINE_MAX) {
-		*why = "the command line is longer than 4095 bytes";
+		failf(why, 0, "the command line is %zu bytes, at most %d", cl - 1,
+		      PVHV_CMDLINE_MAX - 1);
 		return 0;
 	}
 	if (gm->size <= PVHV_HIGH_RAM_START) {
-		*why = "guest memory ends below 1 MiB";
+		failf(why, 0, "guest memory (%#llx bytes) ends at or below 1 MiB",
+		      (unsigned long long)gm->size);
 		return 0;
 	}
 	map[2].size = gm->size - PVHV_HIGH_RAM_START;

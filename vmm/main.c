@@ -4,8 +4,8 @@
  *   pvhv [options] KERNEL.elf
  *
  * Exit status: the guest's power-off status (0..255), or one of
- * PVHV_EXIT_* (pvhv.h): 64 usage, 65 kernel image refused, 69 no usable
- * /dev/kvm, 70 an ioctl failed or the guest did something unexpected
+ * PVHV_EXIT_* (pvhv.h): 64 usage, 65 kernel image refused (checked before
+ * /dev/kvm is opened), 69 no usable /dev/kvm, 70 an ioctl failed or the guest did something unexpected
  * (reason and registers on stderr), 124 --timeout expired.
  */
 #include <getopt.h>
@@ -16,8 +16,8 @@
 #include "kvm.h"
 
 #define DEFAULT_MEM_MIB   128
-#define MIN_MEM_MIB       2
-#define MAX_MEM_MIB       3072      /* one slot below the 3 GiB MMIO hole */
+#define MIN_MEM_MIB       PVHV_MIN_MEM_MIB
+#define MAX_MEM_MIB       ((int)PVHV_MAX_MEM_MIB)
 #define MAX_TIMEOUT_S     1e6
 
 static void usage(FILE *f)
@@ -37,8 +37,10 @@ static void usage(FILE *f)
 		"  --no-pv            hide pvhv's own leaves and ports (KVM's stay, at 0x40000000)\n"
 		"  --bad-start-info K for tests of the guest's boot checks: hand it a broken\n"
 		"                     start info (K: " BAD_START_INFO_KINDS ")\n"
+		"  --kvm-dev PATH     the KVM device (default " PVHV_KVM_DEV_DEFAULT "); the kernel\n"
+		"                     image is checked before it is opened\n"
 		"  --help             this text\n\n"
-		"exit: guest status 0..255; %d usage, %d image refused, %d no /dev/kvm,\n"
+		"exit: guest status 0..255; %d usage, %d image refused, %d no usable KVM device,\n"
 		"%d VM fault, %d timeout\n",
 		DEFAULT_MEM_MIB, MIN_MEM_MIB, MAX_MEM_MIB, PVHV_MAX_VCPUS, PVHV_EXIT_TIMEOUT,
 		PVHV_EXIT_USAGE, PVHV_EXIT_IMAGE, PVHV_EXIT_NOKVM, PVHV_EXIT_FAULT,
@@ -62,17 +64,17 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	double t_start = (double)ts.tv_sec + ts.tv_nsec / 1e9;
 	struct vm_config cfg = {
-		.cmdline = "", .mem_mib = DEFAULT_MEM_MIB, .smp = 1,
+		.cmdline = "", .kvm_dev = PVHV_KVM_DEV_DEFAULT, .mem_mib = DEFAULT_MEM_MIB, .smp = 1,
 		.kvm_pv = true, .pv = true,
 	};
 	enum { O_MEM = 256, O_SMP, O_CMDLINE, O_TIMEOUT, O_STATS, O_JSON, O_NOKVM,
-	       O_NOPV, O_BAD, O_HELP };
+	       O_NOPV, O_BAD, O_KVMDEV, O_HELP };
 	static const struct option lo[] = {
 		{ "mem", 1, 0, O_MEM }, { "smp", 1, 0, O_SMP },
 		{ "cmdline", 1, 0, O_CMDLINE }, { "timeout", 1, 0, O_TIMEOUT },
 		{ "stats", 0, 0, O_STATS }, { "stats-json", 1, 0, O_JSON },
 		{ "no-kvm-pv", 0, 0, O_NOKVM }, { "no-pv", 0, 0, O_NOPV },
-		{ "bad-start-info", 1, 0, O_BAD },
+		{ "bad-start-info", 1, 0, O_BAD }, { "kvm-dev", 1, 0, O_KVMDEV },
 		{ "help", 0, 0, O_HELP }, { 0, 0, 0, 0 },
 	};
 	double v;
@@ -118,6 +120,13 @@ int main(int argc, char **argv)
 				return PVHV_EXIT_USAGE;
 			}
 			cfg.bad_start_info = optarg;
+			break;
+		case O_KVMDEV:
+			if (!*optarg) {
+				fprintf(stderr, "pvhv: --kvm-dev: an empty path\n");
+				return PVHV_EXIT_USAGE;
+			}
+			cfg.kvm_dev = optarg;
 			break;
 		case O_HELP: usage(stdout); return 0;
 		default: usage(stderr); return PVHV_EXIT_USAGE;

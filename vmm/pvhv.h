@@ -27,6 +27,8 @@
 
 #define PVHV_MAX_VCPUS     64
 #define PVHV_MIB           (1024ull * 1024)
+#define PVHV_MIN_MEM_MIB   2
+#define PVHV_MAX_MEM_MIB   3072ull   /* one memslot from 0, below the 3 GiB MMIO hole */
 
 /* pvhv's own exit statuses (a guest's status is 0..255 and passes through). */
 #define PVHV_EXIT_USAGE    64    /* bad options (EX_USAGE) */
@@ -69,10 +71,13 @@ struct kernel_image {
 /*
  * load_elf_kernel - check the ELF64 image `img` of `len` bytes and copy
  * its PT_LOAD segments to their physical addresses in gm (zeroing each
- * memsz tail); find the PVH entry note. Returns 0, or a negative errno
- * with *why naming what is wrong (truncated, not ELF64 x86-64, a segment
- * outside RAM or below 1 MiB, overlapping segments, no PVH note). On
- * failure guest memory may be partly written.
+ * memsz tail); find the PVH entry note, whose entry must be a file-backed
+ * byte (within p_filesz) of an executable (PF_X) PT_LOAD segment. Returns
+ * 0, or a negative errno with *why naming what is wrong and the bad value
+ * (truncated, not ELF64 x86-64, a segment outside RAM or below 1 MiB,
+ * overlapping segments, no PVH note, an entry the guest could not run).
+ * *why stays valid until the loader's next refusal in the same thread.
+ * Nothing is written to guest memory unless the image is accepted.
  */
 int load_elf_kernel(struct guest_mem *gm, const void *img, size_t len,
 		    struct kernel_image *ki, const char **why);

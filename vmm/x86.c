@@ -68,10 +68,46 @@
 #define PAGE_SHIFT_4K        12
 #define CODE_DUMP_BYTES      16
 
+uint64_t hypercall_quirk_mask(int offered, char *note, size_t len)
+{
+	if (offered <= 0) {
+		snprintf(note, len, "left on: the host does not offer KVM_CAP_DISABLE_QUIRKS2");
+		return 0;
+	}
+	if (!(offered & KVM_X86_QUIRK_FIX_HYPERCALL_INSN)) {
+		snprintf(note, len, "left on: the host's KVM_CAP_DISABLE_QUIRKS2 mask %#x lacks "
+			 "KVM_X86_QUIRK_FIX_HYPERCALL_INSN (%#x)", (unsigned)offered,
+			 (unsigned)KVM_X86_QUIRK_FIX_HYPERCALL_INSN);
+		return 0;
+	}
+	snprintf(note, len, "disabled through KVM_CAP_DISABLE_QUIRKS2");
+	return KVM_X86_QUIRK_FIX_HYPERCALL_INSN;
+}
+
+/* KVM must not rewrite the guest's hypercall instruction (see kvm.h). */
+static int disable_hypercall_quirk(struct vm *vm)
+{
+	int offered = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_DISABLE_QUIRKS2);
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_DISABLE_QUIRKS2 };
+
+	cap.args[0] = hypercall_quirk_mask(offered, vm->quirk_note, sizeof(vm->quirk_note));
+	if (!cap.args[0])
+		return 0;                  /* not offered: noted for --stats only */
+	if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0) {
+		pr_ioctl_err("KVM_ENABLE_CAP(KVM_CAP_DISABLE_QUIRKS2, "
+			     "KVM_X86_QUIRK_FIX_HYPERCALL_INSN)", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int kvm__arch_init(struct vm *vm)
 {
 	struct kvm_pit_config pit = { .flags = 0 };
 	int nent = CPUID_MAX_ENTRIES;
+
+	if (disable_hypercall_quirk(vm) < 0)
+		return -1;
 
 	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_GPA) < 0) {
 		pr_ioctl_err("KVM_SET_TSS_ADDR", strerror(errno));

@@ -1,7 +1,8 @@
 /*
  * t_pvhv_devices.c - pvhv's port devices (vmm/devices.c: COM1,
  * isa-debug-exit, the doorbell ports) and its pure x86 helpers
- * (vmm/x86.c: the CPUID table, the page walk of the register dump).
+ * (vmm/x86.c: the CPUID table, the hypercall-rewriting quirk, the page
+ * walk of the register dump).
  * Built into build/tests/pvhv-unit, with ASan and UBSan (vmm/vmm.mk).
  */
 #include <criterion/criterion.h>
@@ -218,6 +219,41 @@ Test(pvhv_dev, cpuid_switches)
 	for (int i = 0; i < n; i++)
 		cr_assert(out[i].function < 0x40000000 || out[i].function > 0x4fffffff);
 	cr_assert_eq(cpuid_build(kvm_in, N_IN, out, 4, 0, 1000, true, true), -1);
+}
+
+/* ---- KVM's rewriting of vmcall/vmmcall (KVM_X86_QUIRK_FIX_HYPERCALL_INSN) ---- */
+Test(pvhv_dev, hypercall_quirk_constants_are_linux_uapi)
+{
+	/* include/uapi/linux/kvm.h, arch/x86/include/uapi/asm/kvm.h */
+	cr_assert_eq(KVM_CAP_DISABLE_QUIRKS2, 213);
+	cr_assert_eq(KVM_X86_QUIRK_FIX_HYPERCALL_INSN, 0x20);
+}
+
+Test(pvhv_dev, hypercall_quirk_disabled_when_offered)
+{
+	char note[160];
+
+	cr_assert_eq(hypercall_quirk_mask(0x7f, note, sizeof(note)), 0x20);
+	cr_assert(strstr(note, "disabled"), "%s", note);
+	cr_assert_eq(hypercall_quirk_mask(0x20, note, sizeof(note)), 0x20);
+	/* only that quirk: the others keep KVM's default behaviour */
+	cr_assert_eq(hypercall_quirk_mask(0x1ff, note, sizeof(note)), 0x20);
+}
+
+Test(pvhv_dev, hypercall_quirk_left_on_quietly_when_not_offered)
+{
+	char note[160];
+
+	cr_assert_eq(hypercall_quirk_mask(0, note, sizeof(note)), 0);
+	cr_assert(strstr(note, "does not offer KVM_CAP_DISABLE_QUIRKS2"), "%s", note);
+	cr_assert_eq(hypercall_quirk_mask(-1, note, sizeof(note)), 0);   /* ioctl failed */
+	cr_assert(strstr(note, "does not offer"), "%s", note);
+	cr_assert_eq(hypercall_quirk_mask(0x1f, note, sizeof(note)), 0);  /* older host */
+	cr_assert(strstr(note, "mask 0x1f lacks KVM_X86_QUIRK_FIX_HYPERCALL_INSN (0x20)"),
+		  "%s", note);
+	char tiny[8];
+	cr_assert_eq(hypercall_quirk_mask(0x1f, tiny, sizeof(tiny)), 0);  /* truncates */
+	cr_assert_eq(strlen(tiny), 7);
 }
 
 /* ---- the page walk of the register dump ---- */

@@ -5,6 +5,7 @@
  */
 #include <criterion/criterion.h>
 #include <elf.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,9 +56,11 @@ static void make(struct img *m)
 	m->eh.e_phentsize = sizeof(Elf64_Phdr);
 	m->eh.e_phnum = 3;
 	m->ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = offsetof(struct img, data),
-				 .p_paddr = SEG_PA, .p_filesz = FILESZ, .p_memsz = MEMSZ };
+				 .p_paddr = SEG_PA, .p_filesz = FILESZ, .p_memsz = MEMSZ,
+				 .p_flags = PF_R | PF_X };
 	m->ph[1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = offsetof(struct img, data2),
-				 .p_paddr = SEG2_PA, .p_filesz = FILESZ, .p_memsz = FILESZ };
+				 .p_paddr = SEG2_PA, .p_filesz = FILESZ, .p_memsz = FILESZ,
+				 .p_flags = PF_R | PF_W };
 	m->ph[2] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = offsetof(struct img, nh),
 				 .p_filesz = sizeof(Elf64_Nhdr) + 4 + 8 };
 	m->nh = (Elf64_Nhdr){ .n_namesz = 4, .n_descsz = 8, .n_type = 18 };
@@ -179,7 +182,7 @@ Test(pvhv_loader, segments_outside_memory)
 	make(&m);
 	m.ph[0].p_paddr = MEM - MEMSZ + 1;
 	cr_assert_lt(load(&m, sizeof(m), &why), 0);
-	cr_assert(strstr(why, "outside guest memory"), "%s", why);
+	cr_assert(strstr(why, "outside the 8 MiB of guest RAM"), "%s", why);
 	make(&m);
 	m.ph[0].p_paddr = ~0ull - 16;                 /* paddr + memsz wraps */
 	cr_assert_lt(load(&m, sizeof(m), &why), 0);
@@ -190,6 +193,112 @@ Test(pvhv_loader, segments_outside_memory)
 	m.ph[0].p_paddr = 0x1000;
 	cr_assert_lt(load(&m, sizeof(m), &why), 0);
 	cr_assert(strstr(why, "below 1 MiB"));
+}
+
+/* Refusals name the bad value and what was expected. */
+Test(pvhv_loader, header_refusals_name_the_value)
+{
+	struct img m;
+	const char *why;
+
+	make(&m);
+	m.eh.e_phentsize = 48;
+	cr_assert_eq(load(&m, sizeof(m), &why), -ENOEXEC);
+	cr_assert_str_eq(why, "e_phentsize 48, expected 56 (the size of an Elf64_Phdr)");
+	make(&m);
+	m.eh.e_machine = 183;                        /* EM_AARCH64 */
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+	cr_assert(strstr(why, "e_machine 183, expected 62"), "%s", why);
+	make(&m);
+	m.eh.e_ident[EI_CLASS] = 1;
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+	cr_assert(strstr(why, "EI_CLASS 1, expected 2"), "%s", why);
+	make(&m);
+	m.eh.e_ident[EI_DATA] = 2;
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+	cr_assert(strstr(why, "EI_DATA 2, expected 1"), "%s", why);
+	make(&m);
+	m.eh.e_phnum = 65;
+	cr_assert_eq(load(&m, sizeof(m), &why), -E2BIG);
+	cr_assert(strstr(why, "e_phnum 65"), "%s", why);
+	make(&m);
+	memcpy(m.eh.e_ident, "MZ\x90\x00", 4);
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+	cr_assert(strstr(why, "starts 4d 5a 90 00"), "%s", why);
+	cr_assert_lt(load(&m, 15, &why), 0);
+	cr_assert(strstr(why, "15 bytes"), "%s", why);
+	make(&m);
+	m.eh.e_phoff = 0x1000;
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+	cr_assert(strstr(why, "e_phoff 0x1000"), "%s", why);
+}
+
+Test(pvhv_loader, segment_refusals_name_the_value)
+{
+	struct img m;
+	const char *why;
+
+	make(&m);
+	m.ph[0].p_filesz = 0x101;
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+	cr_assert(strstr(why, "segment 0: p_filesz 0x101 > p_memsz 0x100"), "%s", why);
+	make(&m);
+	m.ph[1].p_paddr = 0xff000;
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+	cr_assert(strstr(why, "segment 1: p_paddr 0xff000 is below 1 MiB"), "%s", why);
+	make(&m);
+	m.ph[1].p_paddr = 0x1000ff;
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+	cr_assert(strstr(why, "segments 0 (0x100000..0x100100) and 1 (0x1000ff..0x10013f) "
+			 "overlap"), "%s", why);
+	make(&m);
+	m.ph[1].p_offset = 0x10000;
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+	cr_assert(strstr(why, "PT_LOAD segment 1 (p_offset 0x10000, p_filesz 0x40)"), "%s", why);
+	make(&m);
+	m.nh.n_descsz = 2;
+	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+	cr_assert(strstr(why, "payload is 2 bytes"), "%s", why);
+}
+
+/* Guest RAM here is 8 MiB; pvhv's --mem goes up to 3072 MiB (0xc0000000). */
+Test(pvhv_loader, segment_beyond_ram_says_which_mem_would_hold_it)
+{
+	struct img m;
+	const char *why;
+
+	make(&m);
+	m.ph[1].p_paddr = 0x7fffc1;                  /* ends at 0x800001 */
+	cr_assert_eq(load(&m, sizeof(m), &why), -ENOMEM);
+	cr_assert(strstr(why, "segment 1 (0x7fffc1..0x800001) is outside the 8 MiB of "
+			 "guest RAM: --mem 9 would hold it"), "%s", why);
+	make(&m);
+	m.ph[1].p_paddr = 0xbfffffc0;                /* ends exactly at 3 GiB */
+	cr_assert_eq(load(&m, sizeof(m), &why), -ENOMEM);
+	cr_assert(strstr(why, "--mem 3072 would hold it"), "%s", why);
+}
+
+Test(pvhv_loader, segment_beyond_any_mem_does_not_suggest_mem)
+{
+	struct img m;
+	const char *why;
+
+	make(&m);
+	m.ph[1].p_paddr = 0xbfffffc1;                /* ends one byte past 3 GiB */
+	cr_assert_eq(load(&m, sizeof(m), &why), -ENOMEM);
+	cr_assert(strstr(why, "segment 1 (0xbfffffc1..0xc0000001) is outside what pvhv can "
+			 "map: guest RAM ends at 0xc0000000 at most (3072 MiB)"), "%s", why);
+	cr_assert_null(strstr(why, "--mem"), "%s", why);
+	make(&m);
+	m.ph[1].p_paddr = 0xfee00000;                /* the local APIC */
+	cr_assert_eq(load(&m, sizeof(m), &why), -ENOMEM);
+	cr_assert(strstr(why, "outside what pvhv can map"), "%s", why);
+	cr_assert_null(strstr(why, "--mem"), "%s", why);
+	make(&m);
+	m.ph[1].p_paddr = 0xffffffffffffffe0;        /* + 0x40 wraps */
+	cr_assert_eq(load(&m, sizeof(m), &why), -ENOMEM);
+	cr_assert(strstr(why, "p_paddr 0xffffffffffffffe0 + p_memsz 0x40 wraps"), "%s", why);
+	cr_assert_null(strstr(why, "--mem"), "%s", why);
 }
 
 Test(pvhv_loader, overlapping_segments)
@@ -237,6 +346,84 @@ Test(pvhv_loader, notes)
 	make(&m);
 	m.entry = 1ull << 40;
 	cr_assert_lt(load(&m, sizeof(m), &why), 0);
+}
+
+/*
+ * The entry must be a byte the loader copies from the file, in a segment
+ * marked executable. The image: segment 0 file bytes 0x100000..0x10003f,
+ * zero tail 0x100040..0x1000ff, R X; gap 0x100100..0x1fffff; segment 1
+ * 0x200000..0x20003f, R W.
+ */
+Test(pvhv_loader, entry_at_the_last_file_byte_is_accepted)
+{
+	struct img m;
+	struct kernel_image ki;
+	const char *why;
+
+	make(&m);
+	m.entry = 0x10003f;
+	cr_assert_eq(load_elf_kernel(&gm, &m, sizeof(m), &ki, &why), 0, "%s", why);
+	cr_assert_eq(ki.entry, 0x10003f);
+	make(&m);
+	m.entry = 0x100000;                          /* and at the first */
+	cr_assert_eq(load(&m, sizeof(m), &why), 0, "%s", why);
+}
+
+Test(pvhv_loader, entry_one_past_the_file_bytes_is_refused)
+{
+	struct img m;
+	const char *why;
+
+	make(&m);
+	m.entry = 0x100040;
+	cr_assert_eq(load(&m, sizeof(m), &why), -EINVAL);
+	cr_assert(strstr(why, "0x100040"), "%s", why);
+	cr_assert(strstr(why, "zero-filled tail of PT_LOAD segment 0"), "%s", why);
+}
+
+Test(pvhv_loader, entry_in_the_zero_filled_tail_is_refused)
+{
+	struct img m;
+	const char *why;
+
+	make(&m);
+	m.entry = 0x1000ff;                          /* the last byte of memsz */
+	cr_assert_eq(load(&m, sizeof(m), &why), -EINVAL);
+	cr_assert(strstr(why, "0x1000ff"), "%s", why);
+	cr_assert(strstr(why, "zero-filled tail"), "%s", why);
+	/* nothing was written: the guest never sees a refused image */
+	cr_assert_eq(gm.host[0x100000], 0);
+	cr_assert_eq(gm.host[0x200000], 0);
+}
+
+Test(pvhv_loader, entry_in_a_gap_between_segments_is_refused)
+{
+	struct img m;
+	const char *why;
+
+	make(&m);
+	m.entry = 0x100100;                          /* just past segment 0 */
+	cr_assert_eq(load(&m, sizeof(m), &why), -EINVAL);
+	cr_assert(strstr(why, "0x100100 is in no PT_LOAD segment"), "%s", why);
+	make(&m);
+	m.entry = 0x1fffff;                          /* just before segment 1 */
+	cr_assert_eq(load(&m, sizeof(m), &why), -EINVAL);
+	cr_assert(strstr(why, "0x1fffff is in no PT_LOAD segment"), "%s", why);
+}
+
+Test(pvhv_loader, entry_in_a_non_executable_segment_is_refused)
+{
+	struct img m;
+	const char *why;
+
+	make(&m);
+	m.entry = 0x200000;                          /* segment 1: R W */
+	cr_assert_eq(load(&m, sizeof(m), &why), -EINVAL);
+	cr_assert(strstr(why, "0x200000"), "%s", why);
+	cr_assert(strstr(why, "segment 1, which is not executable (p_flags 0x6"), "%s", why);
+	make(&m);
+	m.ph[1].p_flags = PF_X;                      /* execute-only will do */
+	cr_assert_eq(load(&m, sizeof(m), &why), 0, "%s", why);
 }
 
 Test(pvhv_loader, random_corruption_never_crashes)
@@ -306,7 +493,7 @@ Test(pvhv_loader, start_info_refusals)
 	memset(big, 'a', PVHV_CMDLINE_MAX);
 	big[PVHV_CMDLINE_MAX] = 0;
 	cr_assert_eq(build_start_info(&gm, big, &why), 0);
-	cr_assert(strstr(why, "command line"));
+	cr_assert(strstr(why, "command line is 4096 bytes, at most 4095"), "%s", why);
 	free(big);
 	struct guest_mem tiny = { gm.host, 0x100000 };
 	cr_assert_eq(build_start_info(&tiny, "", &why), 0);
