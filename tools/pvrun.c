@@ -209,11 +209,15 @@ static bool parse_line(void *ctx, const char *l)
 	return r->emu_error;
 }
 
-/* The label of a boot in TAP and messages: env, pvhv options, command line. */
+/* The label of a boot in TAP and messages: env, the pvhv build when not
+ * the default, pvhv options, command line. */
 static void make_label(const struct opts *o, char *label, size_t n)
 {
 	size_t ln = snprintf(label, n, "%s", o->env);
+	const char *bin = strrchr(o->pvhv, '/') ? strrchr(o->pvhv, '/') + 1 : o->pvhv;
 
+	if (strcmp(bin, "pvhv") && ln < n)          /* another pvhv build: name it */
+		ln += snprintf(label + ln, n - ln, " %s", bin);
 	for (int i = 0; i < o->n_pvhv_args && ln < n; i++)
 		ln += snprintf(label + ln, n - ln, " %s", o->pvhv_args[i]);
 	if (o->cmdline[0] && ln < n)

@@ -48,19 +48,12 @@ $(PVHV_UNIT): $(PVHV_TEST_OBJS)
 	@$(if $(Q),echo "  LD-SAN  $@")
 	$(Q)$(CC) $(SAN_FLAGS) -o $@ $^ -lcriterion -lpthread
 
-.PHONY: test-pvhv-unit test-pvhv-boot bench-pvhv pvhv-asan
+.PHONY: test-pvhv-unit bench-pvhv pvhv-asan
 pvhv-asan: $(PVHV_ASAN)
 
 test-pvhv-unit: $(PVHV_UNIT) $(PVHV_ASAN)
 	$(Q)ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		tests/run-unit.sh $(PVHV_UNIT) $(RESULTS)/pvhv-unit.tap
-
-# The KTAP suite under the sanitized pvhv, interface on and off.
-test-pvhv-boot: $(PVHV_ASAN) $(PVK) $(PVRUN)
-	$(Q)mkdir -p $(RESULTS)
-	-$(Q)$(PVRUN) --env pvhv --quiet --pvhv-bin $(PVHV_ASAN) --tap $(RESULTS)/pvhv-boot-pv.tap
-	-$(Q)$(PVRUN) --env pvhv --quiet --pvhv-bin $(PVHV_ASAN) --pvhv-arg --no-pv \
-		--tap $(RESULTS)/pvhv-boot-nopv.tap
 
 bench-pvhv: $(PVHV) $(PVK) $(PVHV_DOORBELL) $(PVHV_BOOTTIME)
 	$(Q)bench/pvhv/run.sh

@@ -2,89 +2,136 @@
 # matrix.sh RESULTS_DIR - boot pvk in every environment, with patching on
 # and off, through pvrun; then the boots that must fail cleanly.
 #
-# Each boot writes RESULTS_DIR/boot-<env>-<mode>.tap (one line per KTAP
-# test and one for the boot itself) and .log (the serial output). An
-# environment this machine cannot run is a TAP skip with its reason.
+# The plan comes first: RESULTS_DIR/matrix.list names every TAP file this
+# suite must leave (one per boot, plus bad-boot.tap for the boots that
+# must fail), so tests/summary.sh can tell a missing result from a smaller
+# total. Each boot writes NAME.tap (one line per KTAP test, one for the
+# boot itself, one for the platform it chose) and NAME.log (the serial
+# output). An environment this machine cannot run is a TAP skip with its
+# reason; the nested ones (a real KVM inside QEMU TCG) run everywhere, all
+# of their boots in one L1 boot.
+#
+# PVK_ENVS="native pvhv ..." limits the environments (default: all).
+# Exits 1 when anything failed.
 set -u
 out=$1
 cd "$(dirname "$0")/../.."
 pvrun=build/pvrun
 mkdir -p "$out"
-envs=${PVK_ENVS:-"native tcg iso kvm pvhv"}
+envs=${PVK_ENVS:-"native tcg iso kvm pvhv nested-pvhv nested-kvm"}
 fail=0
 
+# ---- the plan ---------------------------------------------------------------
+names=() args=()        # a boot: its name and its pvrun arguments (shell words)
+listed=()               # the TAP files that count
+add() {                 # add [-x] NAME PVRUN-ARGS...  (-x: judged below, not listed)
+	local judged_here=0
+	[ "$1" = -x ] && { judged_here=1; shift; }
+	names+=("$1")
+	args+=("$(printf ' %q' "${@:2}")")
+	[ $judged_here -eq 1 ] || listed+=("$1.tap")
+}
+platform_of() {
+	case $1 in
+	native|tcg|iso) echo native ;;
+	kvm|nested-kvm) echo kvm ;;
+	pvhv|nested-pvhv) echo pvhv ;;
+	esac
+}
+has_env() { [[ " $envs " == *" $1 "* ]]; }
+
 for env in $envs; do
+	[ -n "$(platform_of "$env")" ] || { echo "matrix.sh: unknown environment '$env'" >&2; exit 2; }
 	for mode in auto nopatch; do
-		name=boot-$env-$mode
-		$pvrun --env "$env" --cmdline "pv=$mode" --quiet --timeout 60 \
-			--tap "$out/$name.tap" --log "$out/$name.log"
-		rc=$?
-		case $rc in
-		0|77) ;;
-		*) fail=1 ;;
-		esac
+		add "boot-$env-$mode" --env "$env" --cmdline "pv=$mode" \
+			--expect-platform "$(platform_of "$env")" --timeout 60
+	done
+	case $env in pvhv|nested-pvhv) ;; *) continue ;; esac
+	# pvhv with its own interface hidden: pvk falls back to KVM's
+	# features and the native UART, and must pass the same tests.
+	for mode in auto nopatch; do
+		add "boot-$env-nopv-$mode" --env "$env" --pvhv-arg --no-pv \
+			--cmdline "pv=$mode" --expect-platform kvm --timeout 60
+	done
+	# pvhv under AddressSanitizer and UBSan, its interface on and off.
+	add "boot-$env-asan-pv" --env "$env" --pvhv-bin build/pvhv-asan \
+		--expect-platform pvhv --timeout 60
+	add "boot-$env-asan-nopv" --env "$env" --pvhv-bin build/pvhv-asan \
+		--pvhv-arg --no-pv --expect-platform kvm --timeout 60
+	# The loader's information itself broken: pvhv hands pvk a start info
+	# with no memory map, more modules than fit, a command line that never
+	# ends. Each must be refused with its message and status 2 (below).
+	for kind in no-memmap modules cmdline; do
+		add -x "bad-$env-start-info-$kind" --env "$env" \
+			--pvhv-arg "--bad-start-info=$kind" --timeout 30
 	done
 done
+listed+=(bad-boot.tap)
+printf '%s\n' "${listed[@]}" >"$out/matrix.list"
 
-# pvhv with its own interface hidden: pvk falls back to KVM's features and
-# the native UART, and must pass the same tests.
-if [[ " $envs " == *" pvhv "* ]]; then
-	for mode in auto nopatch; do
-		name=boot-pvhv-nopv-$mode
-		$pvrun --env pvhv --pvhv-arg --no-pv --cmdline "pv=$mode" --quiet \
-			--timeout 60 --tap "$out/$name.tap" --log "$out/$name.log"
-		case $? in 0|77) ;; *) fail=1 ;; esac
-	done
+# ---- the boots: here one by one, nested ones in one L1 boot --------------------
+batch=$out/nested.batch
+: >"$batch"
+for i in "${!names[@]}"; do
+	name=${names[$i]}
+	case ${args[$i]} in
+	*" nested-"*) echo "$name${args[$i]}" >>"$batch" ;;
+	*)
+		eval "$pvrun ${args[$i]} --quiet --tap '$out/$name.tap' --log '$out/$name.log'"
+		echo $? >"$out/$name.rc"
+		;;
+	esac
+done
+if [ -s "$batch" ]; then
+	$pvrun --batch "$batch" --results "$out" --quiet
 fi
+for i in "${!names[@]}"; do
+	case $(cat "$out/${names[$i]}.rc" 2>/dev/null) in
+	0|77) ;;
+	*) [[ ${names[$i]} == bad-* ]] || fail=1 ;;
+	esac
+done
+
+# ---- the boots that must fail cleanly ------------------------------------------
+verdict() {             # verdict OK TEXT: one line of bad-boot.tap
+	if [ "$1" -eq 1 ]; then echo "ok - $2"; else echo "not ok - $2"; fail=1; fi >>"$out/bad-boot.tap"
+}
+: >"$out/bad-boot.tap"
+
+for env in pvhv nested-pvhv; do
+	has_env $env || continue
+	for bad in "no-memmap:no memory map" "modules:more modules than" \
+		   "cmdline:command line longer than"; do
+		kind=${bad%%:*} want=${bad#*:} name=bad-$env-start-info-$kind
+		rc=$(cat "$out/$name.rc" 2>/dev/null || echo none)
+		if [ "$rc" = 77 ]; then
+			echo "ok - $env: --bad-start-info=$kind # SKIP $(sed -n 's/.*# SKIP //p' "$out/$name.tap")" >>"$out/bad-boot.tap"
+			continue
+		fi
+		grep -q "bad boot information from the loader: $want" "$out/$name.log" 2>/dev/null &&
+			grep -q "power off, status 2" "$out/$name.log" && [ "$rc" = 2 ]
+		verdict $((! $?)) "$env: a start info with $kind broken is refused with a message and status 2 (pvrun $rc, $name.log)"
+	done
+done
 
 # Bad boot input must end in a clean failure exit with a message, never a
 # hang: a command line longer than the kernel takes.
 long=$(head -c 1100 /dev/zero | tr '\0' 'x')
 $pvrun --env tcg --cmdline "$long" --quiet --timeout 30 --log "$out/bad-cmdline.log" >/dev/null 2>&1
 rc=$?
-if [ $rc -eq 2 ] && grep -q "command line longer than" "$out/bad-cmdline.log" &&
-   grep -q "power off, status 2" "$out/bad-cmdline.log"; then
-	echo "ok - tcg: a 1100-byte command line is refused with a message and status 2" >"$out/bad-boot.tap"
-else
-	echo "not ok - tcg: a 1100-byte command line: pvrun $rc, see bad-cmdline.log" >"$out/bad-boot.tap"
-	fail=1
-fi
-
-# The loader's information itself broken, for real: pvhv hands pvk a start
-# info with no memory map, with more modules than fit, with a command line
-# that never ends. Each must be refused with its message and status 2.
-if [[ " $envs " == *" pvhv "* ]]; then
-	for bad in "no-memmap:no memory map" "modules:more modules than" \
-		   "cmdline:command line longer than"; do
-		kind=${bad%%:*} want=${bad#*:}
-		$pvrun --env pvhv --pvhv-arg "--bad-start-info=$kind" --quiet --timeout 30 \
-			--log "$out/bad-start-info-$kind.log" >/dev/null 2>&1
-		rc=$?
-		if [ $rc -eq 77 ]; then
-			echo "ok - pvhv: --bad-start-info=$kind # SKIP /dev/kvm not usable" >>"$out/bad-boot.tap"
-		elif [ $rc -eq 2 ] && grep -q "bad boot information from the loader: $want" \
-			"$out/bad-start-info-$kind.log" &&
-		     grep -q "power off, status 2" "$out/bad-start-info-$kind.log"; then
-			echo "ok - pvhv: a start info with $kind broken is refused with a message and status 2" >>"$out/bad-boot.tap"
-		else
-			echo "not ok - pvhv: --bad-start-info=$kind: pvrun $rc, see bad-start-info-$kind.log" >>"$out/bad-boot.tap"
-			fail=1
-		fi
-	done
-fi
+[ $rc -eq 2 ] && grep -q "command line longer than" "$out/bad-cmdline.log" &&
+	grep -q "power off, status 2" "$out/bad-cmdline.log"
+verdict $((! $?)) "tcg: a 1100-byte command line is refused with a message and status 2 (pvrun $rc)"
 
 # Malformed words are reported and the defaults used: the boot still passes.
 $pvrun --env tcg --cmdline "pv=bogus frobnicate tests=" --quiet --timeout 30 \
 	--log "$out/malformed-cmdline.log" >/dev/null 2>&1
 rc=$?
-if [ $rc -eq 0 ] && grep -q "pv=bogus: no such platform" "$out/malformed-cmdline.log" &&
-   grep -q "unknown or malformed 'frobnicate'" "$out/malformed-cmdline.log" &&
-   grep -q "tests= value empty" "$out/malformed-cmdline.log"; then
-	echo "ok - tcg: malformed command-line words are reported and the defaults used" >>"$out/bad-boot.tap"
-else
-	echo "not ok - tcg: malformed command line: pvrun $rc, see malformed-cmdline.log" >>"$out/bad-boot.tap"
-	fail=1
-fi
+[ $rc -eq 0 ] && grep -q "pv=bogus: no such platform" "$out/malformed-cmdline.log" &&
+	grep -q "unknown or malformed 'frobnicate'" "$out/malformed-cmdline.log" &&
+	grep -q "tests= value empty" "$out/malformed-cmdline.log"
+verdict $((! $?)) "tcg: malformed command-line words are reported and the defaults used (pvrun $rc)"
+
 # A fault prints the vector, error code, rip, cr2, every register and a
 # backtrace, then powers off with the panic status; so does calling an op
 # whose slot was NULL at patch time (its site is ud2).
@@ -96,12 +143,8 @@ crash() {   # kind, what the log must show...
 	for want in "$@" "backtrace:" "pvk: power off, status 3"; do
 		grep -qF "$want" "$out/crash-$kind.log" || missing="$missing '$want'"
 	done
-	if [ $rc -eq 2 ] && [ -z "$missing" ]; then
-		echo "ok - native: crash=$kind gives the fault report and status 3" >>"$out/bad-boot.tap"
-	else
-		echo "not ok - native: crash=$kind: pvrun $rc, missing$missing" >>"$out/bad-boot.tap"
-		fail=1
-	fi
+	[ $rc -eq 2 ] && [ -z "$missing" ]
+	verdict $((! $?)) "native: crash=$kind gives the fault report and status 3 (pvrun $rc${missing:+, missing$missing})"
 }
 crash page_fault "trap: vector 14 (page fault), error code 0x2" \
 	"trap: write not present at 0x000000000dead000" "cr2 000000000dead000" "r15 "

@@ -33,7 +33,7 @@ kernel_package() {
 	p=$(apt-cache depends linux-image-amd64 2>/dev/null |
 	    awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
 	if [ -z "$p" ] && [ "$(id -u)" -eq 0 ]; then
-		apt-get update -qq >/dev/null 2>&1 || true
+		timeout 600 apt-get update -qq >/dev/null 2>&1 || true
 		p=$(apt-cache depends linux-image-amd64 2>/dev/null |
 		    awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
 	fi
@@ -54,7 +54,7 @@ fetch() {
 	   [ "$(dpkg-deb -f "$deb" Version 2>/dev/null)" != "$ver" ]; then
 		rm -f "$deb"
 		echo "nested: downloading $pkg $ver" >&2
-		(cd "$dir" && apt-get download -q=2 "$pkg=$ver" 2>/dev/null) ||
+		(cd "$dir" && timeout 600 apt-get download -q=2 "$pkg=$ver" 2>/dev/null) ||
 			die "apt-get download $pkg=$ver failed (network? run: apt-get update)"
 		mv "$dir/${pkg}_${ver//:/%3a}_amd64.deb" "$deb" 2>/dev/null ||
 			die "apt-get download $pkg=$ver left no ${pkg}_*_amd64.deb in $dir"
