@@ -106,8 +106,13 @@ test-run:
 	$(Q)tests/summary.sh $(RESULTS) $(SUITES)
 
 # The boot matrix: every environment, nested ones included (tests/boot/).
+# The ISO and L1 are built softly: where one cannot be, the other boots
+# still run and those of that environment fail, each with its reason (a
+# stale L1 is removed so that it cannot stand in).
 .PHONY: test-matrix
-test-matrix: $(PVK) $(PVRUN) $(PVHV) $(PVHV_ASAN) $(ISO) nested
+test-matrix: $(PVK) $(PVRUN) $(PVHV) $(PVHV_ASAN)
+	-$(Q)$(MAKE) --no-print-directory $(ISO)
+	-$(Q)$(MAKE) --no-print-directory nested || rm -f $(NESTED)/tools.cpio.gz
 	$(Q)tests/boot/matrix.sh $(RESULTS)
 
 # Only what it runs: pvk, pvrun, pvhv (and L1 for nested-pvhv), never the
