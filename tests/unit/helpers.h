@@ -69,6 +69,15 @@ int patch_sites_with(const struct pv_site *recs, size_t n,
 		     struct pv_decision *d, struct pv_patch_stats *st,
 		     unsigned flags, pv_write_fn write);
 
+/*
+ * patch_sites_each - the same, every decision kept: ds[i] is record i's
+ * (ds has n entries). -999 when the engine did not report each record
+ * exactly once.
+ */
+int patch_sites_each(const struct pv_site *recs, size_t n,
+		     struct pv_decision *ds, struct pv_patch_stats *st,
+		     unsigned flags, pv_write_fn write);
+
 /* patch_fn - patch the site of fn alone; the decision goes to *d. */
 int patch_fn(const void *fn, struct pv_decision *d);
 
