@@ -30,13 +30,20 @@ else
 		! -path kernel/arch/x86/include/asm/x86.h | sort)
 fi
 
-# Instructions, as they appear in assembly (AT&T, optional size suffix).
-insn='cli|sti|hlt|wbinvd|wrmsr|rdmsr|popf[wlq]?|lgdt[lq]?|lidt[lq]?|ltr[w]?|invlpg|swapgs|iretq?|invd'
-io='(in|out)[bwl]?\s+(%%?(al|ax|eax|dx)\b|\$|%[0-9]|%\[)'
-cr='mov[lq]?\s+(%%?cr[0-8]\b|[^,"]*,\s*%%?cr[0-8]\b)'
-# In .S: the mnemonic starting a statement. In C: inside a string literal.
-asm_re="(^|[;:]|\\\\[nt]|\")\s*(($insn)(\s|;|\\\\[nt]|\"|$)|$io|$cr)"
-hv_re='KVMKVMKVM|TCGTCGTCGTCG|PVHVPVHVPVHV|CPUID_HV_BASE|0x4000[0-9a-fA-F]{4}\b|\bplatform_(native|kvm|pvhv)\b|pv_platform\s*[!=]='
+# Instructions, as they appear in assembly (AT&T, optional size suffix):
+# privileged ones, hypercalls (vmcall, vmmcall) and string port I/O.
+insn='cli|sti|hlt|clts|wbinvd|wrmsr|rdmsr|xsetbv|popf[wlq]?|lgdt[lq]?|lidt[lq]?|ltr[w]?|invlpg|swapgs|iretq?|sysret[lq]?|invd|vmcall|vmmcall|(ins|outs)[bwl]'
+# in/out: the port in %dx, (%dx) or an immediate, the data in al/ax/eax,
+# or a C asm operand (%1, %w1, %[port]).
+io='(in|out)[bwl]?\s+(%%?(al|ax|eax|dx)\b|\(%%?dx\)|\$|%[a-z]?[0-9]|%\[)'
+# mov to or from a control or a debug register (gas takes %db and %dr).
+ctl='%%?(cr[0-8]|d[br][0-7])\b'
+cr="mov[lq]?\\s+($ctl|[^,\"]*,\\s*$ctl)"
+# In .S: the mnemonic starting a statement, after an optional rep prefix.
+# In C: inside a string literal.
+asm_re="(^|[;:]|\\\\[nt]|\")\s*((rep[a-z]*\s+)?($insn)(\s|;|\\\\[nt]|\"|$)|$io|$cr)"
+# The hypervisor CPUID range, with any C integer suffix (0x40000000u, UL).
+hv_re='KVMKVMKVM|TCGTCGTCGTCG|PVHVPVHVPVHV|CPUID_HV_BASE|0[xX]4000[0-9a-fA-F]{4}([uU][lL]{0,2}|[lL]{1,2}[uU]?)?\b|\bplatform_(native|kvm|pvhv)\b|pv_platform\s*[!=]='
 
 hits=0
 report() {   # file line text kind

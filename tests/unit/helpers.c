@@ -150,15 +150,25 @@ static void keep_last(void *opaque, const struct pv_decision *d)
 		*(struct pv_decision *)opaque = *d;
 }
 
-int patch_sites(const struct pv_site *recs, size_t n, struct pv_decision *d,
-		struct pv_patch_stats *st, unsigned flags)
+/* Decisions arrive in record order: keep each in the next entry. */
+struct keep_all {
+	struct pv_decision *ds;
+	size_t n, max;
+};
+
+static void keep_each(void *opaque, const struct pv_decision *d)
 {
-	return patch_sites_with(recs, n, d, st, flags, pv_hosted_write);
+	struct keep_all *k = opaque;
+
+	if (k->n < k->max)
+		k->ds[k->n] = *d;
+	k->n++;
 }
 
-int patch_sites_with(const struct pv_site *recs, size_t n,
-		     struct pv_decision *d, struct pv_patch_stats *st,
-		     unsigned flags, pv_write_fn write)
+static int run_patch(const struct pv_site *recs, size_t n,
+		     void (*report)(void *, const struct pv_decision *),
+		     void *opaque, struct pv_patch_stats *st, unsigned flags,
+		     pv_write_fn write)
 {
 	struct pv_patch_ctx ctx;
 	struct pv_patch_stats local;
@@ -170,8 +180,8 @@ int patch_sites_with(const struct pv_site *recs, size_t n,
 	ctx.sites = recs;
 	ctx.nr_sites = n;
 	ctx.sites_addr = (uintptr_t)recs;
-	ctx.report = keep_last;
-	ctx.opaque = d;
+	ctx.report = report;
+	ctx.opaque = opaque;
 	ctx.flags = flags;
 	ctx.write = write;
 	free(ctx.scratch);
@@ -180,6 +190,29 @@ int patch_sites_with(const struct pv_site *recs, size_t n,
 	r = pv_patch(&ctx, st ? st : &local);
 	pv_hosted_ctx_free(&ctx);
 	return r;
+}
+
+int patch_sites(const struct pv_site *recs, size_t n, struct pv_decision *d,
+		struct pv_patch_stats *st, unsigned flags)
+{
+	return patch_sites_with(recs, n, d, st, flags, pv_hosted_write);
+}
+
+int patch_sites_with(const struct pv_site *recs, size_t n,
+		     struct pv_decision *d, struct pv_patch_stats *st,
+		     unsigned flags, pv_write_fn write)
+{
+	return run_patch(recs, n, keep_last, d, st, flags, write);
+}
+
+int patch_sites_each(const struct pv_site *recs, size_t n,
+		     struct pv_decision *ds, struct pv_patch_stats *st,
+		     unsigned flags, pv_write_fn write)
+{
+	struct keep_all k = { ds, 0, n };
+	int r = run_patch(recs, n, keep_each, &k, st, flags, write);
+
+	return r >= 0 && k.n != n ? -999 : r;
 }
 
 int patch_fn(const void *fn, struct pv_decision *d)

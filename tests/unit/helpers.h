@@ -11,6 +11,7 @@
 #include <pvops/patch.h>
 
 #include "test_ops.h"
+#include "regs_harness.h"
 
 /* One function per C site, each holding exactly that one site. */
 unsigned long call_save_fl(void);
@@ -32,7 +33,8 @@ void call_notify(void);
 /* The .S sites (sites.S) and the register harness (regs_harness.S). */
 extern const char asite_regs[], asite_save_fl[], asite_save_fl_noclob[],
 	asite_tick[], asite_long[], asite_trash[];
-void regs_call(const void *fn, const uint64_t in[16], uint64_t out[16]);
+void regs_call(const void *fn, const uint64_t in[REGS_SLOTS],
+	       uint64_t out[REGS_SLOTS]);
 
 /* The ops the tests install, and how many times some ran. */
 extern int tick_count, notify_count;
@@ -65,6 +67,15 @@ typedef int (*pv_write_fn)(void *opaque, uintptr_t site, const uint8_t *bytes,
 			   size_t len);
 int patch_sites_with(const struct pv_site *recs, size_t n,
 		     struct pv_decision *d, struct pv_patch_stats *st,
+		     unsigned flags, pv_write_fn write);
+
+/*
+ * patch_sites_each - the same, every decision kept: ds[i] is record i's
+ * (ds has n entries). -999 when the engine did not report each record
+ * exactly once.
+ */
+int patch_sites_each(const struct pv_site *recs, size_t n,
+		     struct pv_decision *ds, struct pv_patch_stats *st,
 		     unsigned flags, pv_write_fn write);
 
 /* patch_fn - patch the site of fn alone; the decision goes to *d. */

@@ -68,6 +68,58 @@ static void expect_refused(size_t n, const char *reason)
 	cr_assert_arr_eq(d.after, d.before, PV_SITE_MAX_LEN);
 }
 
+/* What one record must come to; reason NULL: any reason. */
+struct want {
+	enum pv_outcome outcome;
+	const char *reason;
+};
+#define REFUSED(why) { PV_OUT_REFUSED, why }
+#define OVERLAP REFUSED("overlaps another site")
+#define NOT_ORIGINAL REFUSED("site bytes are not the original call")
+
+/*
+ * Run the engine on crafted[0..n) through `write` and check every
+ * record's decision: outcome, reason, and for a refused one a report
+ * with nothing to write; the result and the counts agree.
+ */
+static void expect_each(size_t n, unsigned flags, pv_write_fn write,
+			const struct want *w)
+{
+	struct pv_decision ds[sizeof(crafted) / sizeof(crafted[0])];
+	struct pv_patch_stats st;
+	int refused = 0;
+
+	cr_assert_leq(n, sizeof(ds) / sizeof(ds[0]));
+	for (size_t i = 0; i < n; i++)
+		refused += w[i].outcome == PV_OUT_REFUSED;
+	int r = patch_sites_each(crafted, n, ds, &st, flags, write);
+	for (size_t i = 0; i < n; i++) {
+		cr_expect_eq(ds[i].outcome, w[i].outcome,
+			     "record %zu: %s (%s), expected %s", i,
+			     pv_outcome_name(ds[i].outcome), ds[i].reason,
+			     pv_outcome_name(w[i].outcome));
+		if (w[i].reason)
+			cr_expect_str_eq(ds[i].reason, w[i].reason,
+					 "record %zu: reason '%s', expected '%s'",
+					 i, ds[i].reason, w[i].reason);
+		if (ds[i].outcome == PV_OUT_REFUSED)
+			cr_expect_arr_eq(ds[i].after, ds[i].before,
+					 PV_SITE_MAX_LEN,
+					 "record %zu: refused but reports a change", i);
+	}
+	cr_assert_eq(r, refused, "pv_patch returned %d, expected %d", r, refused);
+	cr_assert_eq(st.n[PV_OUT_REFUSED], (uint32_t)refused);
+}
+
+/* A crafted record: `len` bytes at `site`, slot and flags of crafted[from]. */
+static struct pv_site *craft_at(int i, int from, uintptr_t site, uint8_t len)
+{
+	crafted[i] = crafted[from];
+	crafted[i].len = len;
+	point_at(&crafted[i], site);
+	return &crafted[i];
+}
+
 Test(malformed, too_short_for_a_call)
 {
 	struct pv_site *r = copy_rec(0, call_save_fl);
@@ -111,6 +163,33 @@ Test(malformed, straddles_the_end_of_text)
 	expect_refused(1, "site outside the text range");
 }
 
+/*
+ * Exactly one byte past the end of the text: refused for that. One byte
+ * earlier the site fits, and is refused only for what it holds.
+ */
+Test(malformed, straddles_the_end_of_text_by_one_byte)
+{
+	uintptr_t start;
+	size_t len;
+
+	pv_hosted_text(&start, &len);
+	copy_rec(0, call_save_fl);
+	uintptr_t end = start + len;
+	struct snapshot s = snap(end - 16, 16);
+
+	craft_at(0, 0, end - PV_SITE_CALL_LEN, PV_SITE_CALL_LEN);
+	expect_each(1, PV_PATCH_DRY_RUN, pv_hosted_write,
+		    (struct want[]){ NOT_ORIGINAL });
+	craft_at(0, 0, end - PV_SITE_CALL_LEN + 1, PV_SITE_CALL_LEN);
+	expect_each(1, 0, pv_hosted_write,
+		    (struct want[]){ REFUSED("site outside the text range") });
+	/* a long site, its last byte the first past the end */
+	craft_at(0, 0, end - PV_SITE_MAX_LEN + 1, PV_SITE_MAX_LEN);
+	expect_each(1, 0, pv_hosted_write,
+		    (struct want[]){ REFUSED("site outside the text range") });
+	assert_unchanged(&s);
+}
+
 Test(malformed, slot_beyond_the_template)
 {
 	struct pv_site *r = copy_rec(0, call_save_fl);
@@ -137,13 +216,35 @@ Test(malformed, unknown_flags_or_reserved)
 Test(malformed, overlapping_sites_both_refused)
 {
 	struct pv_site *a = copy_rec(0, call_save_fl);
-	struct pv_site *b = copy_rec(1, call_save_fl);
-	struct pv_patch_stats st;
 	struct snapshot s = snap(pv_site_addr(a), 16);
 
-	point_at(b, pv_site_addr(a) + 2);
-	cr_assert_eq(patch_sites(crafted, 2, NULL, &st, 0), 2);
-	cr_assert_eq(st.n[PV_OUT_REFUSED], 2);
+	craft_at(1, 0, pv_site_addr(a) + 2, PV_SITE_CALL_LEN);
+	expect_each(2, 0, pv_hosted_write, (struct want[]){ OVERLAP, OVERLAP });
+	assert_unchanged(&s);
+}
+
+/*
+ * A real site, and a record for the 6 bytes ending on its first byte:
+ * both refused for the overlap. Ending one byte earlier (adjacent), the
+ * real site is patched and the other record refused only for its bytes.
+ */
+Test(malformed, one_byte_overlap_both_refused)
+{
+	struct pv_site *a = copy_rec(0, call_save_fl);
+	uintptr_t at = pv_site_addr(a);
+	struct snapshot s = snap(at - PV_SITE_CALL_LEN, 3 * PV_SITE_CALL_LEN);
+
+	craft_at(1, 0, at - PV_SITE_CALL_LEN, PV_SITE_CALL_LEN);
+	expect_each(2, PV_PATCH_DRY_RUN, pv_hosted_write,
+		    (struct want[]){ { PV_OUT_INLINE, "native template" },
+				     NOT_ORIGINAL });
+	craft_at(1, 0, at - PV_SITE_CALL_LEN + 1, PV_SITE_CALL_LEN);
+	expect_each(2, 0, pv_hosted_write, (struct want[]){ OVERLAP, OVERLAP });
+	assert_unchanged(&s);
+	/* the same, the other record first in the table and after in text */
+	craft_at(1, 0, at, PV_SITE_CALL_LEN);
+	craft_at(0, 0, at + PV_SITE_CALL_LEN - 1, PV_SITE_CALL_LEN);
+	expect_each(2, 0, pv_hosted_write, (struct want[]){ OVERLAP, OVERLAP });
 	assert_unchanged(&s);
 }
 
@@ -153,7 +254,7 @@ Test(malformed, duplicate_record_refused)
 	copy_rec(1, call_ident);
 	struct snapshot s = snap(pv_site_addr(&crafted[0]), 6);
 
-	expect_refused(2, "overlaps another site");
+	expect_each(2, 0, pv_hosted_write, (struct want[]){ OVERLAP, OVERLAP });
 	assert_unchanged(&s);
 }
 
@@ -161,15 +262,36 @@ Test(malformed, overlap_with_a_non_neighbour)
 {
 	/* a long site covering two later ones: all three overlap */
 	struct pv_site *a = copy_rec(0, call_save_fl);
-	struct pv_patch_stats st;
+	struct snapshot s = snap(pv_site_addr(a), PV_SITE_MAX_LEN + 6);
 
-	copy_rec(1, call_save_fl);
-	copy_rec(2, call_save_fl);
+	craft_at(1, 0, pv_site_addr(a) + 6, PV_SITE_CALL_LEN);
+	craft_at(2, 0, pv_site_addr(a) + 12, PV_SITE_CALL_LEN);
 	a->len = PV_SITE_MAX_LEN;
-	point_at(&crafted[1], pv_site_addr(a) + 6);
-	point_at(&crafted[2], pv_site_addr(a) + 12);
-	cr_assert_eq(patch_sites(crafted, 3, NULL, &st, 0), 3);
-	cr_assert_eq(st.n[PV_OUT_REFUSED], 3);
+	expect_each(3, 0, pv_hosted_write,
+		    (struct want[]){ OVERLAP, OVERLAP, OVERLAP });
+	assert_unchanged(&s);
+}
+
+/*
+ * C is a real, untouched site; its neighbour below (B) ends two bytes
+ * before it; A, below B, runs one byte into C. C's one defect is the
+ * overlap with A, which is not its neighbour in address order. Without
+ * A, C is patched: the overlap is the only reason to refuse it.
+ */
+Test(malformed, overlap_with_a_non_neighbour_is_the_only_defect)
+{
+	struct pv_site *c = copy_rec(0, call_save_fl);
+	uintptr_t at = pv_site_addr(c);
+	struct snapshot s = snap(at - 10, 16);
+
+	craft_at(1, 0, at - 8, PV_SITE_CALL_LEN);         /* B: [at-8, at-2) */
+	expect_each(2, PV_PATCH_DRY_RUN, pv_hosted_write,
+		    (struct want[]){ { PV_OUT_INLINE, "native template" },
+				     NOT_ORIGINAL });
+	craft_at(2, 0, at - 10, 11);                      /* A: [at-10, at+1) */
+	expect_each(3, 0, pv_hosted_write,
+		    (struct want[]){ OVERLAP, OVERLAP, OVERLAP });
+	assert_unchanged(&s);
 }
 
 Test(malformed, original_bytes_changed)
@@ -228,28 +350,67 @@ Test(malformed, write_failure_refused)
 
 	cr_assert_eq(patch_sites_with(r, 1, &d, &st, 0, failing_write), 1);
 	cr_assert_eq(st.n[PV_OUT_REFUSED], 1);
+	cr_assert_eq(d.outcome, PV_OUT_REFUSED);
 	cr_assert_str_eq(d.reason, "write callback failed");
+	cr_assert_arr_eq(d.after, d.before, PV_SITE_MAX_LEN);
 	assert_unchanged(&s);
 }
 
-/* Says it wrote, but wrote the last byte wrong: the read-back catches it. */
+/*
+ * Says it wrote, but wrote byte `bad_byte` wrong: the read-back catches
+ * it. It is called once per site; the engine does not try again (nor put
+ * the old bytes back: the text holds what this writer wrote).
+ */
+static size_t bad_byte;
+static int bad_writes;
+
 static int bad_write(void *o, uintptr_t a, const uint8_t *b, size_t n)
 {
 	uint8_t tmp[PV_SITE_MAX_LEN];
 
+	bad_writes++;
 	memcpy(tmp, b, n);
-	tmp[n - 1] ^= 0xff;
+	tmp[bad_byte < n ? bad_byte : n - 1] ^= 0xff;
 	return pv_hosted_write(o, a, tmp, n);
+}
+
+static void read_back_mismatch(const void *fn, size_t byte)
+{
+	const struct pv_site *r = site_of(fn);
+	struct pv_decision d;
+	struct pv_patch_stats st;
+
+	cr_assert_not_null(r);
+	cr_assert_lt(byte, r->len);
+	bad_byte = byte;
+	crafted[0] = *r;
+	point_at(&crafted[0], pv_site_addr(r));
+	/* a dry run first: the site itself is fine */
+	expect_each(1, PV_PATCH_DRY_RUN, bad_write,
+		    (struct want[]){ { PV_OUT_INLINE, "native template" } });
+	cr_assert_eq(bad_writes, 0);
+	cr_assert_eq(patch_sites_with(r, 1, &d, &st, 0, bad_write), 1);
+	cr_assert_eq(bad_writes, 1);
+	cr_assert_eq(st.n[PV_OUT_REFUSED], 1);
+	cr_assert_eq(d.outcome, PV_OUT_REFUSED);
+	cr_assert_str_eq(d.reason, "read-back differs after write");
+	cr_assert_arr_eq(d.after, d.before, PV_SITE_MAX_LEN);
 }
 
 Test(malformed, read_back_mismatch_refused)
 {
-	struct pv_decision d;
-	const struct pv_site *r = site_of(call_save_fl);
+	read_back_mismatch(call_save_fl, PV_SITE_CALL_LEN - 1);
+}
 
-	cr_assert_eq(patch_sites_with(r, 1, &d, NULL, 0, bad_write), 1);
-	cr_assert_eq(d.outcome, PV_OUT_REFUSED);
-	cr_assert_str_eq(d.reason, "read-back differs after write");
+/* Past the first 8 bytes: the read-back compares all of the site. */
+Test(malformed, read_back_mismatch_in_byte_8_refused)
+{
+	read_back_mismatch(asite_long, 8);
+}
+
+Test(malformed, read_back_mismatch_in_last_byte_of_long_site_refused)
+{
+	read_back_mismatch(asite_long, 11);
 }
 
 Test(malformed, unusable_context)
