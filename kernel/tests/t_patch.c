@@ -52,7 +52,8 @@ static bool all_nops(const u8 *p, size_t len)
 		size_t k;
 
 		for (k = 0; k < ARRAY_SIZE(nops); k++)
-			if (nops[k].len <= len && !memcmp(p, nops[k].b, nops[k].len))
+			if (nops[k].len <= len && nops[k].b[0] == p[0] &&
+			    !memcmp(p, nops[k].b, nops[k].len))
 				break;
 		if (k == ARRAY_SIZE(nops))
 			return false;
@@ -84,16 +85,30 @@ static bool is_original(const u8 *p, const struct pv_site *s)
 	return true;
 }
 
-/* The template of the native function `fn` for a site of `slot`, if any. */
-static const struct pv_tmpl *template_of(u16 slot, uintptr_t fn)
+/* Per slot, the template of the native function the slot holds, if any:
+ * an entry for that slot, else one for any slot. Filled once a test. */
+static const struct pv_tmpl *slot_tmpl[PV_NR_SLOTS];
+
+static void find_templates(void)
 {
+	const uintptr_t *fn = (const uintptr_t *)&pv_ops;
+
+	for (size_t k = 0; k < PV_NR_SLOTS; k++)
+		slot_tmpl[k] = NULL;
 	for (size_t i = 0; i < native_patch_table_len; i++) {
 		const struct pv_native *n = &native_patch_table[i];
 
-		if ((n->slot == slot || n->slot == PV_ANY_SLOT) && n->fn == fn)
-			return n->tmpl;
+		if (n->slot != PV_ANY_SLOT && n->slot < PV_NR_SLOTS &&
+		    fn[n->slot] && fn[n->slot] == n->fn)
+			slot_tmpl[n->slot] = n->tmpl;
 	}
-	return NULL;
+	for (size_t i = 0; i < native_patch_table_len; i++) {
+		const struct pv_native *n = &native_patch_table[i];
+
+		for (size_t k = 0; n->slot == PV_ANY_SLOT && k < PV_NR_SLOTS; k++)
+			if (!slot_tmpl[k] && fn[k] && fn[k] == n->fn)
+				slot_tmpl[k] = n->tmpl;
+	}
 }
 
 /*
@@ -105,7 +120,7 @@ static int decode_site(const struct pv_site *s, const char **why)
 {
 	const u8 *p = (const u8 *)pv_site_addr(s);
 	uintptr_t fn = ((const uintptr_t *)&pv_ops)[s->slot];
-	const struct pv_tmpl *tm = fn ? template_of(s->slot, fn) : NULL;
+	const struct pv_tmpl *tm = slot_tmpl[s->slot];
 	bool fits = tm && pv_tmpl_len(tm) <= s->len && !(tm->clobbers & ~s->clobbers);
 	size_t used;
 	int out;
@@ -160,6 +175,7 @@ KTEST(patched_sites_match_platform)
 	u32 got[PV_OUT_COUNT + 1] = { 0 }, sum = 0, n = 0;
 	int bad = 0;
 
+	find_templates();
 	for (const struct pv_site *s = __start_pv_sites; s < __stop_pv_sites; s++, n++) {
 		const char *why = "bytes changed under pv=nopatch";
 		int out = PV_OUT_COUNT;
