@@ -7,6 +7,8 @@
  *   bench=<name>                        run a benchmark workload
  *   crash=page_fault|null_op|panic      fail on purpose after boot, to
  *                                       test the fault report (tests)
+ *   tsc=nopit[,nopmtimer]               calibrate the TSC as if there were
+ *                                       no PIT (no PM timer either)
  */
 #include <cmdline.h>
 #include <printk.h>
@@ -32,6 +34,32 @@ static bool take(const char *key, const char *v, size_t n, char *dst,
 	memcpy(dst, v, n);
 	dst[n] = 0;
 	return true;
+}
+
+/* tsc=a,b: each a TSC_SKIP_* name; an unknown one is reported. */
+static void parse_tsc(const char *v, size_t n, struct boot_params *p)
+{
+	if (!n) {
+		printk("cmdline: tsc= value empty\n");
+		p->errors++;
+	}
+	while (n) {
+		size_t k = 0;
+
+		while (k < n && v[k] != ',')
+			k++;
+		if (word_eq(v, k, "nopit"))
+			p->tsc_skip |= TSC_SKIP_PIT;
+		else if (word_eq(v, k, "nopmtimer"))
+			p->tsc_skip |= TSC_SKIP_PMTIMER;
+		else {
+			printk("cmdline: tsc=%.*s: not nopit or nopmtimer; ignored\n",
+			       (int)k, v);
+			p->errors++;
+		}
+		v += k + (k < n);
+		n -= k + (k < n);
+	}
 }
 
 static void parse_word(const char *w, size_t n, struct boot_params *p)
@@ -69,6 +97,8 @@ static void parse_word(const char *w, size_t n, struct boot_params *p)
 			     sizeof(p->tests_only), p);
 	} else if (word_eq(w, kn, "bench") && v) {
 		take("bench", v, vn, p->bench, sizeof(p->bench), p);
+	} else if (word_eq(w, kn, "tsc") && v) {
+		parse_tsc(v, vn, p);
 	} else if (word_eq(w, kn, "crash") && v) {
 		if (word_eq(v, vn, "page_fault") || word_eq(v, vn, "null_op") ||
 		    word_eq(v, vn, "panic"))

@@ -17,10 +17,47 @@ $(BUILD)/free/kernel/arch/x86/entry.o: $(ASM_OFFSETS)
 $(ASM_OFFSETS): kernel/arch/x86/asm-offsets.c
 	$(call pv_asm_offsets,$(FREE_CFLAGS))
 
-$(PVK): $(KERNEL_OBJS) $(LIBPVOPS_FREE) $(KERNEL_LDS)
-	@$(if $(Q),echo "  LD      $@")
-	$(Q)ld -n -z max-page-size=0x1000 -T $(KERNEL_LDS) -Map=$(BUILD)/pvk.map \
-		-o $@ $(KERNEL_OBJS) $(LIBPVOPS_FREE)
+# The symbol table (kallsyms) takes two links. The first, with an empty
+# table, gives the text symbols (nm); gen-kallsyms.sh turns them into the
+# table the second link gets. The table lives in .rodata, after .text, so
+# its size cannot move a function: the second link's symbols, run through
+# the generator again, must give the very table it holds, or the build
+# fails (and pvk.elf is removed).
+KALLSYMS_GEN := kernel/gen-kallsyms.sh
+KALLSYMS := $(BUILD)/free/kernel/kallsyms
+PVK_STAGE1 := $(BUILD)/pvk.stage1.elf
+
+# $(call pvk_link,OUTPUT,TABLE_OBJECT)
+define pvk_link
+	@$(if $(Q),echo "  LD      $(1)")
+	$(Q)ld -n -z max-page-size=0x1000 -T $(KERNEL_LDS) -Map=$(1:.elf=.map) \
+		-o $(1) $(KERNEL_OBJS) $(2) $(LIBPVOPS_FREE)
+endef
+
+$(KALLSYMS)-empty.S: $(KALLSYMS_GEN)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)$(KALLSYMS_GEN) </dev/null >$@
+
+$(PVK_STAGE1): $(KERNEL_OBJS) $(KALLSYMS)-empty.o $(LIBPVOPS_FREE) $(KERNEL_LDS)
+	$(call pvk_link,$@,$(KALLSYMS)-empty.o)
+
+$(KALLSYMS)-table.S: $(PVK_STAGE1) $(KALLSYMS_GEN)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)nm -n -S $< >$@.nm
+	$(Q)$(KALLSYMS_GEN) <$@.nm >$@.tmp && mv $@.tmp $@
+
+$(KALLSYMS)-empty.o $(KALLSYMS)-table.o: %.o: %.S
+	@$(if $(Q),echo "  AS      $@")
+	$(Q)$(CC) $(FREE_CFLAGS) -c $< -o $@
+
+$(PVK): $(KERNEL_OBJS) $(KALLSYMS)-table.o $(LIBPVOPS_FREE) $(KERNEL_LDS)
+	$(call pvk_link,$@,$(KALLSYMS)-table.o)
+	$(Q)nm -n -S $@ >$(KALLSYMS)-check.nm
+	$(Q)$(KALLSYMS_GEN) <$(KALLSYMS)-check.nm >$(KALLSYMS)-check.S
+	$(Q)cmp -s $(KALLSYMS)-table.S $(KALLSYMS)-check.S || { \
+		echo "$@: the second link moved text symbols; kallsyms would lie:"; \
+		diff $(KALLSYMS)-table.S $(KALLSYMS)-check.S | head; rm -f $@; exit 1; }
 	$(Q)readelf -h $@ | grep -q 'Class: *ELF64' || { echo "$@: not ELF64"; exit 1; }
 	$(Q)readelf -lW $@ | grep -q '^ *NOTE ' || { echo "$@: no PT_NOTE (PVH entry)"; exit 1; }
 	$(Q)off=$$(readelf -SW $@ | sed -n 's/.*\] \.multiboot2 *PROGBITS *[0-9a-f]* \([0-9a-f]*\).*/\1/p'); \

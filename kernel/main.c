@@ -37,7 +37,7 @@ noreturn void kernel_main(struct boot_info *bi)
 	if (!strcmp(boot_params.crash, "null_op"))
 		pv_ops.cpu.wbinvd = NULL;     /* as if a platform forgot an op */
 	pv_patch_kernel();
-	tsc_init();
+	tsc_init(bi);
 
 	u64 pages = pmm_init(bi);
 	printk("mm: %d memory map entries, %llu MiB free\n", bi->nr_mem,

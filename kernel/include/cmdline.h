@@ -19,8 +19,13 @@ struct boot_params {
 	char tests_only[64];         /* tests=NAME: run only tests matching NAME */
 	char bench[32];              /* bench=NAME: run a benchmark workload */
 	char crash[16];              /* crash=KIND: fail on purpose (tests) */
+	unsigned tsc_skip;           /* tsc=nopit,nopmtimer: TSC_SKIP_* */
 	int errors;                  /* malformed words seen (each reported) */
 };
+
+/* tsc=: calibration sources to act as if absent (to test the fallbacks) */
+#define TSC_SKIP_PIT     0x1       /* nopit */
+#define TSC_SKIP_PMTIMER 0x2       /* nopmtimer */
 
 extern struct boot_params boot_params;
 

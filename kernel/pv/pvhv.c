@@ -236,6 +236,42 @@ KTEST(pvhv_multicall_one_exit)
 	KT_EXPECT(t, after.count[PVHV_STAT_HYPERCALLS] - before.count[PVHV_STAT_HYPERCALLS] == 6);
 }
 
+/*
+ * io_delay is observable from here only: natively an OUT to port 0x80,
+ * which no device of pvhv's (or KVM's in-kernel ones) decodes, so pvhv
+ * counts each as an exit on another port. With interrupts off nothing
+ * else does port I/O between the two reads (the reads are pvhv's own
+ * ports). A platform that made it a no-op would show no exit.
+ */
+KTEST(pvhv_io_delay_exits)
+{
+	enum { DELAYS = 4 };
+	static struct pvhv_stats before, after;
+	u64 want;
+
+	if (!on_pvhv(t))
+		return;
+	if (pv_ops.cpu.io_delay == (void (*)(void))pv_native_io_delay)
+		want = DELAYS;
+	else if (pv_ops.cpu.io_delay == (void (*)(void))pv_nop)
+		want = 0;
+	else {
+		KT_SKIP(t, "io_delay is neither native nor a no-op");
+		return;
+	}
+	unsigned long flags = arch_local_irq_save();
+	KT_EXPECT(t, pvhv_call(PVHV_HC_GET_STATS, __pa(&before), sizeof(before),
+			       PVHV_ALL_VCPUS) == sizeof(before));
+	for (int i = 0; i < DELAYS; i++)
+		io_delay();
+	KT_EXPECT(t, pvhv_call(PVHV_HC_GET_STATS, __pa(&after), sizeof(after),
+			       PVHV_ALL_VCPUS) == sizeof(after));
+	arch_local_irq_restore(flags);
+	u64 got = after.count[PVHV_STAT_IO_OTHER] - before.count[PVHV_STAT_IO_OTHER];
+	KT_EXPECTF(t, got == want, "%llu port exits for %d io_delay, want %llu",
+		   (unsigned long long)got, DELAYS, (unsigned long long)want);
+}
+
 /* A kick is an interrupt: the timer's vector, so its handler counts it. */
 static volatile u64 test_ipis;
 

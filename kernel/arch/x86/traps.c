@@ -2,6 +2,7 @@
  * traps.c - GDT, TSS and IDT, the dispatcher entry.S calls, and the
  * register dump every unexpected exception ends with.
  */
+#include <kallsyms.h>
 #include <paravirt.h>
 #include <printk.h>
 #include <string.h>
@@ -114,12 +115,25 @@ static const char *const exc_names[X86_NR_EXCEPTIONS] = {
 	"machine check", "SIMD FP", "virtualization", "control protection",
 };
 
+/* One backtrace line: the address, then function+0xoff/0xsize. */
+static void print_frame(u64 addr)
+{
+	u64 off, size;
+	const char *name = kallsyms_lookup(addr, &off, &size);
+
+	if (name)
+		printk("  %p %s+0x%lx/0x%lx\n", (void *)addr, name, off, size);
+	else
+		printk("  %p ?\n", (void *)addr);
+}
+
 /* Walk rbp-linked frames while they stay inside the kernel image. */
 static void backtrace(u64 rbp, u64 rip)
 {
 	extern const char _text[], _etext[], _end[];
 
-	printk("backtrace:\n  %p\n", (void *)rip);
+	printk("backtrace:\n");
+	print_frame(rip);
 	for (int depth = 0; depth < 16; depth++) {
 		if (rbp < (u64)_text || rbp >= (u64)_end + (1ull << 20) ||
 		    (rbp & 7))
@@ -127,7 +141,7 @@ static void backtrace(u64 rbp, u64 rip)
 		u64 ret = ((u64 *)rbp)[1];
 		if (ret < (u64)_text || ret >= (u64)_etext)
 			break;
-		printk("  %p\n", (void *)ret);
+		print_frame(ret);
 		rbp = ((u64 *)rbp)[0];
 	}
 }

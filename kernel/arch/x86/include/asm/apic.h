@@ -29,8 +29,10 @@ extern volatile u64 apic_ticks;
 u64 tsc_sched_clock(void);
 
 /* tsc_init - find the TSC frequency: set by the platform, CPUID 0x15/0x16,
- * else the PIT; panics when none works. */
-void tsc_init(void);
+ * the PIT, the ACPI PM timer (found from bi->rsdp), else a nominal one
+ * with a warning; tsc_source says which. Honours tsc=nopit,nopmtimer. */
+struct boot_info;
+void tsc_init(const struct boot_info *bi);
 
 /* The TSC frequency in kHz and how it was found. */
 extern u64 tsc_khz;
