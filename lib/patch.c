@@ -5,6 +5,8 @@
  * overlap check needs and a write callback that knows how to make its
  * text writable.
  */
+#include <stdbool.h>
+
 #include <pvops/errno.h>
 #include <pvops/patch.h>
 #include <pvops/x86_insn.h>
@@ -205,32 +207,45 @@ static void decide(const struct pv_patch_ctx *c, const uint32_t *native,
 	x86_fill_nops(d->after + used, d->len - used);
 }
 
-/* Write the decided bytes and read them back; refuse the site on failure. */
+/* Whether the text at d->site holds `want` (d->len bytes, within a window
+ * of PV_SITE_MAX_LEN that d->before/after fill completely). */
+static bool reads_back(const struct pv_patch_ctx *c, const struct pv_decision *d,
+		       const uint8_t *want)
+{
+	const uint8_t *p = text_at(c, d->site);
+	size_t i;
+
+	if (in_text(c, d->site, PV_SITE_MAX_LEN)) {
+		/* the whole window (see pv_patch): two 8-byte compares */
+		uint64_t m[2], a[2];
+
+		_Static_assert(PV_SITE_MAX_LEN == sizeof(m), "window is two words");
+		__builtin_memcpy(m, p, PV_SITE_MAX_LEN);
+		__builtin_memcpy(a, want, PV_SITE_MAX_LEN);
+		return m[0] == a[0] && m[1] == a[1];
+	}
+	for (i = 0; i < d->len && p[i] == want[i]; i++)
+		;
+	return i == d->len;
+}
+
+/*
+ * Write the decided bytes and read them back; refuse the site on failure.
+ * A site whose read-back differs gets its original bytes written back
+ * (and read back), so a refused site is left as it was; if even that
+ * fails the reason says so, and the caller must not run that code.
+ */
 static void commit(const struct pv_patch_ctx *c, struct pv_decision *d)
 {
 	if (c->write(c->opaque, d->site, d->after, d->len) != 0) {
 		d->reason = "write callback failed";
+	} else if (reads_back(c, d, d->after)) {
+		return;
+	} else if (c->write(c->opaque, d->site, d->before, d->len) == 0 &&
+		   reads_back(c, d, d->before)) {
+		d->reason = "read-back differs after write; original bytes restored";
 	} else {
-		const uint8_t *p = text_at(c, d->site);
-		size_t i;
-
-		if (in_text(c, d->site, PV_SITE_MAX_LEN)) {
-			/* d->after holds the whole window (see pv_patch): two
-			 * 8-byte compares instead of a loop */
-			uint64_t m[2], a[2];
-
-			_Static_assert(PV_SITE_MAX_LEN == sizeof(m), "window is two words");
-			__builtin_memcpy(m, p, PV_SITE_MAX_LEN);
-			__builtin_memcpy(a, d->after, PV_SITE_MAX_LEN);
-			if (m[0] == a[0] && m[1] == a[1])
-				return;
-		} else {
-			for (i = 0; i < d->len && p[i] == d->after[i]; i++)
-				;
-			if (i == d->len)
-				return;
-		}
-		d->reason = "read-back differs after write";
+		d->reason = "read-back differs after write; original bytes NOT restored";
 	}
 	d->outcome = PV_OUT_REFUSED;
 }

@@ -21,7 +21,9 @@
  * whole site inside the text range, slot within the template, no overlap
  * with any other site, and the site still holding the original
  * `call *slot(%rip)` and its padding. A site is then written with one call
- * of ctx->write, all of it, and read back.
+ * of ctx->write, all of it, and read back; a read-back that differs puts
+ * the original bytes back (a second write) and refuses the site, its
+ * reason saying whether that restore read back right.
  *
  * The engine is freestanding and works on addresses: the records, the text
  * and the template may be the live ones (the kernel, a hosted process) or

@@ -357,12 +357,12 @@ Test(malformed, write_failure_refused)
 }
 
 /*
- * Says it wrote, but wrote byte `bad_byte` wrong: the read-back catches
- * it. It is called once per site; the engine does not try again (nor put
- * the old bytes back: the text holds what this writer wrote).
+ * Says it wrote, but wrote byte `bad_byte` wrong, the first `bad_left`
+ * times it is called: the read-back catches it, and the engine writes the
+ * original bytes back (a second call) so the refused site is as it was.
  */
 static size_t bad_byte;
-static int bad_writes;
+static int bad_writes, bad_left;
 
 static int bad_write(void *o, uintptr_t a, const uint8_t *b, size_t n)
 {
@@ -370,11 +370,15 @@ static int bad_write(void *o, uintptr_t a, const uint8_t *b, size_t n)
 
 	bad_writes++;
 	memcpy(tmp, b, n);
-	tmp[bad_byte < n ? bad_byte : n - 1] ^= 0xff;
+	if (bad_left > 0) {
+		bad_left--;
+		tmp[bad_byte < n ? bad_byte : n - 1] ^= 0xff;
+	}
 	return pv_hosted_write(o, a, tmp, n);
 }
 
-static void read_back_mismatch(const void *fn, size_t byte)
+/* Patch the site of fn through bad_write, wrong `times` times at `byte`. */
+static void read_back_mismatch(const void *fn, size_t byte, int times, const char *reason)
 {
 	const struct pv_site *r = site_of(fn);
 	struct pv_decision d;
@@ -382,35 +386,56 @@ static void read_back_mismatch(const void *fn, size_t byte)
 
 	cr_assert_not_null(r);
 	cr_assert_lt(byte, r->len);
+	struct snapshot s = snap(pv_site_addr(r), r->len);
 	bad_byte = byte;
+	bad_writes = 0;
 	crafted[0] = *r;
 	point_at(&crafted[0], pv_site_addr(r));
 	/* a dry run first: the site itself is fine */
 	expect_each(1, PV_PATCH_DRY_RUN, bad_write,
 		    (struct want[]){ { PV_OUT_INLINE, "native template" } });
 	cr_assert_eq(bad_writes, 0);
+	bad_left = times;
 	cr_assert_eq(patch_sites_with(r, 1, &d, &st, 0, bad_write), 1);
-	cr_assert_eq(bad_writes, 1);
+	cr_assert_eq(bad_writes, 2, "one write, one restore: %d calls", bad_writes);
 	cr_assert_eq(st.n[PV_OUT_REFUSED], 1);
 	cr_assert_eq(d.outcome, PV_OUT_REFUSED);
-	cr_assert_str_eq(d.reason, "read-back differs after write");
+	cr_assert_str_eq(d.reason, reason);
 	cr_assert_arr_eq(d.after, d.before, PV_SITE_MAX_LEN);
+	if (times == 1) {
+		assert_unchanged(&s);
+	} else {
+		/* the restore went wrong too: the text is not as it was, and the
+		 * reason says so; put it back for the other tests */
+		cr_assert_neq(memcmp((const void *)pv_site_addr(r), s.bytes, r->len), 0);
+		pv_hosted_write(NULL, pv_site_addr(r), s.bytes, r->len);
+	}
 }
 
 Test(malformed, read_back_mismatch_refused)
 {
-	read_back_mismatch(call_save_fl, PV_SITE_CALL_LEN - 1);
+	read_back_mismatch(call_save_fl, PV_SITE_CALL_LEN - 1, 1,
+			   "read-back differs after write; original bytes restored");
 }
 
 /* Past the first 8 bytes: the read-back compares all of the site. */
 Test(malformed, read_back_mismatch_in_byte_8_refused)
 {
-	read_back_mismatch(asite_long, 8);
+	read_back_mismatch(asite_long, 8, 1,
+			   "read-back differs after write; original bytes restored");
 }
 
 Test(malformed, read_back_mismatch_in_last_byte_of_long_site_refused)
 {
-	read_back_mismatch(asite_long, 11);
+	read_back_mismatch(asite_long, 11, 1,
+			   "read-back differs after write; original bytes restored");
+}
+
+/* The restore itself read back wrong: refused, and the reason warns. */
+Test(malformed, read_back_mismatch_unrestorable)
+{
+	read_back_mismatch(asite_long, 3, 2,
+			   "read-back differs after write; original bytes NOT restored");
 }
 
 Test(malformed, unusable_context)
