@@ -327,7 +327,7 @@ static int boot_local(const struct opts *o, struct result *r)
 	r->echo = !o->quiet;
 
 	struct child_end end;
-	bool started = run_child(args, o->timeout, parse_line, r, &end);
+	bool started = run_child(args, o->timeout, parse_line, NULL, r, &end);
 	if (r->log)
 		fclose(r->log);
 	if (tmp_iso)

@@ -43,12 +43,13 @@ struct child_end {
  * stderr into one pipe; call on_line(ctx, line) for each line of that
  * output (without its newline or carriage returns) until the child closes
  * it, on_line returns true (the child is killed), or `timeout` seconds
- * pass (killed). Returns false when the child could not be started at
- * all (the reason printed).
+ * pass (killed). When `watch` is not NULL it is called at least once a
+ * second, output or not; true kills the child too (end->stopped). Returns
+ * false when the child could not be started at all (the reason printed).
  */
 bool run_child(const char *const argv[], double timeout,
-	       bool (*on_line)(void *ctx, const char *line), void *ctx,
-	       struct child_end *end);
+	       bool (*on_line)(void *ctx, const char *line),
+	       bool (*watch)(void *ctx), void *ctx, struct child_end *end);
 
 /* now - a monotonic clock in seconds. */
 double now(void);

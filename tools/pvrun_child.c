@@ -39,8 +39,8 @@ static bool deliver(char *buf, size_t len,
 }
 
 bool run_child(const char *const argv[], double timeout,
-	       bool (*on_line)(void *ctx, const char *line), void *ctx,
-	       struct child_end *end)
+	       bool (*on_line)(void *ctx, const char *line),
+	       bool (*watch)(void *ctx), void *ctx, struct child_end *end)
 {
 	int pfd[2];
 
@@ -74,10 +74,14 @@ bool run_child(const char *const argv[], double timeout,
 			end->timed_out = true;
 			break;
 		}
+		if (watch && watch(ctx)) {
+			end->stopped = true;
+			break;
+		}
 		struct pollfd p = { pfd[0], POLLIN, 0 };
-		int pr = poll(&p, 1, (int)(left * 1000) + 1);
+		int pr = poll(&p, 1, (int)((left < 1 ? left : 1) * 1000) + 1);
 		if (pr <= 0)
-			continue;            /* EINTR or the deadline: the loop decides */
+			continue;            /* EINTR, a second, the deadline: look again */
 		ssize_t n = read(pfd[0], buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
