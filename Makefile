@@ -87,7 +87,7 @@ deps:
 	$(Q)tools/deps.sh build test
 
 test:
-	$(Q)tools/deps.sh build test qemu iso
+	$(Q)tools/deps.sh build test qemu iso nested
 	$(Q)$(MAKE) --no-print-directory test-run
 
 # Every suite runs even when an earlier one failed or did not build; each
@@ -118,7 +118,7 @@ test-matrix: $(PVK) $(PVRUN) $(PVHV) $(PVHV_ASAN)
 # Only what it runs: pvk, pvrun, pvhv (and L1 for nested-pvhv), never the
 # tests' Criterion or Capstone parts.
 run:
-	$(Q)tools/deps.sh build qemu
+	$(Q)tools/deps.sh build qemu nested
 	$(Q)$(MAKE) --no-print-directory $(PVK) $(PVRUN) $(PVHV)
 	$(Q)tools/run.sh
 

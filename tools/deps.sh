@@ -4,7 +4,9 @@
 # prints the exact apt-get line to run and fails.
 #
 # Groups: build (compilers, make), test (Criterion, Capstone), qemu, iso
-# (GRUB rescue ISO tools), clang (the second compiler CI builds with).
+# (GRUB rescue ISO tools), nested (what builds the nested environments'
+# L1: Debian's kernel itself is fetched by tools/nested/build.sh), clang
+# (the second compiler CI builds with).
 set -euo pipefail
 
 declare -A GROUP=(
@@ -12,6 +14,7 @@ declare -A GROUP=(
 	[test]="libcriterion-dev libcapstone-dev"
 	[qemu]="qemu-system-x86"
 	[iso]="grub-pc-bin grub-common xorriso mtools"
+	[nested]="qemu-system-x86 xz-utils"
 	[clang]="clang"
 )
 
