@@ -129,7 +129,7 @@ demo: $(DEMO)
 # QEMU halted with a gdb stub, gdb attached with pvk's symbols.
 gdb:
 	$(Q)tools/deps.sh build qemu
-	$(Q)$(MAKE) --no-print-directory $(PVK)
+	$(Q)$(MAKE) --no-print-directory $(PVK) $(PVRUN)
 	$(Q)tools/gdb.sh
 
 bench:

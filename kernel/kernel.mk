@@ -71,12 +71,9 @@ all: $(PVK)
 
 # A GRUB rescue ISO that boots pvk through Multiboot2 like a bare PC.
 ISO := $(BUILD)/pvk.iso
-$(ISO): $(PVK) tests/boot/grub.cfg
+$(ISO): $(PVK) tools/mkiso.sh
 	@$(if $(Q),echo "  ISO     $@")
-	$(Q)rm -rf $(BUILD)/iso && mkdir -p $(BUILD)/iso/boot/grub
-	$(Q)cp $(PVK) $(BUILD)/iso/boot/pvk.elf
-	$(Q)cp tests/boot/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
-	$(Q)grub-mkrescue -o $@ $(BUILD)/iso >$(BUILD)/iso.log 2>&1 || { cat $(BUILD)/iso.log; exit 1; }
+	$(Q)tools/mkiso.sh $(PVK) $@
 
 .PHONY: iso
 iso:

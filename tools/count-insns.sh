@@ -13,11 +13,10 @@ elf=${PVK_ELF:-build/pvk.elf}
 log=$(mktemp /tmp/pvk-exec.XXXXXX)
 ser=$(mktemp /tmp/pvk-serial.XXXXXX)
 trap 'rm -f "$log" "$ser"' EXIT
-timeout 300 qemu-system-x86_64 -M pc -accel tcg -cpu max,-hypervisor -m 128 \
-	-kernel "$elf" -append "${1:-}" -display none -monitor none \
-	-serial "file:$ser" -no-reboot \
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-	-singlestep -d exec,nochain -D "$log" || true
+# the native environment's QEMU command, as pvrun starts it, single-stepping
+mapfile -t cmd < <(build/pvrun --env native --print-cmd --kernel "$elf" --cmdline "${1:-}")
+[ ${#cmd[@]} -gt 0 ] || { echo "count-insns.sh: build/pvrun --print-cmd failed" >&2; exit 1; }
+timeout 300 "${cmd[@]}" -singlestep -d exec,nochain -D "$log" >"$ser" 2>&1 || true
 grep -q "pvk: power off" "$ser" || { echo "count-insns.sh: the kernel did not reach power-off" >&2; tail -5 "$ser" >&2; exit 1; }
 # "Trace 0: HOSTADDR [cs_base/pc/flags/...]": one line per executed instruction
 awk '/^Trace/ {

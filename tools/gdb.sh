@@ -5,11 +5,11 @@
 set -u
 cd "$(dirname "$0")/.."
 port=${GDB_PORT:-1234}
-qemu-system-x86_64 -M pc -accel tcg -cpu max,-hypervisor -m 128 \
-	-kernel build/pvk.elf -append "${PVK_CMDLINE:-}" -display none \
-	-monitor none -serial file:build/gdb-serial.log -no-reboot \
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-	-S -gdb tcp:localhost:$port &
+# the native environment's QEMU command, as pvrun starts it (serial on
+# stdout, which goes to the log here), halted with a gdb stub
+mapfile -t cmd < <(build/pvrun --env native --print-cmd --cmdline "${PVK_CMDLINE:-}")
+[ ${#cmd[@]} -gt 0 ] || { echo "gdb.sh: build/pvrun --print-cmd failed" >&2; exit 1; }
+"${cmd[@]}" -S -gdb tcp:localhost:$port </dev/null >build/gdb-serial.log 2>&1 &
 qemu=$!
 trap 'kill $qemu 2>/dev/null' EXIT
 echo "gdb.sh: QEMU pid $qemu halted; serial output goes to build/gdb-serial.log"

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,12 +31,6 @@
 #define PVHV_DEFAULT "build/pvhv"
 #define TAIL_LINES 25
 #define LABEL_MAX 80
-
-/* The CPU QEMU-KVM gives the guest. On this machine's own /dev/kvm (PVM)
- * VMCALL/VMMCALL never return, so KVM's hypercall features are hidden;
- * in the nested L1 (real SVM) they work and are all offered. */
-#define KVM_CPU_HOST "host,-arch-capabilities,-kvm-pv-unhalt,-kvm-pv-ipi,-kvm-pv-sched-yield"
-#define KVM_CPU_NESTED "host,-arch-capabilities"
 
 struct result {
 	int planned, passed, failed, skipped;
@@ -56,18 +51,13 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: pvrun --env ENV [options]\n"
 		"       pvrun --batch FILE --results DIR [--nested-dir DIR] [--kernel ELF]\n"
+		"       pvrun --list-envs\n"
 		"Boot build/pvk.elf in ENV, show its serial output, check its KTAP self-tests.\n\n"
-		"  --env ENV         native  QEMU TCG, -cpu max,-hypervisor (a bare machine)\n"
-		"                    tcg     QEMU TCG, default CPU (hypervisor TCGTCGTCGTCG)\n"
-		"                    iso     GRUB rescue ISO (Multiboot2, BIOS), QEMU TCG\n"
-		"                    kvm     QEMU -accel kvm -M microvm on this machine's\n"
-		"                            /dev/kvm, KVM's hypercall features hidden\n"
-		"                    pvhv    build/pvhv on this machine's /dev/kvm, no QEMU\n"
-		"                    nested-pvhv  pvhv inside L1: Debian's Linux with kvm_amd\n"
-		"                            under QEMU TCG's emulated SVM (a real KVM on any\n"
-		"                            machine; make nested builds L1)\n"
-		"                    nested-kvm   QEMU -accel kvm -M microvm inside L1, every\n"
-		"                            KVM paravirt feature offered, hypercalls included\n"
+		"  --env ENV         one of (name, the platform pvk must choose, what it is):\n");
+	env_list(f, "                      ");
+	fprintf(f,
+		"                    the nested-* ones run on every machine: make nested\n"
+		"                    builds L1 (README, \"The nested environments\")\n"
 		"  --cmdline STR     kernel command line (e.g. \"pv=nopatch\")\n"
 		"  --timeout S       give up after S seconds (default 60; nested: per boot,\n"
 		"                    L1's own start-up on top)\n"
@@ -80,10 +70,13 @@ static void usage(FILE *f)
 		"  --pvhv-bin PATH   the pvhv binary (default " PVHV_DEFAULT "; nested:\n"
 		"                    build/pvhv or build/pvhv-asan)\n"
 		"  --expect-platform NAME  fail unless pvk chose platform NAME\n"
+		"  --print-cmd       print the command that would start ENV, one argument\n"
+		"                    a line, and exit (tools/gdb.sh, count-insns.sh use it)\n"
 		"  --batch FILE      run every line \"NAME PVRUN-ARGS\" of FILE (nested\n"
 		"                    environments only) in one L1 boot; with --results DIR\n"
 		"                    write DIR/NAME.tap, NAME.log and NAME.rc\n"
-		"  --nested-dir DIR  L1's kernel and archives (default " NESTED_DIR_DEFAULT ")\n\n"
+		"  --nested-dir DIR  L1's kernel and archives (default " NESTED_DIR_DEFAULT ")\n"
+		"  --list-envs       the environments, a line each (the boot matrix reads it)\n\n"
 		"exit: 0 passed, 1 a test failed, 2 boot failed, 77 environment\n"
 		"unavailable (skipped), 64 usage\n");
 }
@@ -145,22 +138,41 @@ static const char *kvm_unusable(void)
 			       : "/dev/kvm cannot be opened read-write (permission?)";
 }
 
-/* Build an ISO whose grub.cfg passes `cmdline`; returns its path. */
+/* A file of the project, found from this program's own place
+ * (build/pvrun -> TOP/rel), so pvrun works from any directory. */
+static const char *project_file(const char *rel, char *path, size_t n)
+{
+	char self[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (len <= 0)
+		return NULL;
+	self[len] = 0;
+	for (int up = 0; up < 2; up++) {        /* TOP/build/pvrun -> TOP */
+		char *slash = strrchr(self, '/');
+		if (!slash)
+			return NULL;
+		*slash = 0;
+	}
+	if (strlen(self) + 1 + strlen(rel) + 1 > n)
+		return NULL;
+	strcpy(path, self);
+	strcat(path, "/");
+	strcat(path, rel);
+	return access(path, R_OK) ? NULL : path;
+}
+
+/* Build an ISO whose GRUB passes `cmdline` (tools/mkiso.sh, the one
+ * place the GRUB configuration is written); returns its path. */
 static const char *iso_with_cmdline(const struct opts *o, char *path, size_t n)
 {
-	char dir[] = "/tmp/pvrun-iso-XXXXXX", cmd[4096];
+	char dir[] = "/tmp/pvrun-iso-XXXXXX", cmd[8192], mkiso[1024];
 
-	if (!mkdtemp(dir))
+	if (!project_file("tools/mkiso.sh", mkiso, sizeof(mkiso)) || !mkdtemp(dir))
 		return NULL;
 	snprintf(path, n, "%s.iso", dir);
-	snprintf(cmd, sizeof(cmd),
-		 "mkdir -p %s/boot/grub && cp '%s' %s/boot/pvk.elf && "
-		 "printf '%%s\\n' 'serial --unit=0 --speed=115200' "
-		 "'terminal_input serial' 'terminal_output serial' 'set timeout=0' "
-		 "'menuentry \"pvk\" {' '  multiboot2 /boot/pvk.elf %s' '  boot' '}' "
-		 "> %s/boot/grub/grub.cfg && grub-mkrescue -o %s %s >/dev/null 2>&1; "
-		 "r=$?; rm -rf %s; exit $r",
-		 dir, o->kernel, dir, o->cmdline, dir, path, dir, dir);
+	snprintf(cmd, sizeof(cmd), "'%s' '%s' '%s' '%s' >/dev/null 2>&1; r=$?; rmdir %s; exit $r",
+		 mkiso, o->kernel, path, o->cmdline, dir);
 	return system(cmd) == 0 ? path : NULL;
 }
 
@@ -244,83 +256,44 @@ static FILE *open_tap_early(int argc, char **argv, const char **path)
 static int boot_local(const struct opts *o, struct result *r)
 {
 	const char *args[MAX_ARGS];
-	int na = 0;
 	char isobuf[256];
-	const char *tmp_iso = NULL;
-	const char *env = o->env;
+	const char *iso = o->iso, *tmp_iso = NULL;
+	const struct env *e = env_find(o->env);
 
-	if (in_l1 && is_nested_env(env))
-		env += strlen("nested-");          /* inside L1 it is the local one */
-	bool pvhv = !strcmp(env, "pvhv");
-	if (!strcmp(env, "iso")) {
-		/* the ISO is checked below */
-	} else if (!strcmp(env, "native") || !strcmp(env, "tcg") ||
-		   !strcmp(env, "kvm") || pvhv) {
-		if (access(o->kernel, R_OK))
-			return fail_early(r, EXIT_USAGE, "%s: %s (run make first)",
-					  o->kernel, strerror(errno));
-	} else {
-		return fail_early(r, EXIT_USAGE, "unknown environment '%s' (native, tcg, iso, "
-				  "kvm, pvhv, nested-pvhv, nested-kvm)", o->env);
+	if (in_l1 && e && (e->needs & NEED_L1))      /* inside L1: the local one */
+		e = env_find(o->env + strlen("nested-"));
+	if (!e)
+		return fail_early(r, EXIT_USAGE, "unknown environment '%s' (pvrun --list-envs)",
+				  o->env);
+	bool pvhv = e->needs & NEED_PVHV;
+	if (!(e->needs & NEED_ISO) && access(o->kernel, R_OK))
+		return fail_early(r, EXIT_USAGE, "%s: %s (run make first)", o->kernel,
+				  strerror(errno));
+	if (pvhv && access(o->pvhv, X_OK))
+		return fail_early(r, EXIT_USAGE, "%s: %s (run make first)", o->pvhv,
+				  strerror(errno));
+	if ((e->needs & NEED_ISO) && !o->cmdline[0] && access(iso, R_OK))
+		return fail_early(r, EXIT_USAGE, "%s: %s (run make iso)", iso, strerror(errno));
+	if (o->print_cmd) {
+		env_argv(e, o, o->cmdline[0] ? "ISO-WITH-CMDLINE" : iso, in_l1, args, MAX_ARGS);
+		for (int i = 0; args[i]; i++)
+			printf("%s\n", args[i]);
+		return EXIT_PASS;
 	}
-	args[na++] = QEMU;
-	if (pvhv) {
-		/* pvhv [--pvhv-arg...] --cmdline STR KERNEL: no QEMU */
-		if (access(o->pvhv, X_OK))
-			return fail_early(r, EXIT_USAGE, "%s: %s (run make first)",
-					  o->pvhv, strerror(errno));
-		const char *why = kvm_unusable();
-		if (why)
-			return skip(r, why);
-		na = 0;
-		args[na++] = o->pvhv;
-		for (int i = 0; i < o->n_pvhv_args; i++)
-			args[na++] = o->pvhv_args[i];
-		args[na++] = "--cmdline";
-		args[na++] = o->cmdline;
-		args[na++] = o->kernel;
-		args[na] = NULL;
-	} else if (!have_qemu()) {
+	if ((e->needs & NEED_QEMU) && !have_qemu())
 		return skip(r, QEMU " is not installed (apt-get install qemu-system-x86)");
-	} else if (!strcmp(env, "native")) {
-		const char *a[] = { "-M", "pc", "-accel", "tcg", "-cpu", "max,-hypervisor",
-				    "-kernel", o->kernel, "-append", o->cmdline };
-		for (size_t i = 0; i < sizeof(a) / sizeof(*a); i++) args[na++] = a[i];
-	} else if (!strcmp(env, "tcg")) {
-		const char *a[] = { "-M", "pc", "-accel", "tcg", "-kernel", o->kernel,
-				    "-append", o->cmdline };
-		for (size_t i = 0; i < sizeof(a) / sizeof(*a); i++) args[na++] = a[i];
-	} else if (!strcmp(env, "kvm")) {
+	if (e->needs & NEED_KVM) {
 		const char *why = kvm_unusable();
 		if (why)
 			return skip(r, why);
-		const char *a[] = { "-M", "microvm", "-accel", "kvm", "-cpu",
-				    in_l1 ? KVM_CPU_NESTED : KVM_CPU_HOST,
-				    "-kernel", o->kernel, "-append", o->cmdline };
-		for (size_t i = 0; i < sizeof(a) / sizeof(*a); i++) args[na++] = a[i];
-	} else {                                   /* iso */
-		const char *iso = o->iso;
-		if (o->cmdline[0]) {
-			iso = tmp_iso = iso_with_cmdline(o, isobuf, sizeof(isobuf));
-			if (!iso)
-				return fail_early(r, EXIT_BOOT, "could not build an ISO with "
-						  "the command line (grub-mkrescue)");
-		} else if (access(iso, R_OK)) {
-			return fail_early(r, EXIT_USAGE, "%s: %s (run make iso)", iso,
-					  strerror(errno));
-		}
-		const char *a[] = { "-M", "pc", "-accel", "tcg", "-cpu", "max,-hypervisor",
-				    "-cdrom", iso, "-boot", "d" };
-		for (size_t i = 0; i < sizeof(a) / sizeof(*a); i++) args[na++] = a[i];
 	}
-	if (!pvhv) {
-		const char *common[] = { "-m", "128", "-smp", "1", "-display", "none",
-					 "-monitor", "none", "-serial", "stdio", "-no-reboot",
-					 "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04" };
-		for (size_t i = 0; i < sizeof(common) / sizeof(*common); i++)
-			args[na++] = common[i];
-		args[na] = NULL;
+	if ((e->needs & NEED_ISO) && o->cmdline[0]) {
+		iso = tmp_iso = iso_with_cmdline(o, isobuf, sizeof(isobuf));
+		if (!iso)
+			return fail_early(r, EXIT_BOOT, "could not build an ISO with the "
+					  "command line (tools/mkiso.sh, grub-mkrescue)");
 	}
+	env_argv(e, o, iso, in_l1, args, MAX_ARGS);
 
 	if (o->log && !(r->log = fopen(o->log, "w")))
 		return fail_early(r, EXIT_USAGE, "%s: %s", o->log, strerror(errno));
@@ -387,11 +360,13 @@ static int boot_local(const struct opts *o, struct result *r)
 	return r->failed || r->status || wrong_platform ? EXIT_TESTS : EXIT_PASS;
 }
 
-int main(int argc, char **argv)
+/*
+ * Read argv into o. Returns NULL, or what is wrong with it in why; sets
+ * *done when an option was answered on the spot (--help, --list-envs).
+ */
+static const char *parse_opts(int argc, char **argv, struct opts *o, char *why,
+			      size_t n, bool *done)
 {
-	struct opts o = { .cmdline = "", .timeout = 60, .kernel = "build/pvk.elf",
-			  .iso = "build/pvk.iso", .pvhv = PVHV_DEFAULT,
-			  .nested_dir = NESTED_DIR_DEFAULT };
 	static const struct option lo[] = {
 		{ "env", 1, 0, 'e' }, { "cmdline", 1, 0, 'c' },
 		{ "timeout", 1, 0, 't' }, { "log", 1, 0, 'l' },
@@ -400,12 +375,76 @@ int main(int argc, char **argv)
 		{ "pvhv-arg", 1, 0, 'P' }, { "pvhv-bin", 1, 0, 'B' },
 		{ "expect-platform", 1, 0, 'X' }, { "batch", 1, 0, 'b' },
 		{ "results", 1, 0, 'R' }, { "nested-dir", 1, 0, 'N' },
+		{ "print-cmd", 0, 0, 'p' }, { "list-envs", 0, 0, 'L' },
 		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 	};
+	int c;
+
+	*done = false;
+	why[0] = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		char *end;
+
+		switch (c) {
+		case 'e': o->env = optarg; break;
+		case 'c': o->cmdline = optarg; break;
+		case 't':
+			o->timeout = strtod(optarg, &end);
+			if ((*end || o->timeout <= 0) && !why[0])
+				snprintf(why, n, "--timeout %s: not a positive number of seconds",
+					 optarg);
+			break;
+		case 'l': o->log = optarg; break;
+		case 'T': o->tap = optarg; break;
+		case 'q': o->quiet = true; break;
+		case 'k': o->kernel = optarg; break;
+		case 'i': o->iso = optarg; break;
+		case 'P':
+			if (o->n_pvhv_args < MAX_PVHV_ARGS)
+				o->pvhv_args[o->n_pvhv_args++] = optarg;
+			else if (!why[0])
+				snprintf(why, n, "at most %d --pvhv-arg", MAX_PVHV_ARGS);
+			break;
+		case 'B': o->pvhv = optarg; break;
+		case 'X': o->expect_platform = optarg; break;
+		case 'b': o->batch = optarg; break;
+		case 'R': o->results = optarg; break;
+		case 'N': o->nested_dir = optarg; break;
+		case 'p': o->print_cmd = true; break;
+		case 'L': env_list(stdout, ""); *done = true; return NULL;
+		case 'h': usage(stdout); *done = true; return NULL;
+		default:
+			if (!why[0])
+				snprintf(why, n, "unknown option or missing value: '%s'",
+					 argv[optind - 1]);
+			break;
+		}
+	}
+	if (!why[0] && optind < argc)
+		snprintf(why, n, "unexpected argument '%s'", argv[optind]);
+	if (!why[0] && !o->env && !o->batch)
+		snprintf(why, n, "--env or --batch is required");
+	if (!why[0] && o->batch && (o->env || !o->results))
+		snprintf(why, n, "--batch takes --results DIR and no --env");
+	if (!why[0] && o->env && !env_find(o->env))
+		snprintf(why, n, "unknown environment '%s' (pvrun --list-envs)", o->env);
+	if (!why[0] && o->print_cmd && is_nested_env(o->env) && !in_l1)
+		snprintf(why, n, "--print-cmd: %s starts L1, not one command", o->env);
+	if (!why[0] && strpbrk(o->cmdline, "'\""))
+		snprintf(why, n, "--cmdline may not contain quotes");
+	return why[0] ? why : NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { .cmdline = "", .timeout = 60, .kernel = "build/pvk.elf",
+			  .iso = "build/pvk.iso", .pvhv = PVHV_DEFAULT,
+			  .nested_dir = NESTED_DIR_DEFAULT };
 	struct result r = { .status = -1, .label = "pvrun" };
 	const char *tap_path;
-	char label[256], why[320] = "";
-	int c;
+	char label[256], why[320];
+	bool done;
 
 	in_l1 = getenv(PVRUN_IN_L1_ENV) != NULL;
 	r.tap = open_tap_early(argc, argv, &tap_path);
@@ -413,71 +452,21 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pvrun: %s: %s\n", tap_path, strerror(errno));
 		return EXIT_USAGE;
 	}
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		switch (c) {
-		case 'e': o.env = optarg; break;
-		case 'c': o.cmdline = optarg; break;
-		case 't': {
-			char *end;
-			o.timeout = strtod(optarg, &end);
-			if ((*end || o.timeout <= 0) && !why[0])
-				snprintf(why, sizeof(why), "--timeout %s: not a positive "
-					 "number of seconds", optarg);
-			break;
-		}
-		case 'l': o.log = optarg; break;
-		case 'T': o.tap = optarg; break;
-		case 'q': o.quiet = true; break;
-		case 'k': o.kernel = optarg; break;
-		case 'i': o.iso = optarg; break;
-		case 'P':
-			if (o.n_pvhv_args == MAX_PVHV_ARGS) {
-				if (!why[0])
-					snprintf(why, sizeof(why), "at most %d --pvhv-arg", MAX_PVHV_ARGS);
-				break;
-			}
-			o.pvhv_args[o.n_pvhv_args++] = optarg;
-			break;
-		case 'B': o.pvhv = optarg; break;
-		case 'X': o.expect_platform = optarg; break;
-		case 'b': o.batch = optarg; break;
-		case 'R': o.results = optarg; break;
-		case 'N': o.nested_dir = optarg; break;
-		case 'h': usage(stdout); return 0;
-		default:
-			if (!why[0])
-				snprintf(why, sizeof(why), "unknown option or missing value: '%s'",
-					 argv[optind - 1]);
-			break;
-		}
-	}
-	if (!why[0] && optind < argc)
-		snprintf(why, sizeof(why), "unexpected argument '%s'", argv[optind]);
-	if (!why[0] && !o.env && !o.batch)
-		snprintf(why, sizeof(why), "--env or --batch is required");
-	if (!why[0] && o.batch && (o.env || !o.results))
-		snprintf(why, sizeof(why), "--batch takes --results DIR and no --env");
-	if (!why[0] && strpbrk(o.cmdline, "'\""))
-		snprintf(why, sizeof(why), "--cmdline may not contain quotes");
+	const char *bad = parse_opts(argc, argv, &o, why, sizeof(why), &done);
+	if (done)
+		return EXIT_PASS;
 	if (o.env) {
 		make_label(&o, label, sizeof(label));
 		r.label = label;
 	}
-	if (why[0]) {
+	if (bad) {
 		usage(stderr);
-		return fail_early(&r, EXIT_USAGE, "%s", why);
+		return fail_early(&r, EXIT_USAGE, "%s", bad);
 	}
-
-	if (o.batch) {
+	if (o.batch || (is_nested_env(o.env) && !in_l1)) {
 		if (r.tap)
 			fclose(r.tap);
-		return run_batch(&o);
-	}
-	if (is_nested_env(o.env) && !in_l1) {
-		if (r.tap)
-			fclose(r.tap);
-		return run_nested(&o);
+		return o.batch ? run_batch(&o) : run_nested(&o);
 	}
 	return boot_local(&o, &r);
 }

@@ -24,11 +24,49 @@ struct opts {
 	const char *expect_platform;      /* NULL: not checked */
 	const char *batch, *results;      /* --batch FILE --results DIR */
 	const char *nested_dir;           /* L1's kernel and archives */
+	bool print_cmd;                   /* --print-cmd: show, don't run */
 	const char *pvhv_args[MAX_PVHV_ARGS];
 	int n_pvhv_args;
 	double timeout;
 	bool quiet;
 };
+
+/* What an environment needs of the machine. */
+enum env_need {
+	NEED_QEMU = 1 << 0,     /* qemu-system-x86_64 */
+	NEED_KVM = 1 << 1,      /* a usable /dev/kvm here */
+	NEED_PVHV = 1 << 2,     /* started as pvhv, not QEMU */
+	NEED_ISO = 1 << 3,      /* boots the GRUB ISO, not the ELF */
+	NEED_L1 = 1 << 4,       /* runs inside the nested L1 */
+};
+
+/* One environment (pvrun_env.c). */
+struct env {
+	const char *name;
+	const char *platform;           /* the platform pvk must choose there */
+	const char *what;               /* one line for --help and --list-envs */
+	unsigned needs;                 /* enum env_need */
+	const char *const *machine;     /* QEMU's machine arguments (NULL-ended) */
+	const char *const *machine_l1;  /* the same inside the nested L1, if other */
+};
+
+extern const struct env envs[];
+extern const size_t n_envs;
+
+/* env_find - the environment called `name`, or NULL. */
+const struct env *env_find(const char *name);
+
+/* env_list - one line per environment: name, platform, what it is. */
+void env_list(FILE *f, const char *indent);
+
+/*
+ * env_argv - the command that starts environment e for options o (the
+ * ISO already built, when e boots one) into args[max], NULL-terminated;
+ * in_l1 selects the machine inside the nested L1. Returns the count.
+ * Not for NEED_L1 environments (pvrun_nested.c starts L1 itself).
+ */
+int env_argv(const struct env *e, const struct opts *o, const char *iso, bool in_l1,
+	     const char **args, int max);
 
 /* What a child's console run ended with. */
 struct child_end {

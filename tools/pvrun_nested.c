@@ -74,7 +74,9 @@ struct l1 {
 
 bool is_nested_env(const char *env)
 {
-	return env && (!strcmp(env, "nested-pvhv") || !strcmp(env, "nested-kvm"));
+	const struct env *e = env_find(env);
+
+	return e && (e->needs & NEED_L1);
 }
 
 static struct job *find_job(struct l1 *l, const char *name, size_t len)

@@ -55,7 +55,7 @@ test-pvhv-unit: $(PVHV_UNIT) $(PVHV_ASAN)
 	$(Q)ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		tests/run-unit.sh $(PVHV_UNIT) $(RESULTS)/pvhv-unit.tap
 
-bench-pvhv: $(PVHV) $(PVK) $(PVHV_DOORBELL) $(PVHV_BOOTTIME)
+bench-pvhv: $(PVHV) $(PVK) $(PVRUN) $(PVHV_DOORBELL) $(PVHV_BOOTTIME)
 	$(Q)bench/pvhv/run.sh
 
 # The doorbell measurement behind docs/pvhv-abi.md's choice.

@@ -27,9 +27,10 @@ BOOTTIME=build/pvhv-boottime
 TIMEOUT=60
 MEM=128
 QEMU=qemu-system-x86_64
-QEMU_ARGS=(-accel kvm -cpu host,-arch-capabilities,-kvm-pv-unhalt,-kvm-pv-ipi,-kvm-pv-sched-yield
-	   -m $MEM -smp 1 -display none -monitor none -serial stdio -no-reboot
-	   -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel $KERNEL -append "")
+# The kvm environment's QEMU command as pvrun starts it (-M microvm), and
+# the same on QEMU's pc machine.
+mapfile -t QEMU_MICROVM < <(build/pvrun --env kvm --print-cmd --kernel $KERNEL)
+QEMU_PC=("${QEMU_MICROVM[@]/#microvm/pc}")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -55,8 +56,8 @@ for i in $(seq "$RUNS"); do
 	for m in "${machines[@]}"; do
 		case $m in
 		pvhv)    $BOOTTIME $TIMEOUT $PVHV --mem $MEM $KERNEL ;;
-		microvm) $BOOTTIME $TIMEOUT $QEMU -M microvm "${QEMU_ARGS[@]}" ;;
-		pc)      $BOOTTIME $TIMEOUT $QEMU -M pc "${QEMU_ARGS[@]}" ;;
+		microvm) $BOOTTIME $TIMEOUT "${QEMU_MICROVM[@]}" ;;
+		pc)      $BOOTTIME $TIMEOUT "${QEMU_PC[@]}" ;;
 		esac >>"$tmp/$m"
 		printf '.' >&2
 	done
@@ -115,7 +116,7 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 	echo
 	echo "Same build/pvk.elf, empty command line (self-tests run after ready), $MEM MiB, 1 vCPU;"
 	echo "QEMU $($QEMU --version 2>/dev/null | head -1 | sed 's/QEMU emulator version //') with" \
-	     "\`${QEMU_ARGS[*]:0:4}\`. Median of $RUNS runs per machine, interleaved."
+	     "\`${QEMU_MICROVM[*]:3:4}\`. Median of $RUNS runs per machine, interleaved."
 	echo
 	echo "| machine | to the kernel's first line (ms) | to ready (ms) | to power-off (ms) | ready: x slower than pvhv | runs reaching ready |"
 	echo "| --- | ---: | ---: | ---: | ---: | ---: |"

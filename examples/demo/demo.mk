@@ -1,4 +1,4 @@
-# The hosted demo: `make run` runs it with each backend.
+# The hosted demo: `make demo` runs it with each backend.
 DEMO := $(BUILD)/demo
 DEMO_OBJS := $(BUILD)/hosted/examples/demo/demo.o
 

@@ -18,7 +18,6 @@ out=$1
 cd "$(dirname "$0")/../.."
 pvrun=build/pvrun
 mkdir -p "$out"
-envs=${PVK_ENVS:-"native tcg iso kvm pvhv nested-pvhv nested-kvm"}
 fail=0
 
 # ---- the plan ---------------------------------------------------------------
@@ -31,13 +30,12 @@ add() {                 # add [-x] NAME PVRUN-ARGS...  (-x: judged below, not li
 	args+=("$(printf ' %q' "${@:2}")")
 	[ $judged_here -eq 1 ] || listed+=("$1.tap")
 }
-platform_of() {
-	case $1 in
-	native|tcg|iso) echo native ;;
-	kvm|nested-kvm) echo kvm ;;
-	pvhv|nested-pvhv) echo pvhv ;;
-	esac
-}
+# Each environment and the platform pvk must choose there: pvrun's table.
+declare -A platform
+while read -r name plat _; do platform[$name]=$plat; done < <($pvrun --list-envs)
+[ ${#platform[@]} -gt 0 ] || { echo "matrix.sh: $pvrun --list-envs failed" >&2; exit 2; }
+platform_of() { echo "${platform[$1]:-}"; }
+envs=${PVK_ENVS:-$($pvrun --list-envs | cut -d' ' -f1 | tr '\n' ' ')}
 has_env() { [[ " $envs " == *" $1 "* ]]; }
 
 for env in $envs; do

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# mkiso.sh KERNEL OUT.iso [CMDLINE] - a GRUB rescue ISO that boots KERNEL
+# through Multiboot2 like a bare PC, with its console on the serial port
+# and CMDLINE passed to the kernel. The one place the GRUB configuration
+# is written (make iso and pvrun --env iso --cmdline both use it).
+set -eu
+[ $# -ge 2 ] && [ $# -le 3 ] || { echo "usage: mkiso.sh KERNEL OUT.iso [CMDLINE]" >&2; exit 2; }
+kernel=$1 out=$2 cmdline=${3:-}
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+mkdir -p "$dir/boot/grub"
+cp "$kernel" "$dir/boot/pvk.elf"
+cat >"$dir/boot/grub/grub.cfg" <<CFG
+serial --unit=0 --speed=115200
+terminal_input serial
+terminal_output serial
+set timeout=0
+menuentry "pvk" {
+  multiboot2 /boot/pvk.elf $cmdline
+  boot
+}
+CFG
+grub-mkrescue -o "$out" "$dir" >"$dir/log" 2>&1 || { cat "$dir/log" >&2; exit 1; }
