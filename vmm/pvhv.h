@@ -23,7 +23,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "pv/pvhv_abi.h"
+#include <abi/pvhv.h>
 
 #define PVHV_MAX_VCPUS     64
 #define PVHV_MIB           (1024ull * 1024)

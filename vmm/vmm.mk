@@ -13,8 +13,9 @@ PVHV_CORE_SRCS := vmm/guest_mem.c vmm/loader.c vmm/hypercall.c vmm/devices.c \
 PVHV_SRCS := $(PVHV_CORE_SRCS) vmm/kvm.c vmm/main.c
 PVHV_OBJS := $(PVHV_SRCS:%.c=$(BUILD)/hosted/%.o)
 
-# The ABI header is shared with the kernel: vmm includes "pv/pvhv_abi.h".
-PVHV_CFLAGS := -idirafter kernel/include -D_GNU_SOURCE
+# What pvhv shares with the kernel is in include/abi/ (-Iinclude); it sees
+# no header of kernel/.
+PVHV_CFLAGS := -D_GNU_SOURCE
 $(PVHV_OBJS): HOSTED_CFLAGS += $(PVHV_CFLAGS)
 
 $(PVHV): $(PVHV_OBJS)

@@ -12,6 +12,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include <abi/kvm_para.h>
+#include <abi/x86.h>
+
 #include "kvm.h"
 
 #define KVM_TSS_GPA          0xfffbd000ull   /* 3 pages under the BIOS area */
@@ -21,26 +24,17 @@
 #define PIC_SLAVE            1
 #define PIC_ALL_MASKED       0xff
 
-#define CPUID_1_ECX_HYPERVISOR (1u << 31)
 #define CPUID_1_EBX_APIC_SHIFT 24
 #define CPUID_1_EBX_APIC_MASK  0x00ffffffu
-#define CPUID_LEAF_TSC         0x15      /* TSC = ECX * EBX / EAX Hz */
-#define CPUID_TSC_CRYSTAL_HZ   1000u     /* so EBX is the TSC in kHz */
+#define CPUID_TSC_CRYSTAL_HZ   1000u     /* so leaf 0x15's EBX is the TSC in kHz */
 #define CPUID_LEAF_TOPO        0xb
 #define CPUID_LEAF_TOPO2       0x1f
-#define KVM_SIG_LEAF           0x40000000u
-#define KVM_FEATURES_OFFSET    1
-#define KVM_TIMING_OFFSET      0x10      /* base + 0x10: EAX TSC kHz, EBX bus kHz */
-#define HV_LEAF_FIRST          0x40000000u
-#define HV_LEAF_LAST           0x4fffffffu
 #define APIC_BUS_KHZ           1000000u  /* KVM's APIC timer runs at 1 GHz */
 /* KVM features that are VMCALL hypercalls: VMCALL never returns on this
- * host, so a guest must not see them (DESIGN.md). */
-#define KVM_FEATURE_PV_UNHALT      (1u << 7)
-#define KVM_FEATURE_PV_SEND_IPI    (1u << 11)
-#define KVM_FEATURE_PV_SCHED_YIELD (1u << 13)
-#define KVM_HYPERCALL_FEATURES (KVM_FEATURE_PV_UNHALT | KVM_FEATURE_PV_SEND_IPI | \
-				KVM_FEATURE_PV_SCHED_YIELD)
+ * host, so a guest must not see them (docs/pvhv-abi.md). */
+#define KVM_HYPERCALL_FEATURES ((1u << KVM_FEATURE_PV_UNHALT) | \
+				(1u << KVM_FEATURE_PV_SEND_IPI) | \
+				(1u << KVM_FEATURE_PV_SCHED_YIELD))
 
 /* PVH entry: flat 4 GiB segments, 32-bit. */
 #define SEG_FLAT_LIMIT       0xffffffffu
@@ -48,24 +42,10 @@
 #define SEG_TYPE_DATA_RWA    0x3     /* read/write, accessed */
 #define SEL_CODE             0x08
 #define SEL_DATA             0x10
-#define CR0_PE               (1ull << 0)
-#define CR0_ET               (1ull << 4)
-#define CR0_PG               (1ull << 31)
-#define CR4_PAE              (1ull << 5)
-#define EFER_LMA             (1ull << 10)
 #define RFLAGS_RESERVED      0x2ull
 #define FPU_FCW_DEFAULT      0x37f
 #define MXCSR_DEFAULT        0x1f80
 
-/* 4-level paging */
-#define PTE_PRESENT          1ull
-#define PTE_PS               (1ull << 7)
-#define PTE_ADDR_MASK        0x000ffffffffff000ull
-#define PT_LEVELS            4
-#define PT_INDEX_BITS        9
-#define PT_INDEX_MASK        0x1ffull
-#define PTE_SIZE             8
-#define PAGE_SHIFT_4K        12
 #define CODE_DUMP_BYTES      16
 
 uint64_t hypercall_quirk_mask(int offered, char *note, size_t len)
@@ -167,7 +147,7 @@ int cpuid_build(const struct kvm_cpuid_entry2 *in, int n_in,
 		uint32_t tsc_khz, bool kvm_pv, bool pv)
 {
 	/* with pvhv's leaves KVM's move up a block; without, they stay */
-	const uint32_t kvm_base = pv ? PVHV_CPUID_KVM_BASE : KVM_SIG_LEAF;
+	const uint32_t kvm_base = pv ? PVHV_CPUID_KVM_BASE : KVM_CPUID_SIGNATURE;
 	struct kvm_cpuid_entry2 *e;
 	bool have_tsc_leaf = false;
 	int n = 0;
@@ -175,15 +155,15 @@ int cpuid_build(const struct kvm_cpuid_entry2 *in, int n_in,
 	for (int i = 0; i < n_in; i++) {
 		uint32_t fn = in[i].function;
 
-		if (fn >= HV_LEAF_FIRST && fn <= HV_LEAF_LAST) {
-			if (!kvm_pv || fn > KVM_SIG_LEAF + KVM_FEATURES_OFFSET)
+		if (fn >= CPUID_HV_BASE && fn <= CPUID_HV_END) {
+			if (!kvm_pv || fn > KVM_CPUID_SIGNATURE + KVM_CPUID_FEATURES_OFFSET)
 				continue;
 			if (!(e = add(out, &n, max, 0)))
 				return -1;
 			*e = in[i];
-			e->function = kvm_base + (fn - KVM_SIG_LEAF);
-			if (fn == KVM_SIG_LEAF)
-				e->eax = kvm_base + KVM_TIMING_OFFSET;
+			e->function = kvm_base + (fn - KVM_CPUID_SIGNATURE);
+			if (fn == KVM_CPUID_SIGNATURE)
+				e->eax = kvm_base + KVM_CPUID_TIMING_OFFSET;
 			else
 				e->eax &= ~KVM_HYPERCALL_FEATURES;
 			continue;
@@ -191,9 +171,9 @@ int cpuid_build(const struct kvm_cpuid_entry2 *in, int n_in,
 		if (!(e = add(out, &n, max, 0)))
 			return -1;
 		*e = in[i];
-		if (fn == 0 && tsc_khz && e->eax < CPUID_LEAF_TSC) {
-			e->eax = CPUID_LEAF_TSC;  /* we add leaf 0x15 below */
-		} else if (fn == CPUID_LEAF_TSC && tsc_khz) {
+		if (fn == 0 && tsc_khz && e->eax < CPUID_TSC_LEAF) {
+			e->eax = CPUID_TSC_LEAF;  /* we add leaf 0x15 below */
+		} else if (fn == CPUID_TSC_LEAF && tsc_khz) {
 			have_tsc_leaf = true;
 			e->eax = 1, e->ebx = tsc_khz, e->ecx = CPUID_TSC_CRYSTAL_HZ;
 		} else if (fn == 1) {
@@ -206,12 +186,12 @@ int cpuid_build(const struct kvm_cpuid_entry2 *in, int n_in,
 	/* the TSC frequency the hardware way too, for a guest that knows no
 	 * hypervisor leaf (this host's PIT has no in-kernel port 0x61) */
 	if (tsc_khz && !have_tsc_leaf) {
-		if (!(e = add(out, &n, max, CPUID_LEAF_TSC)))
+		if (!(e = add(out, &n, max, CPUID_TSC_LEAF)))
 			return -1;
 		e->eax = 1, e->ebx = tsc_khz, e->ecx = CPUID_TSC_CRYSTAL_HZ;
 	}
 	if (kvm_pv) {
-		if (!(e = add(out, &n, max, kvm_base + KVM_TIMING_OFFSET)))
+		if (!(e = add(out, &n, max, kvm_base + KVM_CPUID_TIMING_OFFSET)))
 			return -1;
 		e->eax = tsc_khz;
 		e->ebx = APIC_BUS_KHZ;
@@ -319,13 +299,19 @@ int gva_to_gpa(const struct guest_mem *gm, uint64_t cr0, uint64_t cr3,
 	}
 	if (!(cr4 & CR4_PAE) || !(efer & EFER_LMA))
 		return -1;                 /* 32-bit paging: pvk never uses it */
-	for (int level = PT_LEVELS; level >= 1; level--) {
-		int shift = PAGE_SHIFT_4K + PT_INDEX_BITS * (level - 1);
-		uint64_t *pte = gm_ptr(gm, table + ((gva >> shift) & PT_INDEX_MASK) * PTE_SIZE, PTE_SIZE);
+	/* PML4, PDPT, PD, PT: the bits of gva each level's index takes */
+	static const int shift_of[] = { PGD_SHIFT, PUD_SHIFT, PMD_SHIFT, PAGE_SHIFT };
+	const int levels = (int)(sizeof(shift_of) / sizeof(shift_of[0]));
+
+	for (int l = 0; l < levels; l++) {
+		int shift = shift_of[l];
+		uint64_t slot = table + ((gva >> shift) & PT_INDEX_MASK) * sizeof(uint64_t);
+		uint64_t *pte = gm_ptr(gm, slot, sizeof(*pte));
 
 		if (!pte || !(*pte & PTE_PRESENT))
 			return -1;
-		if (level == 1 || (level <= 3 && (*pte & PTE_PS))) {
+		/* the last level maps a page; PDPT and PD entries may with PS */
+		if (l == levels - 1 || (l > 0 && (*pte & PTE_PS))) {
 			uint64_t page_mask = (1ull << shift) - 1;
 			*gpa = ((*pte & PTE_ADDR_MASK) & ~page_mask) | (gva & page_mask);
 			return gm_ptr(gm, *gpa, 1) ? 0 : -1;
