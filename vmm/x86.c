@@ -1,7 +1,7 @@
 /*
  * x86.c - the x86 half of pvhv: the machine KVM builds in the kernel
- * (irqchip, PIT), the CPUID a guest sees, the PVH entry state, and the
- * register dump for fatal exits.
+ * (irqchip, PIT), the CPUID a guest sees, the PVH entry state, the MSI
+ * encoding of an interrupt, and the register dump for fatal exits.
  *
  * Sources: Documentation/virt/kvm/api.rst, x86/cpuid.rst; Xen's pvh.pandoc
  * for the entry state (32-bit protected mode, paging off, flat segments,
@@ -48,6 +48,12 @@
 
 #define CODE_DUMP_BYTES      16
 
+/* An MSI's address and data (SDM 3A 11.11): the local APICs' window, the
+ * destination APIC ID in bits 19:12; data = the vector, fixed delivery. */
+#define MSI_ADDR_BASE        0xfee00000u
+#define MSI_ADDR_DEST_SHIFT  12
+#define MSI_ADDR_DEST_MASK   0xffu      /* 8-bit xAPIC destination */
+
 uint64_t hypercall_quirk_mask(int offered, char *note, size_t len)
 {
 	if (offered <= 0) {
@@ -73,11 +79,9 @@ static int disable_hypercall_quirk(struct vm *vm)
 	cap.args[0] = hypercall_quirk_mask(offered, vm->quirk_note, sizeof(vm->quirk_note));
 	if (!cap.args[0])
 		return 0;                  /* not offered: noted for --stats only */
-	if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0) {
-		pr_ioctl_err("KVM_ENABLE_CAP(KVM_CAP_DISABLE_QUIRKS2, "
-			     "KVM_X86_QUIRK_FIX_HYPERCALL_INSN)", strerror(errno));
-		return -1;
-	}
+	if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0)
+		return pvhv_err("ioctl KVM_ENABLE_CAP(KVM_CAP_DISABLE_QUIRKS2, "
+				"KVM_X86_QUIRK_FIX_HYPERCALL_INSN)");
 	return 0;
 }
 
@@ -89,47 +93,42 @@ int kvm__arch_init(struct vm *vm)
 	if (disable_hypercall_quirk(vm) < 0)
 		return -1;
 
-	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_GPA) < 0) {
-		pr_ioctl_err("KVM_SET_TSS_ADDR", strerror(errno));
-		return -1;
-	}
+	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_GPA) < 0)
+		return pvhv_err("ioctl KVM_SET_TSS_ADDR");
 	uint64_t idmap = KVM_IDMAP_GPA;
-	if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0 && errno != EINVAL) {
-		pr_ioctl_err("KVM_SET_IDENTITY_MAP_ADDR", strerror(errno));
-		return -1;
-	}
-	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
-		pr_ioctl_err("KVM_CREATE_IRQCHIP", strerror(errno));
-		return -1;
-	}
+	if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0 && errno != EINVAL)
+		return pvhv_err("ioctl KVM_SET_IDENTITY_MAP_ADDR");
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+		return pvhv_err("ioctl KVM_CREATE_IRQCHIP");
 	/* An unprogrammed 8259 turns the first PIT tick into vector 5: mask
 	 * both, the guest uses the local APIC (and could unmask them). */
 	for (int chip = PIC_MASTER; chip <= PIC_SLAVE; chip++) {
 		struct kvm_irqchip ic = { .chip_id = (uint32_t)chip };
 
-		if (ioctl(vm->vm_fd, KVM_GET_IRQCHIP, &ic) < 0) {
-			pr_ioctl_err("KVM_GET_IRQCHIP", strerror(errno));
-			return -1;
-		}
+		if (ioctl(vm->vm_fd, KVM_GET_IRQCHIP, &ic) < 0)
+			return pvhv_err("ioctl KVM_GET_IRQCHIP");
 		ic.chip.pic.imr = PIC_ALL_MASKED;
-		if (ioctl(vm->vm_fd, KVM_SET_IRQCHIP, &ic) < 0) {
-			pr_ioctl_err("KVM_SET_IRQCHIP", strerror(errno));
-			return -1;
-		}
+		if (ioctl(vm->vm_fd, KVM_SET_IRQCHIP, &ic) < 0)
+			return pvhv_err("ioctl KVM_SET_IRQCHIP");
 	}
-	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
-		pr_ioctl_err("KVM_CREATE_PIT2", strerror(errno));
-		return -1;
-	}
-	vm->supported = calloc(1, sizeof(*vm->supported) + nent * sizeof(struct kvm_cpuid_entry2));
+	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
+		return pvhv_err("ioctl KVM_CREATE_PIT2");
+	vm->supported = pvhv_zalloc(sizeof(*vm->supported) + nent * sizeof(struct kvm_cpuid_entry2),
+				    "KVM's supported CPUID");
 	if (!vm->supported)
 		return -1;
 	vm->supported->nent = (uint32_t)nent;
-	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vm->supported) < 0) {
-		pr_ioctl_err("KVM_GET_SUPPORTED_CPUID", strerror(errno));
-		return -1;
-	}
+	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vm->supported) < 0)
+		return pvhv_err("ioctl KVM_GET_SUPPORTED_CPUID");
 	return 0;
+}
+
+void kvm__arch_msi(struct kvm_msi *msi, uint32_t apic_id, uint32_t vector)
+{
+	*msi = (struct kvm_msi){
+		.address_lo = MSI_ADDR_BASE | (apic_id & MSI_ADDR_DEST_MASK) << MSI_ADDR_DEST_SHIFT,
+		.data = vector,
+	};
 }
 
 static struct kvm_cpuid_entry2 *add(struct kvm_cpuid_entry2 *out, int *n, int max,
@@ -235,24 +234,18 @@ static int set_entry_state(struct vcpu *v)
 		.rflags = RFLAGS_RESERVED,
 	};
 
-	if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0) {
-		pr_ioctl_err("KVM_GET_SREGS", strerror(errno));
-		return -1;
-	}
+	if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
+		return pvhv_err("ioctl KVM_GET_SREGS");
 	set_seg(&sregs.cs, SEL_CODE, SEG_TYPE_CODE_XRA);
 	set_seg(&sregs.ds, SEL_DATA, SEG_TYPE_DATA_RWA);
 	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
 	sregs.cr0 = CR0_PE | CR0_ET;
 	sregs.cr4 = 0;
 	sregs.efer = 0;
-	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0) {
-		pr_ioctl_err("KVM_SET_SREGS", strerror(errno));
-		return -1;
-	}
-	if (ioctl(v->fd, KVM_SET_REGS, &regs) < 0) {
-		pr_ioctl_err("KVM_SET_REGS", strerror(errno));
-		return -1;
-	}
+	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0)
+		return pvhv_err("ioctl KVM_SET_SREGS");
+	if (ioctl(v->fd, KVM_SET_REGS, &regs) < 0)
+		return pvhv_err("ioctl KVM_SET_REGS");
 	return 0;
 }
 
@@ -260,14 +253,15 @@ int kvm_cpu__arch_init(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 	int max = CPUID_MAX_ENTRIES;
-	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + max * sizeof(struct kvm_cpuid_entry2));
+	struct kvm_cpuid2 *c = pvhv_zalloc(sizeof(*c) + max * sizeof(struct kvm_cpuid_entry2),
+					   "a vCPU's CPUID");
 	struct kvm_fpu fpu = { .fcw = FPU_FCW_DEFAULT, .mxcsr = MXCSR_DEFAULT };
 	int n;
 
 	if (!c)
 		return -1;
 	n = cpuid_build(vm->supported->entries, (int)vm->supported->nent, c->entries,
-			max, v->pv.apic_id, vm->tsc_khz, vm->cfg.kvm_pv, vm->cfg.pv);
+			max, v->hv.apic_id, vm->tsc_khz, vm->cfg.kvm_pv, vm->cfg.pv);
 	if (n < 0) {
 		fprintf(stderr, "pvhv: more than %d CPUID entries\n", max);
 		free(c);
@@ -275,15 +269,13 @@ int kvm_cpu__arch_init(struct vcpu *v)
 	}
 	c->nent = (uint32_t)n;
 	if (ioctl(v->fd, KVM_SET_CPUID2, c) < 0) {
-		pr_ioctl_err("KVM_SET_CPUID2", strerror(errno));
+		pvhv_err("ioctl KVM_SET_CPUID2");
 		free(c);
 		return -1;
 	}
 	free(c);
-	if (ioctl(v->fd, KVM_SET_FPU, &fpu) < 0) {
-		pr_ioctl_err("KVM_SET_FPU", strerror(errno));
-		return -1;
-	}
+	if (ioctl(v->fd, KVM_SET_FPU, &fpu) < 0)
+		return pvhv_err("ioctl KVM_SET_FPU");
 	/* APs wait in the in-kernel LAPIC for INIT-SIPI: no state to set */
 	return v->index == 0 ? set_entry_state(v) : 0;
 }
@@ -335,11 +327,11 @@ void kvm_cpu__arch_dump(struct vcpu *v, FILE *f)
 
 	fprintf(f, "pvhv: vCPU %d registers:\n", v->index);
 	if (ioctl(v->fd, KVM_GET_REGS, &r) < 0) {
-		pr_ioctl_err("KVM_GET_REGS", strerror(errno));
+		pvhv_err("ioctl KVM_GET_REGS");
 		return;
 	}
 	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0) {
-		pr_ioctl_err("KVM_GET_SREGS", strerror(errno));
+		pvhv_err("ioctl KVM_GET_SREGS");
 		return;
 	}
 	fprintf(f, "  rip %016llx rsp %016llx rflags %016llx\n"

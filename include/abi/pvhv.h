@@ -78,6 +78,7 @@ enum pvhv_op {
 #define PVHV_VECTOR_MAX      255
 
 /* Errors: negative Linux errno values. */
+#define PVHV_EIO             5             /* the host failed (pvhv says why) */
 #define PVHV_E2BIG           7
 #define PVHV_EFAULT          14
 #define PVHV_EBUSY           16

@@ -21,7 +21,7 @@ static char out_buf[4096];
 static FILE *out;
 static struct uart uart;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct pv_cpu cpu;
+static struct pvhv_cpu cpu;
 static struct vcpu_stats st;
 
 static void r_power(void *c, bool reboot, int status)
@@ -43,7 +43,7 @@ static void setup(void)
 	ctx.out = out;
 	memset(&uart, 0, sizeof(uart));
 	memset(&st, 0, sizeof(st));
-	cpu = (struct pv_cpu){ .index = 0, .apic_id = 0 };
+	cpu = (struct pvhv_cpu){ .index = 0, .apic_id = 0 };
 	powers = 0;
 	ctx.pv = true;
 }
@@ -132,7 +132,7 @@ Test(pvhv_dev, register_and_doorbell)
 	outp(PVHV_PORT_REGISTER, 4, PVHV_PFN_NONE);
 	outp(PVHV_PORT_DOORBELL, 4, PVHV_HC_POWER_OFF);
 	cr_assert_eq(powers, 1);
-	cr_assert_eq(pv_doorbell(&env, &cpu, PVHV_HC_NOP, &st), -PVHV_EINVAL);
+	cr_assert_eq(pvhv_doorbell(&env, &cpu, PVHV_HC_NOP, &st), -PVHV_EINVAL);
 }
 
 Test(pvhv_dev, page_at_the_last_frame)
