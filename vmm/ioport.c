@@ -19,8 +19,8 @@ static void debug_exit_io(struct io_ctx *c, uint16_t off, bool out, int size,
 }
 
 static const struct pvhv_ioport ioports[] = {
-	{ "uart", COM1_BASE, COM1_PORTS, PVHV_STAT_IO_UART, false, uart_io },
-	{ "debug-exit", DEBUG_EXIT_PORT, DEBUG_EXIT_PORTS, PVHV_STAT_IO_DEBUG_EXIT, false,
+	{ "uart", COM1_BASE, UART_PORTS, PVHV_STAT_IO_UART, false, uart_io },
+	{ "debug-exit", PORT_DEBUG_EXIT, DEBUG_EXIT_PORTS, PVHV_STAT_IO_DEBUG_EXIT, false,
 	  debug_exit_io },
 	{ "pvhv", PVHV_PORT_BASE, PVHV_PORT_COUNT, PVHV_STAT_IO_PVHV, true, pvhv_port_io },
 };

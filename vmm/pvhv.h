@@ -31,6 +31,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <abi/pc_ports.h>
 #include <abi/pvhv.h>
 
 #define PVHV_MAX_VCPUS     64
@@ -156,10 +157,6 @@ int64_t hc_dispatch(const struct hc_env *env, uint32_t vcpu, uint64_t op,
 		    const uint64_t args[PVHV_HC_ARGS], struct vcpu_stats *st);
 
 /* ---- ioport.c, uart.c, doorbell.c: port I/O ---------------------------- */
-#define COM1_BASE          0x3f8
-#define COM1_PORTS         8
-#define DEBUG_EXIT_PORT    0xf4          /* QEMU isa-debug-exit */
-#define DEBUG_EXIT_PORTS   4
 #define PORT_NONE          0xffffffffu   /* what an undecoded port reads */
 
 struct uart {

@@ -6,18 +6,9 @@
  */
 #include "pvhv.h"
 
-#define UART_RBR_THR_DLL 0
-#define UART_IER_DLM     1
-#define UART_IIR_FCR     2
-#define UART_LCR         3
-#define UART_MCR         4
-#define UART_LSR         5
-#define UART_MSR         6
-#define UART_SCR         7
-#define UART_LCR_DLAB    0x80
-#define UART_LSR_IDLE    0x60    /* THRE | TEMT: always ready to send */
-#define UART_IIR_NONE    0x01    /* no interrupt pending */
-#define UART_MSR_READY   0xb0    /* DCD | DSR | CTS */
+/* What pvhv's 16550 always says: ready to send, nothing pending, a peer. */
+#define UART_LSR_IDLE    (UART_LSR_THRE | UART_LSR_TEMT)
+#define UART_MSR_READY   (UART_MSR_DCD | UART_MSR_DSR | UART_MSR_CTS)
 
 void uart_flush(struct uart *u, FILE *out)
 {
@@ -40,9 +31,9 @@ static uint32_t uart_in(struct uart *u, uint16_t reg)
 	bool dlab = u->lcr & UART_LCR_DLAB;
 
 	switch (reg) {
-	case UART_RBR_THR_DLL: return dlab ? u->dll : 0;   /* no input */
-	case UART_IER_DLM:     return dlab ? u->dlm : u->ier;
-	case UART_IIR_FCR:     return UART_IIR_NONE;
+	case UART_RX:          return dlab ? u->dll : 0;   /* no input */
+	case UART_IER:         return dlab ? u->dlm : u->ier;
+	case UART_IIR:         return UART_IIR_NO_INT;
 	case UART_LCR:         return u->lcr;
 	case UART_MCR:         return u->mcr;
 	case UART_LSR:         return UART_LSR_IDLE;
@@ -57,7 +48,7 @@ static void uart_out(struct io_ctx *c, uint16_t reg, uint8_t v)
 	bool dlab = u->lcr & UART_LCR_DLAB;
 
 	switch (reg) {
-	case UART_RBR_THR_DLL:
+	case UART_TX:
 		if (dlab) {
 			u->dll = v;
 		} else {
@@ -65,7 +56,7 @@ static void uart_out(struct io_ctx *c, uint16_t reg, uint8_t v)
 			c->st->count[PVHV_STAT_UART_BYTES]++;
 		}
 		break;
-	case UART_IER_DLM:
+	case UART_IER:
 		if (dlab)
 			u->dlm = v;
 		else

@@ -17,6 +17,7 @@
 /* The architecture's bits a hypervisor needs too (CR0, CR4, EFER, CPUID
  * leaf 1, page tables, _AC and X86_BIT) are shared with pvhv: */
 #include <abi/x86.h>
+#include <abi/pc_ports.h>   /* PORT_DEBUG_EXIT, the UART */
 
 /* ---- EFLAGS ---------------------------------------------------------- */
 #define X86_EFLAGS_IF X86_BIT(9)    /* interrupts enabled */
@@ -104,7 +105,6 @@
 #define PORT_PIC2_DATA  0xa1
 #define PIC_MASK_ALL    0xff
 #define PORT_IO_DELAY   0x80
-#define PORT_DEBUG_EXIT 0xf4     /* QEMU isa-debug-exit: exits (v << 1) | 1 */
 
 /* ---- IDT gates (SDM 3A 6.14.1): type and present bits of the attr byte -- */
 #define GATE_TYPE_INTERRUPT 0xe
