@@ -2,7 +2,7 @@
  * pvhv.h - pvhv's internal interfaces.
  *
  * The layers, kvmtool style, from the bottom:
- *   util.c        pvhv_err(): the one report of a failed call
+ *   error.c        pvhv_err(): the one report of a failed call
  *   guest_mem.c   guest RAM as one host mapping; every guest address and
  *                 length goes through gm_ptr(), which checks it
  *   loader.c      the ELF64 kernel and the PVH start info (pure)
@@ -46,7 +46,7 @@
 #define PVHV_EXIT_FAULT    70    /* an ioctl failed or an unexpected exit (EX_SOFTWARE) */
 #define PVHV_EXIT_TIMEOUT  124   /* --timeout expired (like timeout(1)) */
 
-/* ---- util.c ------------------------------------------------------------- */
+/* ---- error.c ------------------------------------------------------------- */
 /*
  * pvhv_err - the one report of a failed call (an ioctl, mmap, allocation,
  * thread creation, ...), kvmtool's way: "pvhv: CALL failed: errno N

@@ -3,7 +3,7 @@
  * isa-debug-exit, vmm/uart.c: COM1, vmm/doorbell.c: pvhv's ports), its
  * pure x86 helpers (vmm/x86.c: the CPUID table, the MSI encoding, the
  * hypercall-rewriting quirk, the page walk of the register dump) and its
- * error reports (vmm/util.c, vmm/stats.c).
+ * error reports (vmm/error.c, vmm/stats.c).
  * Built into build/tests/pvhv-unit, with ASan and UBSan (vmm/vmm.mk).
  */
 #include <criterion/criterion.h>

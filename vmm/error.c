@@ -1,5 +1,5 @@
 /*
- * util.c - the one way pvhv reports a failed call (kvmtool's pr_err and
+ * error.c - the one way pvhv reports a failed call (kvmtool's pr_err and
  * die_perror): name the call, give errno's number and its text. Every
  * failing ioctl, mmap, allocation and thread creation goes through here.
  */
