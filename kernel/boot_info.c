@@ -3,13 +3,13 @@
  * struct boot_info, trusting nothing in it.
  *
  * PVH: struct hvm_start_info and its module list and memory map, laid out
- * in pvh.h; read field by field (the loader's memory may be unaligned).
+ * in abi/pvh.h; read field by field (the loader's memory may be unaligned).
  *
  * Multiboot2: u32 total_size, u32 reserved, then 8-byte aligned tags
  * (u32 type, u32 size) up to the end tag (type 0).
  */
 #include <boot_info.h>
-#include <pvh.h>
+#include <abi/pvh.h>
 #include <string.h>
 #include <pvops/errno.h>
 

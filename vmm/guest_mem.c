@@ -1,7 +1,6 @@
 /*
  * guest_mem.c - guest RAM seen from pvhv: one host mapping of guest
  * physical [0, size). Every address a guest hands us goes through here.
- * And the one message helper every layer shares.
  */
 #include "pvhv.h"
 
@@ -13,9 +12,4 @@ void *gm_ptr(const struct guest_mem *gm, uint64_t gpa, uint64_t len)
 	if (gpa > gm->size || len > gm->size - gpa)
 		return NULL;
 	return gm->host + gpa;
-}
-
-void pr_ioctl_err(const char *ioctl_name, const char *what)
-{
-	fprintf(stderr, "pvhv: ioctl %s failed: %s\n", ioctl_name, what);
 }

@@ -1,5 +1,5 @@
 /*
- * hypercall.c - pvhv's paravirt operations (kernel/include/pv/pvhv_abi.h,
+ * hypercall.c - pvhv's paravirt operations (include/abi/pvhv.h,
  * docs/pvhv-abi.md). Pure: the world is reached only through struct
  * hc_env, guest memory only through gm_ptr(), so the host tests can call
  * every operation with hostile arguments and no /dev/kvm.

@@ -1,16 +1,14 @@
 /*
- * kvm.c - the generic VMM: load and check the kernel into guest memory,
- * then open /dev/kvm and build the VM (memory slot, arch devices, vCPUs),
- * run one thread per vCPU, and end the whole VM when any vCPU powers off,
- * faults, or the timeout expires. The image comes first so that a broken
- * one is reported as such (exit 65) on a machine without KVM too.
- *
- * Each vCPU thread loops on KVM_RUN; every exit goes through ONE switch
- * on the exit reason (vcpu_exit). Fatal conditions name the ioctl or the
- * exit, dump the vCPU's registers and end the VM with PVHV_EXIT_FAULT.
+ * kvm.c - the VM: load and check the kernel into guest memory, then open
+ * /dev/kvm and build the VM (memory slot, arch devices, vCPUs), run one
+ * thread per vCPU (kvm-cpu.c), and end the whole VM when any vCPU powers
+ * off, faults, or the timeout expires. The image comes first so that a
+ * broken one is reported as such (exit 65) on a machine without KVM too.
+ * Here too the world the hypercalls act on (struct hc_env).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -25,8 +23,6 @@
 
 #define SIG_KICK           SIGUSR1     /* pulls a vCPU thread out of KVM_RUN */
 #define KERNEL_MAX_BYTES   (256u << 20)
-#define MSI_ADDR_BASE      0xfee00000u
-#define MSI_DEST_SHIFT     12
 #define NSEC_PER_SEC       1000000000L
 
 static double now(void)
@@ -48,7 +44,7 @@ void vm_stop(struct vm *vm, int status, const char *reason)
 	pthread_mutex_unlock(&vm->lock);
 }
 
-static bool vm_stopping(struct vm *vm)
+bool vm_stopping(struct vm *vm)
 {
 	pthread_mutex_lock(&vm->lock);
 	bool s = vm->stopping;
@@ -80,13 +76,17 @@ static void env_power(void *ctx, bool reboot, int status)
 static int env_send_vector(void *ctx, uint32_t vcpu, uint32_t vector)
 {
 	struct vm *vm = ctx;
-	struct kvm_msi msi = {
-		.address_lo = MSI_ADDR_BASE | vm->vcpus[vcpu].pv.apic_id << MSI_DEST_SHIFT,
-		.data = vector,
-	};
+	struct kvm_msi msi;
 
+	kvm__arch_msi(&msi, vm->vcpus[vcpu].hv.apic_id, vector);
 	/* 1 delivered, 0 blocked by the guest: both fine for a kick */
-	return ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0 ? -PVHV_EINVAL : 0;
+	if (ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi) >= 0)
+		return 0;
+	/* the host's failure, not the guest's: said once (a guest could ask
+	 * for it in a loop), and the call fails with -EIO */
+	if (!__atomic_exchange_n(&vm->msi_failed, true, __ATOMIC_RELAXED))
+		pvhv_err("ioctl KVM_SIGNAL_MSI (a KICK or SEND_IPI; not said again)");
+	return -PVHV_EIO;
 }
 
 static void env_yield(void *ctx)
@@ -111,125 +111,14 @@ static void env_stats(void *ctx, uint32_t vcpu, struct pvhv_stats *out)
 	}
 }
 
-/* ---- the run loop ------------------------------------------------------- */
-
-static void vcpu_fatal(struct vcpu *v, const char *what)
-{
-	fprintf(stderr, "pvhv: vCPU %d: %s\n", v->index, what);
-	kvm_cpu__arch_dump(v, stderr);
-	vm_stop(v->vm, PVHV_EXIT_FAULT, what);
-}
-
-static void vcpu_io(struct vcpu *v)
-{
-	struct kvm_run *run = v->run;
-	struct io_ctx c = {
-		.env = &v->vm->env, .pv = v->vm->cfg.pv, .uart = &v->vm->uart,
-		.uart_lock = &v->vm->uart_lock, .cpu = &v->pv, .st = &v->st, .out = stdout,
-	};
-	uint8_t *p = (uint8_t *)run + run->io.data_offset;
-	int size = run->io.size;
-	bool out = run->io.direction == KVM_EXIT_IO_OUT;
-
-	/* data_offset and count come from the kernel: still, stay in the page */
-	if (run->io.data_offset + (uint64_t)size * run->io.count > v->vm->run_size ||
-	    (size != 1 && size != 2 && size != 4)) {
-		vcpu_fatal(v, "KVM_EXIT_IO with a malformed data area");
-		return;
-	}
-	for (uint32_t i = 0; i < run->io.count; i++, p += size) {
-		uint32_t data = 0;
-
-		memcpy(&data, p, (size_t)size);
-		io_access(&c, run->io.port, out, size, &data);
-		if (!out)
-			memcpy(p, &data, (size_t)size);
-	}
-}
-
-/* The one switch on the exit reason. Returns false when the vCPU is done. */
-static bool vcpu_exit(struct vcpu *v)
-{
-	struct kvm_run *run = v->run;
-	char why[160];
-
-	switch (run->exit_reason) {
-	case KVM_EXIT_IO:
-		vcpu_io(v);
-		return true;
-	case KVM_EXIT_MMIO:
-		/* nothing is mapped there: reads float high, writes vanish */
-		v->st.count[PVHV_STAT_MMIO]++;
-		if (!run->mmio.is_write)
-			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
-		return true;
-	case KVM_EXIT_INTR:
-		v->st.count[PVHV_STAT_INTR]++;
-		return true;
-	case KVM_EXIT_SHUTDOWN:
-		v->st.count[PVHV_STAT_SHUTDOWN]++;
-		vcpu_fatal(v, "KVM_EXIT_SHUTDOWN: the guest triple-faulted");
-		return false;
-	case KVM_EXIT_SYSTEM_EVENT:
-		v->st.count[PVHV_STAT_SYSTEM_EVENT]++;
-		snprintf(why, sizeof(why), "KVM_EXIT_SYSTEM_EVENT type %u", run->system_event.type);
-		vm_stop(v->vm, run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN ? 0
-			: PVHV_EXIT_FAULT, why);
-		return false;
-	case KVM_EXIT_FAIL_ENTRY:
-		v->st.count[PVHV_STAT_OTHER]++;
-		snprintf(why, sizeof(why), "KVM_EXIT_FAIL_ENTRY: hardware entry failure reason %#llx",
-			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
-		vcpu_fatal(v, why);
-		return false;
-	case KVM_EXIT_INTERNAL_ERROR:
-		v->st.count[PVHV_STAT_OTHER]++;
-		snprintf(why, sizeof(why), "KVM_EXIT_INTERNAL_ERROR: suberror %u%s",
-			 run->internal.suberror,
-			 run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION
-			 ? " (emulation failure: look at the instruction at rip)" : "");
-		vcpu_fatal(v, why);
-		return false;
-	default:
-		v->st.count[PVHV_STAT_OTHER]++;
-		snprintf(why, sizeof(why), "unexpected exit reason %u", run->exit_reason);
-		vcpu_fatal(v, why);
-		return false;
-	}
-}
-
-static void *vcpu_thread(void *arg)
-{
-	struct vcpu *v = arg;
-
-	while (!vm_stopping(v->vm)) {
-		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN) {
-				v->st.count[PVHV_STAT_INTR]++;
-				continue;
-			}
-			char why[96];
-			snprintf(why, sizeof(why), "ioctl KVM_RUN failed: %s", strerror(errno));
-			vcpu_fatal(v, why);
-			break;
-		}
-		v->st.count[PVHV_STAT_RUN_EXITS]++;
-		if (!vcpu_exit(v))
-			break;
-	}
-	return NULL;
-}
-
-static void on_kick(int sig)
-{
-	(void)sig;                      /* only interrupts KVM_RUN */
-}
-
 /* ---- building the VM ---------------------------------------------------- */
 
 static int open_kvm(struct vm *vm)
 {
 	const char *dev = vm->cfg.kvm_dev;
+	char call[PATH_MAX + 64];
+
+	snprintf(call, sizeof(call), "open %s", dev);
 
 	vm->kvm_fd = open(dev, O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0) {
@@ -243,13 +132,14 @@ static int open_kvm(struct vm *vm)
 				"  Add yourself to its group (sudo usermod -aG kvm $USER, then log\n"
 				"  in again) or run pvhv as root.\n", dev);
 		else
-			fprintf(stderr, "pvhv: open %s: %s\n", dev, strerror(errno));
+			pvhv_err(call);
 		return -1;
 	}
 	int api = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
 	if (api < 0) {
-		fprintf(stderr, "pvhv: %s: ioctl KVM_GET_API_VERSION failed: %s (not a KVM "
-			"device?)\n", dev, strerror(errno));
+		snprintf(call, sizeof(call), "%s: ioctl KVM_GET_API_VERSION", dev);
+		pvhv_err(call);
+		fprintf(stderr, "pvhv: %s: not a KVM device?\n", dev);
 		return -1;
 	}
 	if (api != KVM_API_VERSION_WANTED) {
@@ -292,9 +182,8 @@ static int load_kernel(struct vm *vm)
 		return -1;
 	}
 	size_t len = (size_t)sb.st_size, got = 0;
-	uint8_t *img = malloc(len ? len : 1);
+	uint8_t *img = pvhv_zalloc(len, "the kernel image");
 	if (!img) {
-		fprintf(stderr, "pvhv: %s: no memory for %zu bytes\n", vm->cfg.kernel, len);
 		close(fd);
 		return -1;
 	}
@@ -332,34 +221,6 @@ static int load_kernel(struct vm *vm)
 	return 0;
 }
 
-static int create_vcpu(struct vm *vm, int i)
-{
-	struct vcpu *v = &vm->vcpus[i];
-
-	v->vm = vm;
-	v->index = i;
-	v->pv.index = (uint32_t)i;
-	v->pv.apic_id = (uint32_t)i;
-	v->ks.fd = -1;
-	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)i);
-	if (v->fd < 0) {
-		pr_ioctl_err("KVM_CREATE_VCPU", strerror(errno));
-		return -1;
-	}
-	v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
-	if (v->run == MAP_FAILED) {
-		v->run = NULL;
-		fprintf(stderr, "pvhv: mmap of the vCPU's kvm_run: %s\n", strerror(errno));
-		return -1;
-	}
-	if (i == 0) {
-		int khz = ioctl(v->fd, KVM_GET_TSC_KHZ, 0);
-		vm->tsc_khz = khz > 0 ? (uint32_t)khz : 0;
-	}
-	kstats_open(&v->ks, v->fd);       /* optional: absent on old hosts */
-	return kvm_cpu__arch_init(v);
-}
-
 static int build_vm(struct vm *vm)
 {
 	/* The image first: a broken one is exit 65 with or without KVM. */
@@ -367,9 +228,12 @@ static int build_vm(struct vm *vm)
 	vm->mem.host = mmap(NULL, vm->mem.size, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (vm->mem.host == MAP_FAILED) {
+		char call[64];
+
 		vm->mem.host = NULL;
-		fprintf(stderr, "pvhv: cannot map %llu MiB of guest memory: %s\n",
-			(unsigned long long)vm->cfg.mem_mib, strerror(errno));
+		snprintf(call, sizeof(call), "mmap of %llu MiB of guest memory",
+			 (unsigned long long)vm->cfg.mem_mib);
+		pvhv_err(call);
 		return PVHV_EXIT_FAULT;
 	}
 	if (load_kernel(vm) < 0)
@@ -379,12 +243,17 @@ static int build_vm(struct vm *vm)
 		return PVHV_EXIT_NOKVM;
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0) {
-		pr_ioctl_err("KVM_CREATE_VM", strerror(errno));
+		pvhv_err("ioctl KVM_CREATE_VM");
 		return PVHV_EXIT_NOKVM;
 	}
 	int rs = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (rs <= 0) {
-		pr_ioctl_err("KVM_GET_VCPU_MMAP_SIZE", strerror(errno));
+	if (rs < 0) {
+		pvhv_err("ioctl KVM_GET_VCPU_MMAP_SIZE");
+		return PVHV_EXIT_FAULT;
+	}
+	if ((size_t)rs < sizeof(struct kvm_run)) {
+		fprintf(stderr, "pvhv: ioctl KVM_GET_VCPU_MMAP_SIZE returned %d, less than a "
+			"struct kvm_run (%zu)\n", rs, sizeof(struct kvm_run));
 		return PVHV_EXIT_FAULT;
 	}
 	vm->run_size = (size_t)rs;
@@ -393,15 +262,20 @@ static int build_vm(struct vm *vm)
 		.userspace_addr = (uintptr_t)vm->mem.host,
 	};
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
-		pr_ioctl_err("KVM_SET_USER_MEMORY_REGION", strerror(errno));
+		pvhv_err("ioctl KVM_SET_USER_MEMORY_REGION");
 		return PVHV_EXIT_FAULT;
 	}
 	if (kvm__arch_init(vm) < 0)
 		return PVHV_EXIT_FAULT;
 	for (int i = 0; i < vm->nr_vcpus; i++)
-		if (create_vcpu(vm, i) < 0)
+		if (kvm_cpu__init(vm, i) < 0)
 			return PVHV_EXIT_FAULT;
 	return 0;
+}
+
+static void on_kick(int sig)
+{
+	(void)sig;                      /* only interrupts KVM_RUN */
 }
 
 /* Wait for the end: a vm_stop() or the timeout. */
@@ -471,7 +345,10 @@ int kvm_run_vm(const struct vm_config *cfg, double t_start)
 		.send_vector = env_send_vector, .yield = env_yield, .stats = env_stats,
 	};
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIG_KICK, &sa, NULL);   /* no SA_RESTART: KVM_RUN returns EINTR */
+	if (sigaction(SIG_KICK, &sa, NULL) < 0) {   /* no SA_RESTART: KVM_RUN gets EINTR */
+		pvhv_err("sigaction of SIGUSR1, which stops the vCPUs");
+		return PVHV_EXIT_FAULT;
+	}
 
 	status = build_vm(&vm);
 	if (status) {
@@ -479,7 +356,10 @@ int kvm_run_vm(const struct vm_config *cfg, double t_start)
 		return status;
 	}
 	for (int i = 0; i < vm.nr_vcpus; i++) {
-		if (pthread_create(&vm.vcpus[i].thread, NULL, vcpu_thread, &vm.vcpus[i])) {
+		int err = pthread_create(&vm.vcpus[i].thread, NULL, kvm_cpu__thread, &vm.vcpus[i]);
+
+		if (err) {
+			pvhv_err_num("pthread_create of a vCPU thread", err);
 			vm_stop(&vm, PVHV_EXIT_FAULT, "pthread_create failed");
 			break;
 		}
@@ -518,8 +398,12 @@ int kvm_run_vm(const struct vm_config *cfg, double t_start)
 	}
 	if (cfg->stats_json) {
 		int r = stats_write_json(cfg->stats_json, per, vm.nr_vcpus, have_kvm, secs, vm.status);
-		if (r < 0)
-			fprintf(stderr, "pvhv: %s: %s\n", cfg->stats_json, strerror(-r));
+		if (r < 0) {
+			char call[PATH_MAX + 32];
+
+			snprintf(call, sizeof(call), "writing --stats-json %s", cfg->stats_json);
+			pvhv_err_num(call, -r);
+		}
 	}
 	status = vm.status;
 	teardown(&vm);

@@ -1,7 +1,7 @@
 /*
- * kvm.h - the VM and its vCPUs on /dev/kvm (kvm.c), and the arch hooks
- * the generic code calls (x86.c), named kvmtool style: kvm__arch_* for
- * the VM, kvm_cpu__arch_* for a vCPU.
+ * kvm.h - the VM (kvm.c) and its vCPUs (kvm-cpu.c) on /dev/kvm, and the
+ * arch hooks the generic code calls (x86.c), named kvmtool style:
+ * kvm__arch_* for the VM, kvm_cpu__* and kvm_cpu__arch_* for a vCPU.
  */
 #ifndef PVHV_KVM_H
 #define PVHV_KVM_H
@@ -48,7 +48,7 @@ struct vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	bool thread_started;
-	struct pv_cpu pv;
+	struct pvhv_cpu hv;          /* its pvhv page (doorbell.c) */
 	struct vcpu_stats st;        /* written only by this vCPU's thread */
 	struct kstats ks;
 };
@@ -68,6 +68,7 @@ struct vm {
 	struct uart uart;
 	pthread_mutex_t uart_lock;
 	struct hc_env env;
+	bool msi_failed;             /* KVM_SIGNAL_MSI failed once: said once */
 	double t_start;
 	/* stopping: the first vm_stop() wins */
 	pthread_mutex_t lock;
@@ -83,6 +84,19 @@ int kvm_run_vm(const struct vm_config *cfg, double t_start);
 
 /* vm_stop - end the VM with `status` (the first call wins); any thread. */
 void vm_stop(struct vm *vm, int status, const char *reason);
+
+/* vm_stopping - has vm_stop() been called (or the timeout come)? */
+bool vm_stopping(struct vm *vm);
+
+/* ---- a vCPU (kvm-cpu.c) ---- */
+
+/* kvm_cpu__init - create vCPU `i` of vm, map its kvm_run, set it up (the
+ * arch hook); 0, or -1 after a message. */
+int kvm_cpu__init(struct vm *vm, int i);
+
+/* kvm_cpu__thread - the vCPU's thread (arg: its struct vcpu): KVM_RUN and
+ * the exit switch until the VM stops. */
+void *kvm_cpu__thread(void *arg);
 
 
 /* ---- arch hooks (x86.c) ---- */
@@ -102,6 +116,10 @@ int kvm__arch_init(struct vm *vm);
  */
 uint64_t hypercall_quirk_mask(int offered, char *note, size_t len);
 
+/* kvm__arch_msi - the MSI that delivers `vector` to the local APIC
+ * `apic_id`: fixed delivery, physical destination, edge. Pure. */
+void kvm__arch_msi(struct kvm_msi *msi, uint32_t apic_id, uint32_t vector);
+
 /* kvm_cpu__arch_init - one vCPU's CPUID (APIC ID, pvhv and KVM leaves),
  * FPU; and for vCPU 0 the PVH entry state. 0, or -1 after a message. */
 int kvm_cpu__arch_init(struct vcpu *v);
@@ -113,9 +131,9 @@ void kvm_cpu__arch_dump(struct vcpu *v, FILE *f);
 /*
  * cpuid_build - the CPUID table for vCPU `apic_id` from KVM's supported
  * one: APIC ID in leaf 1 EBX[31:24] and leaves 0xB/0x1F EDX, the
- * hypervisor bit, the TSC rate in leaf 0x15, pvhv's leaves at 0x40000000 (pv) with KVM's moved to
- * 0x40000100 (kvm_pv), KVM's VMCALL-based features hidden, a timing leaf
- * for each. Writes at most `max` entries into out; returns the count or
+ * hypervisor bit, the TSC rate in leaf 0x15, pvhv's leaves at 0x40000000
+ * (pv) with KVM's moved to 0x40000100 (kvm_pv), KVM's VMCALL-based
+ * features hidden, a timing leaf for each. Writes at most `max` entries into out; returns the count or
  * -1 when they do not fit. Pure.
  */
 int cpuid_build(const struct kvm_cpuid_entry2 *in, int n_in,

@@ -16,8 +16,10 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include <abi/e820.h>
+#include <abi/pvh.h>
+
 #include "pvhv.h"
-#include <pvh.h>   /* the PVH start info, shared with the kernel */
 
 #define XEN_NOTE_NAME            "Xen"
 #define XEN_NOTE_NAMESZ          4            /* "Xen" and its NUL */
@@ -25,8 +27,6 @@
 #define MAX_PHDRS                64
 #define FOUR_GIB                 0x100000000ull
 
-#define E820_RAM                 1u
-#define E820_RESERVED            2u
 #define PVHV_MEMMAP_ENTRIES      3
 #define WHY_MAX                  256
 

@@ -2,28 +2,37 @@
  * pvhv.h - pvhv's internal interfaces.
  *
  * The layers, kvmtool style, from the bottom:
+ *   error.c        pvhv_err(): the one report of a failed call
  *   guest_mem.c   guest RAM as one host mapping; every guest address and
  *                 length goes through gm_ptr(), which checks it
  *   loader.c      the ELF64 kernel and the PVH start info (pure)
  *   hypercall.c   the paravirt operations (pure over guest_mem + hc_env)
- *   devices.c     port I/O: COM1, isa-debug-exit, pvhv's doorbells (pure)
+ *   ioport.c      the port I/O table {base, count, handler} and its lookup;
+ *                 isa-debug-exit
+ *   uart.c        the 16550 on COM1 (a port device)
+ *   doorbell.c    pvhv's register and doorbell ports (a port device)
  *   stats.c       exit counters, KVM's binary stats, table and JSON
- *   kvm.c         the generic VMM: VM, vCPU threads, the run loop
- *   x86.c         the arch hooks: CPUID, entry state, register dump
+ *   x86.c         the arch hooks: CPUID, entry state, MSI, register dump
+ *   kvm-cpu.c     a vCPU: its creation, its thread, the one exit switch
+ *   kvm.c         the VM: image, /dev/kvm, memory, the end of the run
  *   main.c        options
- * Everything below kvm.c runs without /dev/kvm and is what the host tests
- * (tests/unit/t_pvhv_*.c) drive with hostile input.
+ * Everything below x86.c (and x86.c's pure helpers) runs without /dev/kvm
+ * and is what the host tests (tests/unit/t_pvhv_*.c) drive with hostile
+ * input. The interface pvhv shares with pvk is include/abi/; pvhv's own
+ * names are pvhv_*, apart from the kernel's pv_*.
  */
 #ifndef PVHV_H
 #define PVHV_H
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#include "pv/pvhv_abi.h"
+#include <abi/pc_ports.h>
+#include <abi/pvhv.h>
 
 #define PVHV_MAX_VCPUS     64
 #define PVHV_MIB           (1024ull * 1024)
@@ -36,6 +45,19 @@
 #define PVHV_EXIT_NOKVM    69    /* /dev/kvm missing or denied (EX_UNAVAILABLE) */
 #define PVHV_EXIT_FAULT    70    /* an ioctl failed or an unexpected exit (EX_SOFTWARE) */
 #define PVHV_EXIT_TIMEOUT  124   /* --timeout expired (like timeout(1)) */
+
+/* ---- error.c ------------------------------------------------------------- */
+/*
+ * pvhv_err - the one report of a failed call (an ioctl, mmap, allocation,
+ * thread creation, ...), kvmtool's way: "pvhv: CALL failed: errno N
+ * (text)" on stderr, CALL naming the call and what it was for. Returns
+ * -1. pvhv_err_num takes the error number (pthread_* return it).
+ */
+int pvhv_err_num(const char *call, int err);
+#define pvhv_err(call) pvhv_err_num((call), errno)
+
+/* pvhv_zalloc - zeroed memory, or NULL after pvhv_err() naming `what`. */
+void *pvhv_zalloc(size_t size, const char *what);
 
 /* ---- guest_mem.c -------------------------------------------------------- */
 struct guest_mem {
@@ -50,8 +72,6 @@ struct guest_mem {
  */
 void *gm_ptr(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
 
-/* pr_ioctl_err - kvmtool style: name the ioctl and why it failed (stderr). */
-void pr_ioctl_err(const char *ioctl_name, const char *what);
 
 /* ---- loader.c ----------------------------------------------------------- */
 /* The guest physical layout pvhv gives a PVH kernel (as Firecracker). */
@@ -136,11 +156,8 @@ struct hc_env {
 int64_t hc_dispatch(const struct hc_env *env, uint32_t vcpu, uint64_t op,
 		    const uint64_t args[PVHV_HC_ARGS], struct vcpu_stats *st);
 
-/* ---- devices.c ---------------------------------------------------------- */
-#define COM1_BASE          0x3f8
-#define COM1_PORTS         8
-#define DEBUG_EXIT_PORT    0xf4          /* QEMU isa-debug-exit */
-#define DEBUG_EXIT_PORTS   4
+/* ---- ioport.c, uart.c, doorbell.c: port I/O ---------------------------- */
+#define PORT_NONE          0xffffffffu   /* what an undecoded port reads */
 
 struct uart {
 	uint8_t ier, lcr, mcr, scr, dll, dlm;
@@ -149,41 +166,62 @@ struct uart {
 };
 
 /* Per-vCPU pvhv state the port handlers need. */
-struct pv_cpu {
+struct pvhv_cpu {
 	uint32_t index, apic_id;
 	uint64_t page_gpa;           /* registered shared page, 0 none */
 	int32_t register_result;     /* what IN from PVHV_PORT_REGISTER reads */
 };
 
+/* What a port access may touch: one vCPU's view of the devices. */
 struct io_ctx {
 	const struct hc_env *env;    /* the world (power off for 0xf4 too) */
 	bool pv;                     /* pvhv's ports answer (false: --no-pv) */
-	struct uart *uart;           /* shared; caller holds uart_lock */
+	struct uart *uart;           /* shared; uart_io takes uart_lock */
 	pthread_mutex_t *uart_lock;
-	struct pv_cpu *cpu;
+	struct pvhv_cpu *cpu;
 	struct vcpu_stats *st;
 	FILE *out;                   /* where the UART's bytes go */
 };
 
+/* A port device's handler: `off` is the port minus the device's base. An
+ * OUT of *data, or an IN that fills *data; size 1, 2 or 4. */
+typedef void (*pvhv_io_fn)(struct io_ctx *c, uint16_t off, bool out, int size,
+			   uint32_t *data);
+
+struct pvhv_ioport {
+	const char *name;
+	uint16_t base, count;        /* ports [base, base + count) */
+	enum pvhv_stat stat;         /* the counter of its accesses */
+	bool pv_only;                /* pvhv's interface: absent with --no-pv */
+	pvhv_io_fn handler;
+};
+
+/* pvhv_ioport_find - the device that owns `port` (pv: pvhv's own ports
+ * are there), or NULL. */
+const struct pvhv_ioport *pvhv_ioport_find(uint16_t port, bool pv);
+
 /*
  * io_access - one port access of `size` (1, 2 or 4) bytes: an OUT of
- * *data, or an IN that fills *data. Handles COM1, isa-debug-exit (power
- * off with the value written) and pvhv's ports; anything else reads all
- * ones and ignores writes. Counts into ctx->st.
+ * *data, or an IN that fills *data, handed to the port's device; a port
+ * no device owns reads all ones and ignores writes. Counts into ctx->st.
  */
 void io_access(struct io_ctx *ctx, uint16_t port, bool out, int size,
 	       uint32_t *data);
 
+/* The devices (the table in ioport.c). */
+void uart_io(struct io_ctx *c, uint16_t off, bool out, int size, uint32_t *data);
+void pvhv_port_io(struct io_ctx *c, uint16_t off, bool out, int size, uint32_t *data);
+
 /* uart_flush - write the buffered UART bytes to `out`. */
 void uart_flush(struct uart *u, FILE *out);
 
-/* pv_register_page - register (or with PVHV_PFN_NONE unregister) cpu's
+/* pvhv_register_page - register (or with PVHV_PFN_NONE unregister) cpu's
  * shared page; returns 0 or -PVHV_E*, also left in cpu->register_result. */
-int pv_register_page(const struct hc_env *env, struct pv_cpu *cpu, uint32_t pfn);
+int pvhv_register_page(const struct hc_env *env, struct pvhv_cpu *cpu, uint32_t pfn);
 
-/* pv_doorbell - run operation `op` with the args in cpu's page and write
+/* pvhv_doorbell - run operation `op` with the args in cpu's page and write
  * the result there; -PVHV_EINVAL (nowhere to write) without a page. */
-int64_t pv_doorbell(const struct hc_env *env, struct pv_cpu *cpu, uint32_t op,
-		    struct vcpu_stats *st);
+int64_t pvhv_doorbell(const struct hc_env *env, struct pvhv_cpu *cpu, uint32_t op,
+		      struct vcpu_stats *st);
 
 #endif /* PVHV_H */

@@ -51,6 +51,7 @@ int kstats_open(struct kstats *ks, int vcpu_fd)
 {
 	struct kvm_stats_header h;
 	char *descs = NULL;
+	int err = EINVAL;            /* a malformed file, unless a call says why */
 
 	ks->fd = -1;
 	for (int i = 0; i < PVHV_STAT_NR; i++)
@@ -58,12 +59,18 @@ int kstats_open(struct kstats *ks, int vcpu_fd)
 	int fd = ioctl(vcpu_fd, KVM_GET_STATS_FD, NULL);
 	if (fd < 0)
 		return -errno;
-	if (pread(fd, &h, sizeof(h), 0) != sizeof(h) || h.num_desc > KSTATS_MAX_DESC ||
+	ssize_t got = pread(fd, &h, sizeof(h), 0);
+	if (got != sizeof(h) || h.num_desc > KSTATS_MAX_DESC || h.name_size == 0 ||
 	    h.name_size > KSTATS_MAX_NAME)
 		goto bad;
 	size_t dsz = sizeof(struct kvm_stats_desc) + h.name_size;
 	descs = malloc(dsz * h.num_desc);
-	if (!descs || pread(fd, descs, dsz * h.num_desc, h.desc_offset) != (ssize_t)(dsz * h.num_desc))
+	if (!descs) {
+		err = errno;
+		goto bad;
+	}
+	got = pread(fd, descs, dsz * h.num_desc, h.desc_offset);
+	if (got != (ssize_t)(dsz * h.num_desc))
 		goto bad;
 	for (uint32_t d = 0; d < h.num_desc; d++) {
 		struct kvm_stats_desc *k = (void *)(descs + d * dsz);
@@ -77,9 +84,11 @@ int kstats_open(struct kstats *ks, int vcpu_fd)
 	ks->fd = fd;
 	return 0;
 bad:
+	if (got < 0)
+		err = errno;
 	free(descs);
 	close(fd);
-	return -EINVAL;
+	return -err;
 }
 
 void kstats_read(const struct kstats *ks, struct vcpu_stats *st)

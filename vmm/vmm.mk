@@ -8,13 +8,15 @@
 #   make bench-pvhv      boot-time and console figures: bench/results/pvhv.md
 PVHV := $(BUILD)/pvhv
 PVHV_ASAN := $(BUILD)/pvhv-asan
-PVHV_CORE_SRCS := vmm/guest_mem.c vmm/loader.c vmm/hypercall.c vmm/devices.c \
+PVHV_CORE_SRCS := vmm/error.c vmm/guest_mem.c vmm/loader.c vmm/hypercall.c \
+	vmm/ioport.c vmm/uart.c vmm/doorbell.c \
 	vmm/stats.c vmm/x86.c
-PVHV_SRCS := $(PVHV_CORE_SRCS) vmm/kvm.c vmm/main.c
+PVHV_SRCS := $(PVHV_CORE_SRCS) vmm/kvm-cpu.c vmm/kvm.c vmm/main.c
 PVHV_OBJS := $(PVHV_SRCS:%.c=$(BUILD)/hosted/%.o)
 
-# The ABI header is shared with the kernel: vmm includes "pv/pvhv_abi.h".
-PVHV_CFLAGS := -idirafter kernel/include -D_GNU_SOURCE
+# What pvhv shares with the kernel is in include/abi/ (-Iinclude); it sees
+# no header of kernel/.
+PVHV_CFLAGS := -D_GNU_SOURCE
 $(PVHV_OBJS): HOSTED_CFLAGS += $(PVHV_CFLAGS)
 
 $(PVHV): $(PVHV_OBJS)

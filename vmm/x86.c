@@ -1,7 +1,7 @@
 /*
  * x86.c - the x86 half of pvhv: the machine KVM builds in the kernel
- * (irqchip, PIT), the CPUID a guest sees, the PVH entry state, and the
- * register dump for fatal exits.
+ * (irqchip, PIT), the CPUID a guest sees, the PVH entry state, the MSI
+ * encoding of an interrupt, and the register dump for fatal exits.
  *
  * Sources: Documentation/virt/kvm/api.rst, x86/cpuid.rst; Xen's pvh.pandoc
  * for the entry state (32-bit protected mode, paging off, flat segments,
@@ -12,6 +12,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include <abi/kvm_para.h>
+#include <abi/x86.h>
+
 #include "kvm.h"
 
 #define KVM_TSS_GPA          0xfffbd000ull   /* 3 pages under the BIOS area */
@@ -21,26 +24,17 @@
 #define PIC_SLAVE            1
 #define PIC_ALL_MASKED       0xff
 
-#define CPUID_1_ECX_HYPERVISOR (1u << 31)
 #define CPUID_1_EBX_APIC_SHIFT 24
 #define CPUID_1_EBX_APIC_MASK  0x00ffffffu
-#define CPUID_LEAF_TSC         0x15      /* TSC = ECX * EBX / EAX Hz */
-#define CPUID_TSC_CRYSTAL_HZ   1000u     /* so EBX is the TSC in kHz */
+#define CPUID_TSC_CRYSTAL_HZ   1000u     /* so leaf 0x15's EBX is the TSC in kHz */
 #define CPUID_LEAF_TOPO        0xb
 #define CPUID_LEAF_TOPO2       0x1f
-#define KVM_SIG_LEAF           0x40000000u
-#define KVM_FEATURES_OFFSET    1
-#define KVM_TIMING_OFFSET      0x10      /* base + 0x10: EAX TSC kHz, EBX bus kHz */
-#define HV_LEAF_FIRST          0x40000000u
-#define HV_LEAF_LAST           0x4fffffffu
 #define APIC_BUS_KHZ           1000000u  /* KVM's APIC timer runs at 1 GHz */
 /* KVM features that are VMCALL hypercalls: VMCALL never returns on this
- * host, so a guest must not see them (DESIGN.md). */
-#define KVM_FEATURE_PV_UNHALT      (1u << 7)
-#define KVM_FEATURE_PV_SEND_IPI    (1u << 11)
-#define KVM_FEATURE_PV_SCHED_YIELD (1u << 13)
-#define KVM_HYPERCALL_FEATURES (KVM_FEATURE_PV_UNHALT | KVM_FEATURE_PV_SEND_IPI | \
-				KVM_FEATURE_PV_SCHED_YIELD)
+ * host, so a guest must not see them (docs/pvhv-abi.md). */
+#define KVM_HYPERCALL_FEATURES ((1u << KVM_FEATURE_PV_UNHALT) | \
+				(1u << KVM_FEATURE_PV_SEND_IPI) | \
+				(1u << KVM_FEATURE_PV_SCHED_YIELD))
 
 /* PVH entry: flat 4 GiB segments, 32-bit. */
 #define SEG_FLAT_LIMIT       0xffffffffu
@@ -48,25 +42,17 @@
 #define SEG_TYPE_DATA_RWA    0x3     /* read/write, accessed */
 #define SEL_CODE             0x08
 #define SEL_DATA             0x10
-#define CR0_PE               (1ull << 0)
-#define CR0_ET               (1ull << 4)
-#define CR0_PG               (1ull << 31)
-#define CR4_PAE              (1ull << 5)
-#define EFER_LMA             (1ull << 10)
 #define RFLAGS_RESERVED      0x2ull
 #define FPU_FCW_DEFAULT      0x37f
 #define MXCSR_DEFAULT        0x1f80
 
-/* 4-level paging */
-#define PTE_PRESENT          1ull
-#define PTE_PS               (1ull << 7)
-#define PTE_ADDR_MASK        0x000ffffffffff000ull
-#define PT_LEVELS            4
-#define PT_INDEX_BITS        9
-#define PT_INDEX_MASK        0x1ffull
-#define PTE_SIZE             8
-#define PAGE_SHIFT_4K        12
 #define CODE_DUMP_BYTES      16
+
+/* An MSI's address and data (SDM 3A 11.11): the local APICs' window, the
+ * destination APIC ID in bits 19:12; data = the vector, fixed delivery. */
+#define MSI_ADDR_BASE        0xfee00000u
+#define MSI_ADDR_DEST_SHIFT  12
+#define MSI_ADDR_DEST_MASK   0xffu      /* 8-bit xAPIC destination */
 
 uint64_t hypercall_quirk_mask(int offered, char *note, size_t len)
 {
@@ -93,11 +79,9 @@ static int disable_hypercall_quirk(struct vm *vm)
 	cap.args[0] = hypercall_quirk_mask(offered, vm->quirk_note, sizeof(vm->quirk_note));
 	if (!cap.args[0])
 		return 0;                  /* not offered: noted for --stats only */
-	if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0) {
-		pr_ioctl_err("KVM_ENABLE_CAP(KVM_CAP_DISABLE_QUIRKS2, "
-			     "KVM_X86_QUIRK_FIX_HYPERCALL_INSN)", strerror(errno));
-		return -1;
-	}
+	if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0)
+		return pvhv_err("ioctl KVM_ENABLE_CAP(KVM_CAP_DISABLE_QUIRKS2, "
+				"KVM_X86_QUIRK_FIX_HYPERCALL_INSN)");
 	return 0;
 }
 
@@ -109,47 +93,42 @@ int kvm__arch_init(struct vm *vm)
 	if (disable_hypercall_quirk(vm) < 0)
 		return -1;
 
-	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_GPA) < 0) {
-		pr_ioctl_err("KVM_SET_TSS_ADDR", strerror(errno));
-		return -1;
-	}
+	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_GPA) < 0)
+		return pvhv_err("ioctl KVM_SET_TSS_ADDR");
 	uint64_t idmap = KVM_IDMAP_GPA;
-	if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0 && errno != EINVAL) {
-		pr_ioctl_err("KVM_SET_IDENTITY_MAP_ADDR", strerror(errno));
-		return -1;
-	}
-	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
-		pr_ioctl_err("KVM_CREATE_IRQCHIP", strerror(errno));
-		return -1;
-	}
+	if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0 && errno != EINVAL)
+		return pvhv_err("ioctl KVM_SET_IDENTITY_MAP_ADDR");
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+		return pvhv_err("ioctl KVM_CREATE_IRQCHIP");
 	/* An unprogrammed 8259 turns the first PIT tick into vector 5: mask
 	 * both, the guest uses the local APIC (and could unmask them). */
 	for (int chip = PIC_MASTER; chip <= PIC_SLAVE; chip++) {
 		struct kvm_irqchip ic = { .chip_id = (uint32_t)chip };
 
-		if (ioctl(vm->vm_fd, KVM_GET_IRQCHIP, &ic) < 0) {
-			pr_ioctl_err("KVM_GET_IRQCHIP", strerror(errno));
-			return -1;
-		}
+		if (ioctl(vm->vm_fd, KVM_GET_IRQCHIP, &ic) < 0)
+			return pvhv_err("ioctl KVM_GET_IRQCHIP");
 		ic.chip.pic.imr = PIC_ALL_MASKED;
-		if (ioctl(vm->vm_fd, KVM_SET_IRQCHIP, &ic) < 0) {
-			pr_ioctl_err("KVM_SET_IRQCHIP", strerror(errno));
-			return -1;
-		}
+		if (ioctl(vm->vm_fd, KVM_SET_IRQCHIP, &ic) < 0)
+			return pvhv_err("ioctl KVM_SET_IRQCHIP");
 	}
-	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
-		pr_ioctl_err("KVM_CREATE_PIT2", strerror(errno));
-		return -1;
-	}
-	vm->supported = calloc(1, sizeof(*vm->supported) + nent * sizeof(struct kvm_cpuid_entry2));
+	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
+		return pvhv_err("ioctl KVM_CREATE_PIT2");
+	vm->supported = pvhv_zalloc(sizeof(*vm->supported) + nent * sizeof(struct kvm_cpuid_entry2),
+				    "KVM's supported CPUID");
 	if (!vm->supported)
 		return -1;
 	vm->supported->nent = (uint32_t)nent;
-	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vm->supported) < 0) {
-		pr_ioctl_err("KVM_GET_SUPPORTED_CPUID", strerror(errno));
-		return -1;
-	}
+	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vm->supported) < 0)
+		return pvhv_err("ioctl KVM_GET_SUPPORTED_CPUID");
 	return 0;
+}
+
+void kvm__arch_msi(struct kvm_msi *msi, uint32_t apic_id, uint32_t vector)
+{
+	*msi = (struct kvm_msi){
+		.address_lo = MSI_ADDR_BASE | (apic_id & MSI_ADDR_DEST_MASK) << MSI_ADDR_DEST_SHIFT,
+		.data = vector,
+	};
 }
 
 static struct kvm_cpuid_entry2 *add(struct kvm_cpuid_entry2 *out, int *n, int max,
@@ -167,7 +146,7 @@ int cpuid_build(const struct kvm_cpuid_entry2 *in, int n_in,
 		uint32_t tsc_khz, bool kvm_pv, bool pv)
 {
 	/* with pvhv's leaves KVM's move up a block; without, they stay */
-	const uint32_t kvm_base = pv ? PVHV_CPUID_KVM_BASE : KVM_SIG_LEAF;
+	const uint32_t kvm_base = pv ? PVHV_CPUID_KVM_BASE : KVM_CPUID_SIGNATURE;
 	struct kvm_cpuid_entry2 *e;
 	bool have_tsc_leaf = false;
 	int n = 0;
@@ -175,15 +154,15 @@ int cpuid_build(const struct kvm_cpuid_entry2 *in, int n_in,
 	for (int i = 0; i < n_in; i++) {
 		uint32_t fn = in[i].function;
 
-		if (fn >= HV_LEAF_FIRST && fn <= HV_LEAF_LAST) {
-			if (!kvm_pv || fn > KVM_SIG_LEAF + KVM_FEATURES_OFFSET)
+		if (fn >= CPUID_HV_BASE && fn <= CPUID_HV_END) {
+			if (!kvm_pv || fn > KVM_CPUID_SIGNATURE + KVM_CPUID_FEATURES_OFFSET)
 				continue;
 			if (!(e = add(out, &n, max, 0)))
 				return -1;
 			*e = in[i];
-			e->function = kvm_base + (fn - KVM_SIG_LEAF);
-			if (fn == KVM_SIG_LEAF)
-				e->eax = kvm_base + KVM_TIMING_OFFSET;
+			e->function = kvm_base + (fn - KVM_CPUID_SIGNATURE);
+			if (fn == KVM_CPUID_SIGNATURE)
+				e->eax = kvm_base + KVM_CPUID_TIMING_OFFSET;
 			else
 				e->eax &= ~KVM_HYPERCALL_FEATURES;
 			continue;
@@ -191,9 +170,9 @@ int cpuid_build(const struct kvm_cpuid_entry2 *in, int n_in,
 		if (!(e = add(out, &n, max, 0)))
 			return -1;
 		*e = in[i];
-		if (fn == 0 && tsc_khz && e->eax < CPUID_LEAF_TSC) {
-			e->eax = CPUID_LEAF_TSC;  /* we add leaf 0x15 below */
-		} else if (fn == CPUID_LEAF_TSC && tsc_khz) {
+		if (fn == 0 && tsc_khz && e->eax < CPUID_TSC_LEAF) {
+			e->eax = CPUID_TSC_LEAF;  /* we add leaf 0x15 below */
+		} else if (fn == CPUID_TSC_LEAF && tsc_khz) {
 			have_tsc_leaf = true;
 			e->eax = 1, e->ebx = tsc_khz, e->ecx = CPUID_TSC_CRYSTAL_HZ;
 		} else if (fn == 1) {
@@ -206,12 +185,12 @@ int cpuid_build(const struct kvm_cpuid_entry2 *in, int n_in,
 	/* the TSC frequency the hardware way too, for a guest that knows no
 	 * hypervisor leaf (this host's PIT has no in-kernel port 0x61) */
 	if (tsc_khz && !have_tsc_leaf) {
-		if (!(e = add(out, &n, max, CPUID_LEAF_TSC)))
+		if (!(e = add(out, &n, max, CPUID_TSC_LEAF)))
 			return -1;
 		e->eax = 1, e->ebx = tsc_khz, e->ecx = CPUID_TSC_CRYSTAL_HZ;
 	}
 	if (kvm_pv) {
-		if (!(e = add(out, &n, max, kvm_base + KVM_TIMING_OFFSET)))
+		if (!(e = add(out, &n, max, kvm_base + KVM_CPUID_TIMING_OFFSET)))
 			return -1;
 		e->eax = tsc_khz;
 		e->ebx = APIC_BUS_KHZ;
@@ -255,24 +234,18 @@ static int set_entry_state(struct vcpu *v)
 		.rflags = RFLAGS_RESERVED,
 	};
 
-	if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0) {
-		pr_ioctl_err("KVM_GET_SREGS", strerror(errno));
-		return -1;
-	}
+	if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
+		return pvhv_err("ioctl KVM_GET_SREGS");
 	set_seg(&sregs.cs, SEL_CODE, SEG_TYPE_CODE_XRA);
 	set_seg(&sregs.ds, SEL_DATA, SEG_TYPE_DATA_RWA);
 	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
 	sregs.cr0 = CR0_PE | CR0_ET;
 	sregs.cr4 = 0;
 	sregs.efer = 0;
-	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0) {
-		pr_ioctl_err("KVM_SET_SREGS", strerror(errno));
-		return -1;
-	}
-	if (ioctl(v->fd, KVM_SET_REGS, &regs) < 0) {
-		pr_ioctl_err("KVM_SET_REGS", strerror(errno));
-		return -1;
-	}
+	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0)
+		return pvhv_err("ioctl KVM_SET_SREGS");
+	if (ioctl(v->fd, KVM_SET_REGS, &regs) < 0)
+		return pvhv_err("ioctl KVM_SET_REGS");
 	return 0;
 }
 
@@ -280,14 +253,15 @@ int kvm_cpu__arch_init(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 	int max = CPUID_MAX_ENTRIES;
-	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + max * sizeof(struct kvm_cpuid_entry2));
+	struct kvm_cpuid2 *c = pvhv_zalloc(sizeof(*c) + max * sizeof(struct kvm_cpuid_entry2),
+					   "a vCPU's CPUID");
 	struct kvm_fpu fpu = { .fcw = FPU_FCW_DEFAULT, .mxcsr = MXCSR_DEFAULT };
 	int n;
 
 	if (!c)
 		return -1;
 	n = cpuid_build(vm->supported->entries, (int)vm->supported->nent, c->entries,
-			max, v->pv.apic_id, vm->tsc_khz, vm->cfg.kvm_pv, vm->cfg.pv);
+			max, v->hv.apic_id, vm->tsc_khz, vm->cfg.kvm_pv, vm->cfg.pv);
 	if (n < 0) {
 		fprintf(stderr, "pvhv: more than %d CPUID entries\n", max);
 		free(c);
@@ -295,15 +269,13 @@ int kvm_cpu__arch_init(struct vcpu *v)
 	}
 	c->nent = (uint32_t)n;
 	if (ioctl(v->fd, KVM_SET_CPUID2, c) < 0) {
-		pr_ioctl_err("KVM_SET_CPUID2", strerror(errno));
+		pvhv_err("ioctl KVM_SET_CPUID2");
 		free(c);
 		return -1;
 	}
 	free(c);
-	if (ioctl(v->fd, KVM_SET_FPU, &fpu) < 0) {
-		pr_ioctl_err("KVM_SET_FPU", strerror(errno));
-		return -1;
-	}
+	if (ioctl(v->fd, KVM_SET_FPU, &fpu) < 0)
+		return pvhv_err("ioctl KVM_SET_FPU");
 	/* APs wait in the in-kernel LAPIC for INIT-SIPI: no state to set */
 	return v->index == 0 ? set_entry_state(v) : 0;
 }
@@ -319,13 +291,19 @@ int gva_to_gpa(const struct guest_mem *gm, uint64_t cr0, uint64_t cr3,
 	}
 	if (!(cr4 & CR4_PAE) || !(efer & EFER_LMA))
 		return -1;                 /* 32-bit paging: pvk never uses it */
-	for (int level = PT_LEVELS; level >= 1; level--) {
-		int shift = PAGE_SHIFT_4K + PT_INDEX_BITS * (level - 1);
-		uint64_t *pte = gm_ptr(gm, table + ((gva >> shift) & PT_INDEX_MASK) * PTE_SIZE, PTE_SIZE);
+	/* PML4, PDPT, PD, PT: the bits of gva each level's index takes */
+	static const int shift_of[] = { PGD_SHIFT, PUD_SHIFT, PMD_SHIFT, PAGE_SHIFT };
+	const int levels = (int)(sizeof(shift_of) / sizeof(shift_of[0]));
+
+	for (int l = 0; l < levels; l++) {
+		int shift = shift_of[l];
+		uint64_t slot = table + ((gva >> shift) & PT_INDEX_MASK) * sizeof(uint64_t);
+		uint64_t *pte = gm_ptr(gm, slot, sizeof(*pte));
 
 		if (!pte || !(*pte & PTE_PRESENT))
 			return -1;
-		if (level == 1 || (level <= 3 && (*pte & PTE_PS))) {
+		/* the last level maps a page; PDPT and PD entries may with PS */
+		if (l == levels - 1 || (l > 0 && (*pte & PTE_PS))) {
 			uint64_t page_mask = (1ull << shift) - 1;
 			*gpa = ((*pte & PTE_ADDR_MASK) & ~page_mask) | (gva & page_mask);
 			return gm_ptr(gm, *gpa, 1) ? 0 : -1;
@@ -349,11 +327,11 @@ void kvm_cpu__arch_dump(struct vcpu *v, FILE *f)
 
 	fprintf(f, "pvhv: vCPU %d registers:\n", v->index);
 	if (ioctl(v->fd, KVM_GET_REGS, &r) < 0) {
-		pr_ioctl_err("KVM_GET_REGS", strerror(errno));
+		pvhv_err("ioctl KVM_GET_REGS");
 		return;
 	}
 	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0) {
-		pr_ioctl_err("KVM_GET_SREGS", strerror(errno));
+		pvhv_err("ioctl KVM_GET_SREGS");
 		return;
 	}
 	fprintf(f, "  rip %016llx rsp %016llx rflags %016llx\n"

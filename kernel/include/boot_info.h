@@ -12,12 +12,14 @@
 
 #include <types.h>
 #include <cmdline.h>
+#include <abi/e820.h>
 
 #define BOOT_MAX_MEM 64
 #define BOOT_MAX_MODULES 8
 
-enum mem_type { MEM_RAM = 1, MEM_RESERVED = 2, MEM_ACPI = 3, MEM_NVS = 4,
-		MEM_UNUSABLE = 5, MEM_PMEM = 7 };
+/* A region's type: E820's numbers, which PVH and Multiboot2 both use. */
+enum mem_type { MEM_RAM = E820_RAM, MEM_RESERVED = E820_RESERVED, MEM_ACPI = E820_ACPI,
+		MEM_NVS = E820_NVS, MEM_UNUSABLE = E820_UNUSABLE, MEM_PMEM = E820_PMEM };
 
 struct mem_region {
 	u64 base, len;

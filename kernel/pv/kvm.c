@@ -13,11 +13,7 @@
 #include <printk.h>
 #include <pv/platform.h>
 #include <asm/apic.h>
-
-#define KVM_FEATURE_CLOCKSOURCE2 3
-#define MSR_KVM_SYSTEM_TIME_NEW  0x4b564d01
-#define KVM_SYSTEM_TIME_ENABLE   1
-#define KVM_CPUID_TIMING_OFFSET  0x10      /* base + 0x10: EAX = TSC kHz */
+#include <abi/kvm_para.h>
 
 /* The record KVM fills for kvmclock (msr.rst, "pvclock"). */
 struct pvclock_vcpu_time_info {
@@ -45,7 +41,7 @@ static u64 kvmclock_tsc_khz(void)
 {
 	u64 khz;
 
-	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, __pa(&probe_clock) | KVM_SYSTEM_TIME_ENABLE);
+	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, __pa(&probe_clock) | KVM_MSR_ENABLED);
 	for (int i = 0; i < 1000 && (!READ_ONCE(probe_clock.version) ||
 				     (READ_ONCE(probe_clock.version) & 1)); i++)
 		barrier();
@@ -70,7 +66,7 @@ static void kvm_init(void)
 			return;
 		}
 	}
-	cpuid(kvm_base + 1, 0, &r);
+	cpuid(kvm_base + KVM_CPUID_FEATURES_OFFSET, 0, &r);
 	if (r.eax & (1u << KVM_FEATURE_CLOCKSOURCE2)) {
 		tsc_khz = kvmclock_tsc_khz();
 		if (tsc_khz)

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <trap.h>
 #include <pv/platform.h>
-#include <pv/pvhv_abi.h>
+#include <abi/pvhv.h>
 #include <asm/apic.h>
 #include <asm/layout.h>
 

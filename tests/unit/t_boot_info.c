@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include <boot_info.h>
-#include <pvh.h>
+#include <abi/pvh.h>
 
 /* "Physical memory": 64 KiB; anything outside is not accessible. */
 #define MEM_SIZE 0x10000

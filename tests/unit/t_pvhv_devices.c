@@ -1,11 +1,14 @@
 /*
- * t_pvhv_devices.c - pvhv's port devices (vmm/devices.c: COM1,
- * isa-debug-exit, the doorbell ports) and its pure x86 helpers
- * (vmm/x86.c: the CPUID table, the hypercall-rewriting quirk, the page
- * walk of the register dump).
+ * t_pvhv_devices.c - pvhv's port devices (vmm/ioport.c: the table and
+ * isa-debug-exit, vmm/uart.c: COM1, vmm/doorbell.c: pvhv's ports), its
+ * pure x86 helpers (vmm/x86.c: the CPUID table, the MSI encoding, the
+ * hypercall-rewriting quirk, the page walk of the register dump) and its
+ * error reports (vmm/error.c, vmm/stats.c).
  * Built into build/tests/pvhv-unit, with ASan and UBSan (vmm/vmm.mk).
  */
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,7 +24,7 @@ static char out_buf[4096];
 static FILE *out;
 static struct uart uart;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct pv_cpu cpu;
+static struct pvhv_cpu cpu;
 static struct vcpu_stats st;
 
 static void r_power(void *c, bool reboot, int status)
@@ -43,7 +46,7 @@ static void setup(void)
 	ctx.out = out;
 	memset(&uart, 0, sizeof(uart));
 	memset(&st, 0, sizeof(st));
-	cpu = (struct pv_cpu){ .index = 0, .apic_id = 0 };
+	cpu = (struct pvhv_cpu){ .index = 0, .apic_id = 0 };
 	powers = 0;
 	ctx.pv = true;
 }
@@ -132,7 +135,7 @@ Test(pvhv_dev, register_and_doorbell)
 	outp(PVHV_PORT_REGISTER, 4, PVHV_PFN_NONE);
 	outp(PVHV_PORT_DOORBELL, 4, PVHV_HC_POWER_OFF);
 	cr_assert_eq(powers, 1);
-	cr_assert_eq(pv_doorbell(&env, &cpu, PVHV_HC_NOP, &st), -PVHV_EINVAL);
+	cr_assert_eq(pvhv_doorbell(&env, &cpu, PVHV_HC_NOP, &st), -PVHV_EINVAL);
 }
 
 Test(pvhv_dev, page_at_the_last_frame)
@@ -141,6 +144,52 @@ Test(pvhv_dev, page_at_the_last_frame)
 	cr_assert_eq(in(PVHV_PORT_REGISTER, 4), 0);
 	outp(PVHV_PORT_DOORBELL, 4, PVHV_HC_NOP);
 	cr_assert_eq(((struct pvhv_vcpu_page *)(gm.host + MEM - PVHV_PAGE_SIZE))->ret, 0);
+}
+
+/* ---- the port table: one lookup, each device's first and last port ---- */
+static const char *owner(uint16_t port, bool pv)
+{
+	const struct pvhv_ioport *d = pvhv_ioport_find(port, pv);
+
+	return d ? d->name : "none";
+}
+
+Test(pvhv_dev, port_table_edges)
+{
+	/* COM1 0x3f8-0x3ff, isa-debug-exit 0xf4-0xf7, pvhv 0x5650-0x5657 */
+	cr_assert_str_eq(owner(0x3f7, true), "none");
+	cr_assert_str_eq(owner(0x3f8, true), "uart");
+	cr_assert_str_eq(owner(0x3ff, true), "uart");
+	cr_assert_str_eq(owner(0x400, true), "none");
+	cr_assert_str_eq(owner(0xf3, true), "none");
+	cr_assert_str_eq(owner(0xf4, true), "debug-exit");
+	cr_assert_str_eq(owner(0xf7, true), "debug-exit");
+	cr_assert_str_eq(owner(0xf8, true), "none");
+	cr_assert_str_eq(owner(0x564f, true), "none");
+	cr_assert_str_eq(owner(0x5650, true), "pvhv");
+	cr_assert_str_eq(owner(0x5657, true), "pvhv");
+	cr_assert_str_eq(owner(0x5658, true), "none");
+	cr_assert_str_eq(owner(0, true), "none");
+	cr_assert_str_eq(owner(0xffff, true), "none");
+	/* --no-pv: pvhv's ports are nobody's, the others stay */
+	cr_assert_str_eq(owner(0x5650, false), "none");
+	cr_assert_str_eq(owner(0x5657, false), "none");
+	cr_assert_str_eq(owner(0x3f8, false), "uart");
+	cr_assert_str_eq(owner(0xf7, false), "debug-exit");
+}
+
+Test(pvhv_dev, port_table_counts_by_device)
+{
+	in(0x3ff, 1);                            /* uart's last: its SCR */
+	outp(0xf7, 1, 9);                        /* debug-exit's last */
+	cr_assert(powers == 1 && power_status == 9);
+	cr_assert_eq(in(0x5657, 4), 0xffffffffu); /* pvhv's last: no register */
+	cr_assert_eq(in(0x3f7, 1), 0xffffffffu);  /* just below COM1 */
+	cr_assert_eq(st.count[PVHV_STAT_IO], 4);
+	cr_assert_eq(st.count[PVHV_STAT_IO_UART], 1);
+	cr_assert_eq(st.count[PVHV_STAT_IO_DEBUG_EXIT], 1);
+	cr_assert_eq(st.count[PVHV_STAT_IO_PVHV], 1);
+	cr_assert_eq(st.count[PVHV_STAT_IO_OTHER], 1);
 }
 
 Test(pvhv_dev, hidden_interface)
@@ -219,6 +268,43 @@ Test(pvhv_dev, cpuid_switches)
 	for (int i = 0; i < n; i++)
 		cr_assert(out[i].function < 0x40000000 || out[i].function > 0x4fffffff);
 	cr_assert_eq(cpuid_build(kvm_in, N_IN, out, 4, 0, 1000, true, true), -1);
+}
+
+/* ---- an interrupt as an MSI (KICK, SEND_IPI) ---- */
+Test(pvhv_dev, msi_encoding)
+{
+	struct kvm_msi msi;
+
+	kvm__arch_msi(&msi, 3, 0x40);
+	cr_assert_eq(msi.address_lo, 0xfee03000u);
+	cr_assert_eq(msi.address_hi, 0);
+	cr_assert_eq(msi.data, 0x40);
+	kvm__arch_msi(&msi, 0, 255);
+	cr_assert_eq(msi.address_lo, 0xfee00000u);
+	cr_assert_eq(msi.data, 255);
+	kvm__arch_msi(&msi, 63, 16);
+	cr_assert_eq(msi.address_lo, 0xfee3f000u);
+}
+
+/* ---- failed calls are reported with errno's number and text ---- */
+Test(pvhv_dev, error_report_names_the_call, .init = cr_redirect_stderr)
+{
+	cr_assert_eq(pvhv_err_num("ioctl KVM_FOO", 22), -1);
+	fflush(stderr);
+	cr_assert_stderr_eq_str("pvhv: ioctl KVM_FOO failed: errno 22 (Invalid argument)\n");
+}
+
+Test(pvhv_dev, kvm_stats_keep_errno)
+{
+	struct kstats ks;
+	int fd = open("/dev/null", O_RDONLY);
+
+	cr_assert_eq(kstats_open(&ks, -1), -9);          /* EBADF, not EINVAL */
+	cr_assert_eq(ks.fd, -1);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(kstats_open(&ks, fd), -25);         /* ENOTTY: not a vCPU */
+	close(fd);
+	kstats_close(&ks);
 }
 
 /* ---- KVM's rewriting of vmcall/vmmcall (KVM_X86_QUIRK_FIX_HYPERCALL_INSN) ---- */

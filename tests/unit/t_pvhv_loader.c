@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "pvhv.h"
-#include <pvh.h>
+#include <abi/pvh.h>
 
 #define MEM (8u << 20)
 #define SEG_PA 0x100000u

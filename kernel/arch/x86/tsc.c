@@ -42,7 +42,6 @@ static u64 tsc_base, ns_mult;       /* ns = (tsc - base) * mult >> 32 */
 #define PM_STUCK_POLLS  100000
 #define TSC_NOMINAL_KHZ 1000000      /* 1 GHz: a guess, and said to be one */
 
-#define CPUID_TSC_LEAF  0x15         /* EAX denominator, EBX numerator, ECX crystal Hz */
 #define CPUID_FREQ_LEAF 0x16         /* EAX base MHz (bits 15:0) */
 #define CPUID_FREQ_MHZ_MASK 0xffff
 

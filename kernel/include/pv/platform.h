@@ -11,12 +11,7 @@
 
 #include <types.h>
 #include <pvops/patch.h>
-
-/* Hypervisors put their CPUID leaves in 0x40000000..0x4000ff00, one
- * block of 0x100 each, a 12-byte signature in EBX:ECX:EDX of the first. */
-#define CPUID_HV_BASE 0x40000000
-#define CPUID_HV_LAST 0x4000ff00
-#define CPUID_HV_STEP 0x100
+#include <abi/x86.h>     /* the hypervisor CPUID range: CPUID_HV_* */
 
 struct pv_platform {
 	const char *name;

@@ -17,7 +17,7 @@
 #define PVK_BOOT_H
 
 #include <asm/layout.h>
-#include <pvh.h>
+#include <abi/pvh.h>
 
 /* Size of each early map: the first 1 GiB of physical memory. */
 #define BOOT_MAP_SIZE DIRECT_MAP_SIZE

@@ -1,7 +1,8 @@
 /*
  * x86_bits.h - named bits of the x86-64 architecture.
  *
- * Every architectural magic number of pvk lives here, once, with its meaning.
+ * Every architectural magic number of pvk lives here, once, with its meaning
+ * (or in include/abi/x86.h, which this includes, where pvhv needs it too).
  * The header is shared by assembler (.S, with __ASSEMBLER__ defined by
  * gcc's preprocessor) and C: constants are written through _AC() so that C
  * sees an unsigned long (1UL << 63 is fine) and the assembler, which has no
@@ -13,41 +14,10 @@
 #ifndef ASM_X86_BITS_H
 #define ASM_X86_BITS_H
 
-#ifdef __ASSEMBLER__
-#define _AC(x, suffix) x
-#else
-#define _AC(x, suffix) x##suffix
-#endif
-
-/* Bit n as an unsigned long (C) or a plain number (assembler). */
-#define X86_BIT(n) (_AC(1, UL) << (n))
-
-/* ---- CR0 (SDM 3A 2.5) ----------------------------------------------- */
-#define CR0_PE X86_BIT(0)   /* protected mode enable */
-#define CR0_MP X86_BIT(1)   /* monitor coprocessor (WAIT honours TS) */
-#define CR0_EM X86_BIT(2)   /* emulate x87: trap FPU instructions */
-#define CR0_TS X86_BIT(3)   /* task switched: lazy FPU trap */
-#define CR0_ET X86_BIT(4)   /* extension type, hard-wired 1 on modern CPUs */
-#define CR0_NE X86_BIT(5)   /* native x87 error reporting (#MF, not IRQ13) */
-#define CR0_WP X86_BIT(16)  /* ring 0 honours read-only pages */
-#define CR0_AM X86_BIT(18)  /* alignment check allowed (with EFLAGS.AC) */
-#define CR0_NW X86_BIT(29)  /* not write-through (with CD) */
-#define CR0_CD X86_BIT(30)  /* cache disable */
-#define CR0_PG X86_BIT(31)  /* paging enable */
-
-/* ---- CR4 (SDM 3A 2.5) ----------------------------------------------- */
-#define CR4_PSE        X86_BIT(4)   /* 4 MiB pages in 32-bit paging */
-#define CR4_PAE        X86_BIT(5)   /* physical address extension: required for long mode */
-#define CR4_PGE        X86_BIT(7)   /* global pages */
-#define CR4_OSFXSR     X86_BIT(9)   /* OS supports FXSAVE/FXRSTOR (SSE) */
-#define CR4_OSXMMEXCPT X86_BIT(10)  /* OS handles #XM */
-
-/* ---- EFER, the extended feature enable MSR (SDM 3A 2.2.1) ------------ */
-#define MSR_EFER  _AC(0xc0000080, U)
-#define EFER_SCE  X86_BIT(0)   /* SYSCALL/SYSRET enable */
-#define EFER_LME  X86_BIT(8)   /* long mode enable (takes effect with CR0.PG) */
-#define EFER_LMA  X86_BIT(10)  /* long mode active (read-only, set by the CPU) */
-#define EFER_NXE  X86_BIT(11)  /* no-execute bit (PTE_NX) is honoured */
+/* The architecture's bits a hypervisor needs too (CR0, CR4, EFER, CPUID
+ * leaf 1, page tables, _AC and X86_BIT) are shared with pvhv: */
+#include <abi/x86.h>
+#include <abi/pc_ports.h>   /* PORT_DEBUG_EXIT, the UART */
 
 /* ---- EFLAGS ---------------------------------------------------------- */
 #define X86_EFLAGS_IF X86_BIT(9)    /* interrupts enabled */
@@ -59,34 +29,10 @@
 #define CPUID_EXT_EDX_NX   X86_BIT(20)         /* execute disable (EFER.NXE) */
 #define CPUID_EXT_EDX_LM   X86_BIT(29)         /* long mode (x86-64) */
 
-/* ---- Page-table entries, 4-level paging (SDM 3A 4.5) ------------------ */
-#define PTE_PRESENT  X86_BIT(0)    /* the entry is valid */
-#define PTE_WRITE    X86_BIT(1)    /* writable */
-#define PTE_USER     X86_BIT(2)    /* reachable from ring 3 */
-#define PTE_PWT      X86_BIT(3)    /* write-through */
-#define PTE_PCD      X86_BIT(4)    /* cache disable */
-#define PTE_ACCESSED X86_BIT(5)    /* set by the CPU on use */
-#define PTE_DIRTY    X86_BIT(6)    /* set by the CPU on write (leaf entries) */
-#define PTE_PS       X86_BIT(7)    /* in a PDPT/PD entry: a 1 GiB/2 MiB leaf */
-#define PTE_GLOBAL   X86_BIT(8)    /* not flushed on CR3 write (with CR4.PGE) */
-#define PTE_NX       X86_BIT(63)   /* no execute (with EFER.NXE) */
-
 /* Flags of an entry that points at the next-level table. */
 #define PTE_TABLE    (PTE_PRESENT | PTE_WRITE)
 /* Flags of a 2 MiB leaf mapping ordinary kernel memory, read-write. */
 #define PTE_LARGE_RW (PTE_PRESENT | PTE_WRITE | PTE_PS)
-
-#define PAGE_SHIFT       12
-#define PAGE_SIZE        (_AC(1, UL) << PAGE_SHIFT)          /* 4 KiB */
-#define PMD_SHIFT        21
-#define PMD_SIZE         (_AC(1, UL) << PMD_SHIFT)           /* 2 MiB: one PD entry */
-#define PUD_SHIFT        30
-#define PUD_SIZE         (_AC(1, UL) << PUD_SHIFT)           /* 1 GiB: one PDPT entry */
-#define PGD_SHIFT        39                                  /* 512 GiB: one PML4 entry */
-#define PTRS_PER_TABLE   512                                 /* 8-byte entries per 4 KiB table */
-#define PT_INDEX_MASK    (PTRS_PER_TABLE - 1)
-#define PGD_INDEX(va)    (((va) >> PGD_SHIFT) & PT_INDEX_MASK)  /* PML4 slot of va */
-#define PUD_INDEX(va)    (((va) >> PUD_SHIFT) & PT_INDEX_MASK)  /* PDPT slot of va */
 
 /* ---- Segment descriptors (SDM 3A 3.4.5), as 64-bit masks ------------- */
 #define DESC_ACCESSED X86_BIT(40)  /* preset so the CPU never writes the GDT */
@@ -121,16 +67,6 @@
 #define APIC_BASE_ENABLE    X86_BIT(11)
 #define APIC_BASE_ADDR_MASK _AC(0xfffff000, U)
 #define MSR_X2APIC_BASE     _AC(0x800, U)   /* x2APIC register r: 0x800 + r/16 */
-
-/* ---- CPUID leaf 1 -------------------------------------------------------- */
-#define CPUID_1_EDX_APIC       X86_BIT(9)
-#define CPUID_1_ECX_X2APIC     X86_BIT(21)
-#define CPUID_1_ECX_HYPERVISOR X86_BIT(31)
-
-/* ---- Page tables: the rest of the indices and the address field --------- */
-#define PMD_INDEX(va)    (((va) >> PMD_SHIFT) & PT_INDEX_MASK)  /* PD slot of va */
-#define PTE_INDEX(va)    (((va) >> PAGE_SHIFT) & PT_INDEX_MASK) /* PT slot of va */
-#define PTE_ADDR_MASK    _AC(0x000ffffffffff000, UL)
 
 /* ---- Page-fault error code (SDM 3A 4.7) --------------------------------- */
 #define PF_PRESENT X86_BIT(0)   /* protection violation, not a missing page */
@@ -169,7 +105,6 @@
 #define PORT_PIC2_DATA  0xa1
 #define PIC_MASK_ALL    0xff
 #define PORT_IO_DELAY   0x80
-#define PORT_DEBUG_EXIT 0xf4     /* QEMU isa-debug-exit: exits (v << 1) | 1 */
 
 /* ---- IDT gates (SDM 3A 6.14.1): type and present bits of the attr byte -- */
 #define GATE_TYPE_INTERRUPT 0xe

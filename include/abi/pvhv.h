@@ -1,7 +1,9 @@
 /*
- * pv/pvhv_abi.h - the guest/host interface of pvhv, the project's small
+ * abi/pvhv.h - the guest/host interface of pvhv, the project's small
  * hypervisor on /dev/kvm (vmm/). Shared word for word by pvk
- * (kernel/pv/pvhv.c) and pvhv (vmm/), so it is plain C99 over <stdint.h>.
+ * (kernel/pv/pvhv.c) and pvhv (vmm/), so it lives in neither's tree and is
+ * plain C99 over <stdint.h> (include/abi/: what both sides compile, as
+ * Linux's uapi).
  * docs/pvhv-abi.md tells the story and gives the measurements behind it.
  *
  * Discovery: CPUID. PVHV_CPUID_BASE holds the 12-byte signature
@@ -19,8 +21,8 @@
  * success, a negative errno (PVHV_E*) on failure. One VM exit per call.
  * Every address and length a guest passes is checked against guest RAM.
  */
-#ifndef PVHV_ABI_H
-#define PVHV_ABI_H
+#ifndef ABI_PVHV_H
+#define ABI_PVHV_H
 
 #include <stdint.h>
 
@@ -76,6 +78,7 @@ enum pvhv_op {
 #define PVHV_VECTOR_MAX      255
 
 /* Errors: negative Linux errno values. */
+#define PVHV_EIO             5             /* the host failed (pvhv says why) */
 #define PVHV_E2BIG           7
 #define PVHV_EFAULT          14
 #define PVHV_EBUSY           16
@@ -142,4 +145,4 @@ struct pvhv_stats {
 	uint64_t count[PVHV_STAT_NR];
 };
 
-#endif /* PVHV_ABI_H */
+#endif /* ABI_PVHV_H */

@@ -1,12 +1,13 @@
 /*
- * pvh.h - the PVH boot protocol (Xen docs/misc/pvh.pandoc,
+ * abi/pvh.h - the PVH boot protocol (Xen docs/misc/pvh.pandoc,
  * xen/include/public/arch-x86/hvm/start_info.h), defined once for the
  * kernel that reads it (kernel/boot_info.c, head.S) and the hypervisor
  * that writes it (vmm/loader.c). Plain C with fixed-width types; the
- * constants are usable from .S too.
+ * constants are usable from .S too. The memory map's types are E820's
+ * (abi/e820.h).
  */
-#ifndef PVK_PVH_H
-#define PVK_PVH_H
+#ifndef ABI_PVH_H
+#define ABI_PVH_H
 
 #define XEN_ELFNOTE_PHYS32_ENTRY 18          /* ELF note type of the 32-bit entry */
 #define HVM_START_MAGIC          0x336ec578  /* hvm_start_info.magic */
@@ -27,7 +28,7 @@ struct hvm_modlist_entry {
 
 struct hvm_memmap_entry {
 	uint64_t addr, size;
-	uint32_t type, reserved;               /* E820 types */
+	uint32_t type, reserved;               /* E820_* (abi/e820.h) */
 };
 
 _Static_assert(sizeof(struct hvm_start_info) == 56, "hvm_start_info is 56 bytes");
@@ -35,4 +36,4 @@ _Static_assert(sizeof(struct hvm_modlist_entry) == 32, "module entry is 32 bytes
 _Static_assert(sizeof(struct hvm_memmap_entry) == 24, "memory map entry is 24 bytes");
 #endif
 
-#endif /* PVK_PVH_H */
+#endif /* ABI_PVH_H */

@@ -1,0 +1,30 @@
+/*
+ * abi/kvm_para.h - what KVM tells a guest about itself, as far as pvk
+ * reads it (kernel/pv/kvm.c) and pvhv re-offers it (vmm/x86.c moves KVM's
+ * leaves up a block and hides the features that need VMCALL). The names
+ * and values are Linux's uapi asm/kvm_para.h (Documentation/virt/kvm/x86/
+ * cpuid.rst, msr.rst), except the timing leaf, which is not KVM's own but
+ * the convention (VMware's, QEMU's "vmware-cpuid-freq") that a hypervisor
+ * puts the TSC and APIC bus frequencies at base + 0x10.
+ *
+ * Leaves are given as offsets from the base the guest finds the signature
+ * at (KVM_CPUID_SIGNATURE unless another hypervisor comes first).
+ */
+#ifndef ABI_KVM_PARA_H
+#define ABI_KVM_PARA_H
+
+#define KVM_CPUID_SIGNATURE        0x40000000   /* the default base: EAX highest leaf */
+#define KVM_CPUID_FEATURES_OFFSET  0x1          /* base + 1: EAX feature bits below */
+#define KVM_CPUID_TIMING_OFFSET    0x10         /* base + 0x10: EAX TSC kHz, EBX APIC bus kHz */
+
+/* Feature bit numbers in (base + 1).EAX. */
+#define KVM_FEATURE_CLOCKSOURCE2   3    /* kvmclock at MSR_KVM_SYSTEM_TIME_NEW */
+#define KVM_FEATURE_PV_UNHALT      7    /* KVM_HC_KICK_CPU: a VMCALL */
+#define KVM_FEATURE_PV_SEND_IPI    11   /* KVM_HC_SEND_IPI: a VMCALL */
+#define KVM_FEATURE_PV_SCHED_YIELD 13   /* KVM_HC_SCHED_YIELD: a VMCALL */
+
+/* kvmclock: write the physical address of a pvclock record | enable. */
+#define MSR_KVM_SYSTEM_TIME_NEW    0x4b564d01
+#define KVM_MSR_ENABLED            1
+
+#endif /* ABI_KVM_PARA_H */
