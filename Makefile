@@ -94,11 +94,12 @@ test:
 # leaves its exit status beside its TAP, and the summary checks that every
 # suite named in SUITES reported (tests/summary.sh).
 RESULTS := $(BUILD)/results
-SUITES := build unit pvhv-unit static matrix
+SUITES := build harness unit pvhv-unit static matrix
 SUITE = -$(Q)tests/run-suite.sh $(RESULTS)
 test-run:
 	$(Q)rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	$(SUITE) build --tap "make all builds every part" $(MAKE) --no-print-directory all
+	$(SUITE) harness tests/harness/run.sh $(RESULTS)/harness.tap
 	$(SUITE) unit $(MAKE) --no-print-directory test-unit
 	$(SUITE) pvhv-unit $(MAKE) --no-print-directory test-pvhv-unit
 	$(SUITE) static tests/static/run.sh $(RESULTS)/static.tap
