@@ -12,7 +12,7 @@
 #include <paravirt.h>
 #include <printk.h>
 #include <pv/platform.h>
-#include <asm/apic.h>
+#include <asm/tsc.h>
 
 #define KVM_FEATURE_CLOCKSOURCE2 3
 #define MSR_KVM_SYSTEM_TIME_NEW  0x4b564d01
@@ -65,17 +65,13 @@ static void kvm_init(void)
 	if (r.eax >= kvm_base + KVM_CPUID_TIMING_OFFSET) {
 		cpuid(kvm_base + KVM_CPUID_TIMING_OFFSET, 0, &r);
 		if (r.eax) {
-			tsc_khz = r.eax;
-			tsc_source = "KVM CPUID timing leaf";
+			tsc_set_khz(r.eax, "KVM CPUID timing leaf");
 			return;
 		}
 	}
 	cpuid(kvm_base + 1, 0, &r);
-	if (r.eax & (1u << KVM_FEATURE_CLOCKSOURCE2)) {
-		tsc_khz = kvmclock_tsc_khz();
-		if (tsc_khz)
-			tsc_source = "kvmclock";
-	}
+	if (r.eax & (1u << KVM_FEATURE_CLOCKSOURCE2))
+		tsc_set_khz(kvmclock_tsc_khz(), "kvmclock");
 }
 
 static void kvm_report(void)

@@ -97,7 +97,7 @@ void pv_patch_kernel(void)
 }
 
 /* pv_patch_report - the counts, overall and per op, for the boot log. */
-void pv_patch_report(u64 tsc_khz)
+void pv_patch_report(u64 khz)
 {
 	const struct pv_patch_stats *s = &pv_patch_stats;
 
@@ -105,7 +105,7 @@ void pv_patch_report(u64 tsc_khz)
 	       "trap %u, left %u, refused %u\n",
 	       pv_patched ? "patched" : "pv=nopatch: left (would patch)",
 	       s->sites,
-	       tsc_khz ? (unsigned long long)(pv_patch_tsc_cycles * 1000 / tsc_khz) : 0ull,
+	       khz ? (unsigned long long)(pv_patch_tsc_cycles * 1000 / khz) : 0ull,
 	       s->n[PV_OUT_INLINE], s->n[PV_OUT_DIRECT], s->n[PV_OUT_NOP],
 	       s->n[PV_OUT_TRAP], s->n[PV_OUT_LEFT], s->n[PV_OUT_REFUSED]);
 	for (size_t i = 0; i < PV_NR_SLOTS; i++) {

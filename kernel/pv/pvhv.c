@@ -21,6 +21,7 @@
 #include <pv/platform.h>
 #include <pv/pvhv_abi.h>
 #include <asm/apic.h>
+#include <asm/tsc.h>
 #include <asm/layout.h>
 
 static u32 pvhv_base, pvhv_features, pvhv_ports;
@@ -137,10 +138,7 @@ static void pvhv_init(void)
 	cpuid(pvhv_base, 0, &r);
 	if (r.eax >= pvhv_base + (PVHV_CPUID_TIMING - PVHV_CPUID_BASE)) {
 		cpuid(pvhv_base + (PVHV_CPUID_TIMING - PVHV_CPUID_BASE), 0, &r);
-		if (r.eax) {
-			tsc_khz = r.eax;
-			tsc_source = "pvhv CPUID timing leaf";
-		}
+		tsc_set_khz(r.eax, "pvhv CPUID timing leaf");
 	}
 	if (!pvhv_ports)
 		return;

@@ -55,7 +55,7 @@ extern struct pv_patch_stats pv_patch_stats;
 extern u64 pv_patch_tsc_cycles;
 
 /* pv_patch_report - log the counts, overall and per op. */
-void pv_patch_report(u64 tsc_khz);
+void pv_patch_report(u64 khz);
 extern bool pv_patched;
 
 /* The native ops with templates (kernel/pv/native.c). */
