@@ -34,10 +34,10 @@ struct pvclock_vcpu_time_info {
 static struct pvclock_vcpu_time_info probe_clock;
 static u32 kvm_base;
 
-static int kvm_detect(void)
+static bool kvm_detect(void)
 {
 	kvm_base = hypervisor_cpuid_base("KVMKVMKVM\0\0\0");
-	return kvm_base ? 10 : 0;
+	return kvm_base != 0;
 }
 
 /* TSC kHz from the kvmclock record: ns = tsc * mul >> 32, shifted. */
@@ -57,6 +57,8 @@ static u64 kvmclock_tsc_khz(void)
 					 : khz >> probe_clock.tsc_shift;
 }
 
+/* kvm_init - no op overridden yet: the TSC frequency, from the timing
+ * leaf, else kvmclock's record, which this host's CPUID 0x15/0x16 lack. */
 static void kvm_init(void)
 {
 	struct cpuid_regs r;
@@ -80,8 +82,11 @@ static void kvm_report(void)
 	       "native ops\n", kvm_base);
 }
 
-const struct pv_platform platform_kvm = {
+/* No op of KVM's is used yet, so nothing for pvoff= to turn off. */
+PV_PLATFORM(platform_kvm) = {
 	.name = "kvm",
+	.base = "native",
+	.priority = PV_PRIO_HYPERVISOR,
 	.detect = kvm_detect,
 	.init = kvm_init,
 	.report = kvm_report,

@@ -177,13 +177,9 @@ static void native_init(void)
 	pv_ops.apic.timer_stop = apic->timer_stop;
 }
 
-static int native_detect(void)
-{
-	return 1;   /* always there, lowest priority */
-}
-
-const struct pv_platform platform_native = {
+/* The root: always there (no detect), every other platform builds on it. */
+PV_PLATFORM(platform_native) = {
 	.name = "native",
-	.detect = native_detect,
+	.priority = PV_PRIO_ROOT,
 	.init = native_init,
 };
