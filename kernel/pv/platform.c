@@ -117,10 +117,11 @@ const struct pv_platform *pv_platform_detect(void)
 	int best_rank = pv_platform_rank(best);
 
 	for_each_platform(p) {
-		int rank = pv_platform_rank(p);   /* checks every registration */
+		int rank;
 
 		if (p == r || !present(p))
 			continue;
+		rank = pv_platform_rank(p);     /* only here: it costs string compares */
 		printk("pv: %s detected (priority %d)\n", p->name, rank);
 		if (rank == best_rank)
 			printk("pv: %s and %s both rank %d: keeping %s\n",

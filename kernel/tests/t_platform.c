@@ -99,6 +99,25 @@ static bool contains(const char *hay, const char *needle)
 	return false;
 }
 
+/* Every registration builds, through its bases, on the root: ranking one
+ * walks that chain and panics on a base nobody registered or a cycle. */
+KTEST(platform_registrations_form_one_tree)
+{
+	extern const struct pv_platform __start_pv_platforms[], __stop_pv_platforms[];
+	int roots = 0;
+
+	for (const struct pv_platform *p = __start_pv_platforms; p < __stop_pv_platforms; p++) {
+		int rank = pv_platform_rank(p);
+
+		roots += !p->base;
+		KT_EXPECTF(t, p->base ? rank > pv_platform_rank(pv_platform_find(p->base))
+				      : rank == PV_PRIO_ROOT,
+			   "%s ranks %d, not above its base %s", p->name, rank,
+			   p->base ? p->base : "(none)");
+	}
+	KT_EXPECTF(t, roots == 1, "%d platforms build on nothing", roots);
+}
+
 KTEST(platform_registered_from_one_file)
 {
 	const struct pv_platform *hv = pv_platform_find("ktest_hv");

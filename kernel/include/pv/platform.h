@@ -64,15 +64,17 @@ u32 hypervisor_cpuid_base(const char sig[12]);
  * pv_platform_setup - detect, honour pv=, run the chosen platform's init()
  * after those of the platforms it builds on, and log the choice; an
  * unknown hypervisor is named and runs native ops. Panics when the
- * registrations do not make one tree (a base nobody registered, a cycle,
- * two roots).
+ * registrations do not make one tree: two roots or none, or a platform
+ * that is here building on one nobody registered, or on itself. (The
+ * self-tests check every registration: t_platform.c.)
  */
 void pv_platform_setup(void);
 
 /* pv_platform_find - the registered platform called `name`, or NULL. */
 const struct pv_platform *pv_platform_find(const char *name);
 
-/* pv_platform_rank - its priority plus its base's rank, down to the root. */
+/* pv_platform_rank - its priority plus its base's rank, down to the root;
+ * panics on a base nobody registered, or a cycle. */
 int pv_platform_rank(const struct pv_platform *p);
 
 /*
