@@ -167,9 +167,6 @@ KTEST(platform_detected_by_rank_and_reported)
 		      contains(captured, "pv: ktest_top detected (priority 1010)\n") &&
 		      contains(captured, "pv: ktest_low detected (priority 1)\n"),
 		   "log: %s", captured);
-	detect_with(HERE_LOW);
-	KT_EXPECTF(t, !contains(captured, "ktest_hv") && !contains(captured, "ktest_top"),
-		   "log: %s", captured);
 }
 
 KTEST(platform_init_chain_base_first)
