@@ -16,6 +16,7 @@
 #include <string.h>
 #include <pv/platform.h>
 #include <asm/apic.h>
+#include <asm/tsc.h>
 
 /* crash - fail the way the command line asked, to show the fault report. */
 static noreturn void crash(const char *kind)
@@ -48,8 +49,8 @@ noreturn void kernel_main(struct boot_info *bi)
 	timer_init();
 
 	printk("pvk: cpu: TSC %llu kHz (%s), APIC %s\n",
-	       (unsigned long long)tsc_khz, tsc_source, apic_mode_name());
-	pv_patch_report(tsc_khz);
+	       (unsigned long long)tsc_khz(), tsc_source(), apic_mode_name());
+	pv_patch_report(tsc_khz());
 	printk("pvk: ready in %llu us\n", (unsigned long long)(sched_clock() / 1000));
 	if (boot_params.bench[0]) bench_run(boot_params.bench);
 

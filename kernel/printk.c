@@ -1,9 +1,9 @@
 /*
  * printk.c - console output through the pv console_write op, and panic.
  */
+#include <kernel.h>
 #include <paravirt.h>
 #include <printk.h>
-#include <trap.h>
 
 void printk(const char *fmt, ...)
 {
@@ -28,13 +28,13 @@ noreturn void panic(const char *fmt, ...)
 	arch_local_irq_disable();
 	if (nested++) {
 		console_write("panic: nested panic\n", 20);
-		power_off(PANIC_STATUS);
+		power_off(STATUS_PANIC);
 	}
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	printk("panic: %s\n", buf);
-	dump_stack_here();
-	printk("pvk: power off, status %d\n", PANIC_STATUS);
-	power_off(PANIC_STATUS);
+	arch_dump_stack();
+	printk("pvk: power off, status %d\n", STATUS_PANIC);
+	power_off(STATUS_PANIC);
 }

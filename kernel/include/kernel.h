@@ -15,8 +15,9 @@
 
 /*
  * kernel_main - the generic kernel: choose the platform, patch, set up
- * traps, memory and the timer, report, run the self-tests, power off.
- * Called once by the arch entry with interrupts off; never returns.
+ * memory and the timer, report, run the self-tests, power off. Called
+ * once by the arch entry (boot_main, which has loaded the GDT, TSS and
+ * IDT) with interrupts off; never returns.
  */
 noreturn void kernel_main(struct boot_info *bi);
 

@@ -19,12 +19,18 @@ int snprintf(char *buf, size_t size, const char *fmt, ...)
 void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
- * panic - print "panic: <message>", where it was called (rip, rsp, rbp) and a
- * backtrace, then power off with status PANIC_STATUS. Never returns.
+ * panic - print "panic: <message>", where it was called (arch_dump_stack),
+ * then power off with status STATUS_PANIC (kernel.h). Never returns.
  * Use as panic("fn: reason") for broken invariants.
  */
-#define PANIC_STATUS 3   /* STATUS_PANIC in kernel.h */
 noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * arch_dump_stack - print where the caller is (its registers as far as
+ * they mean anything) and a backtrace. The architecture supplies it
+ * (arch/x86/traps.c); panic calls it.
+ */
+void arch_dump_stack(void);
 
 /* BUG_ON - panic naming the function and the condition. */
 #define BUG_ON(cond)                                                       \

@@ -21,93 +21,114 @@ struct cpuid_regs {
 	u32 eax, ebx, ecx, edx;
 };
 
-struct pv_cpu_ops {
-	void (*cpuid)(u32 leaf, u32 subleaf, struct cpuid_regs *out);
-	u64 (*read_msr)(u32 msr);
-	void (*write_msr)(u32 msr, u64 val);
-	unsigned long (*read_cr0)(void);
-	void (*write_cr0)(unsigned long val);
-	unsigned long (*read_cr4)(void);
-	void (*write_cr4)(unsigned long val);
-	void (*load_idt)(const struct desc_ptr *dtr);
-	void (*load_gdt)(const struct desc_ptr *dtr);
-	void (*load_tr)(unsigned long sel);
-	void (*wbinvd)(void);
-	void (*io_delay)(void);
-	struct pv_callee_save iret;           /* entry.S only: never returns */
-};
+/*
+ * The template is written once, one list per area, and expanded both into
+ * the structs below and into pv_slot_names (kernel/pv/patch.c), so a slot
+ * cannot be added without its name. An entry of a list is one of
+ *   OP(P, ret, name, (params))   a C-ABI pointer, ret (*name)(params)
+ *   CS(P, name)                  a struct pv_callee_save: the site
+ *                                clobbers only rax; its C type in a comment
+ *   SUB(P, tag, name, LIST)      struct tag name, whose slots are LIST
+ *                                (one level deep)
+ * P is the path to the area ("cpu", "mmu.lazy_mode"): only names use it.
+ */
+#define PV_CPU_OPS(OP, CS, SUB, P)                                           \
+	OP(P, void, cpuid, (u32 leaf, u32 subleaf, struct cpuid_regs *out))  \
+	OP(P, u64, read_msr, (u32 msr))                                      \
+	OP(P, void, write_msr, (u32 msr, u64 val))                           \
+	OP(P, unsigned long, read_cr0, (void))                               \
+	OP(P, void, write_cr0, (unsigned long val))                          \
+	OP(P, unsigned long, read_cr4, (void))                               \
+	OP(P, void, write_cr4, (unsigned long val))                          \
+	OP(P, void, load_idt, (const struct desc_ptr *dtr))                  \
+	OP(P, void, load_gdt, (const struct desc_ptr *dtr))                  \
+	OP(P, void, load_tr, (unsigned long sel))                            \
+	OP(P, void, wbinvd, (void))                                          \
+	OP(P, void, io_delay, (void))                                        \
+	CS(P, iret)                        /* entry.S only: never returns */
 
-struct pv_irq_ops {
-	struct pv_callee_save save_fl;        /* unsigned long (void) */
-	struct pv_callee_save restore_fl;     /* void (unsigned long) */
-	struct pv_callee_save irq_disable;    /* void (void) */
-	struct pv_callee_save irq_enable;     /* void (void) */
-	void (*safe_halt)(void);              /* enable irqs and wait for one */
-	void (*halt)(void);                   /* wait with irqs as they are */
-};
+#define PV_IRQ_OPS(OP, CS, SUB, P)                                           \
+	CS(P, save_fl)                     /* unsigned long (void) */        \
+	CS(P, restore_fl)                  /* void (unsigned long) */        \
+	CS(P, irq_disable)                 /* void (void) */                 \
+	CS(P, irq_enable)                  /* void (void) */                 \
+	OP(P, void, safe_halt, (void))     /* enable irqs and wait for one */ \
+	OP(P, void, halt, (void))          /* wait with irqs as they are */
 
-struct pv_lazy_ops {
-	void (*enter)(void);
-	void (*leave)(void);
-	void (*flush)(void);
-};
+#define PV_LAZY_OPS(OP, CS, SUB, P)                                          \
+	OP(P, void, enter, (void))                                           \
+	OP(P, void, leave, (void))                                           \
+	OP(P, void, flush, (void))
 
-struct pv_mmu_ops {
-	struct pv_callee_save read_cr2;       /* unsigned long (void) */
-	unsigned long (*read_cr3)(void);
-	void (*write_cr3)(unsigned long val);
-	void (*flush_tlb_user)(void);
-	void (*flush_tlb_kernel)(void);
-	void (*flush_tlb_one_user)(unsigned long addr);
-	void (*set_pte)(pte_t *ptep, pte_t val);
-	void (*set_pmd)(pmd_t *pmdp, pmd_t val);
-	void (*set_pud)(pud_t *pudp, pud_t val);
-	void (*set_p4d)(p4d_t *p4dp, p4d_t val);
-	/* A page becomes (alloc) or stops being (release) a page table of
-	 * `level` (1 = PTE page .. 4 = top): a hypervisor may want to know.
-	 * alloc comes before the page is linked; from then on its entries
-	 * change only through set_pte and friends. */
-	void (*alloc_pt)(phys_addr_t pa, int level);
-	void (*release_pt)(phys_addr_t pa, int level);
-	struct pv_lazy_ops lazy_mode;
-};
+/* alloc_pt, release_pt: a page becomes (alloc) or stops being (release) a
+ * page table of `level` (1 = PTE page .. 4 = top): a hypervisor may want
+ * to know. alloc comes before the page is linked; from then on its
+ * entries change only through set_pte and friends. */
+#define PV_MMU_OPS(OP, CS, SUB, P)                                           \
+	CS(P, read_cr2)                    /* unsigned long (void) */        \
+	OP(P, unsigned long, read_cr3, (void))                               \
+	OP(P, void, write_cr3, (unsigned long val))                          \
+	OP(P, void, flush_tlb_user, (void))                                  \
+	OP(P, void, flush_tlb_kernel, (void))                                \
+	OP(P, void, flush_tlb_one_user, (unsigned long addr))                \
+	OP(P, void, set_pte, (pte_t *ptep, pte_t val))                       \
+	OP(P, void, set_pmd, (pmd_t *pmdp, pmd_t val))                       \
+	OP(P, void, set_pud, (pud_t *pudp, pud_t val))                       \
+	OP(P, void, set_p4d, (p4d_t *p4dp, p4d_t val))                       \
+	OP(P, void, alloc_pt, (phys_addr_t pa, int level))                   \
+	OP(P, void, release_pt, (phys_addr_t pa, int level))                 \
+	SUB(P, pv_lazy_ops, lazy_mode, PV_LAZY_OPS)
 
-struct pv_apic_ops {
-	struct pv_callee_save eoi;            /* void (void) */
-	void (*send_ipi)(u32 apic_id, u32 vector);
-	/* periodic timer: `vector` every `count` timer ticks */
-	void (*timer_periodic)(u32 vector, u32 count);
-	void (*timer_stop)(void);
-};
+#define PV_APIC_OPS(OP, CS, SUB, P)                                          \
+	CS(P, eoi)                         /* void (void) */                 \
+	OP(P, void, send_ipi, (u32 apic_id, u32 vector))                     \
+	/* periodic timer: `vector` every `count` timer ticks */             \
+	OP(P, void, timer_periodic, (u32 vector, u32 count))                 \
+	OP(P, void, timer_stop, (void))
 
-struct pv_time_ops {
-	u64 (*sched_clock)(void);             /* ns since boot */
-	u64 (*steal_clock)(int cpu);          /* ns this vCPU did not run */
-};
+#define PV_TIME_OPS(OP, CS, SUB, P)                                          \
+	OP(P, u64, sched_clock, (void))    /* ns since boot */               \
+	OP(P, u64, steal_clock, (int cpu)) /* ns this vCPU did not run */
 
-struct pv_lock_ops {
-	struct pv_callee_save spin_unlock;        /* void (u8 *) */
-	struct pv_callee_save vcpu_is_preempted;  /* bool (long cpu) */
-};
+#define PV_LOCK_OPS(OP, CS, SUB, P)                                          \
+	CS(P, spin_unlock)                 /* void (u8 *) */                 \
+	CS(P, vcpu_is_preempted)           /* bool (long cpu) */
 
 /* High-level ops: simple indirect calls. */
-struct pv_platform_ops {
-	void (*console_write)(const char *buf, size_t len);
-	void (*power_off)(int status) __attribute__((__noreturn__));
-	void (*reboot)(void) __attribute__((__noreturn__));
-	void (*platform_init)(void);
-	void (*timer_init)(void);
-};
+#define PV_PLATFORM_OPS(OP, CS, SUB, P)                                      \
+	OP(P, void, console_write, (const char *buf, size_t len))            \
+	OP(P, void, power_off, (int status) __attribute__((__noreturn__)))   \
+	OP(P, void, reboot, (void) __attribute__((__noreturn__)))            \
+	OP(P, void, platform_init, (void))                                   \
+	OP(P, void, timer_init, (void))
 
-struct pv_ops {
-	struct pv_cpu_ops cpu;
-	struct pv_irq_ops irq;
-	struct pv_mmu_ops mmu;
-	struct pv_apic_ops apic;
-	struct pv_time_ops time;
-	struct pv_lock_ops lock;
-	struct pv_platform_ops platform;
-};
+/* The areas: AREA(tag, name, LIST) for struct tag name in struct pv_ops. */
+#define PV_OPS_AREAS(AREA)                                                   \
+	AREA(pv_cpu_ops, cpu, PV_CPU_OPS)                                    \
+	AREA(pv_irq_ops, irq, PV_IRQ_OPS)                                    \
+	AREA(pv_mmu_ops, mmu, PV_MMU_OPS)                                    \
+	AREA(pv_apic_ops, apic, PV_APIC_OPS)                                 \
+	AREA(pv_time_ops, time, PV_TIME_OPS)                                 \
+	AREA(pv_lock_ops, lock, PV_LOCK_OPS)                                 \
+	AREA(pv_platform_ops, platform, PV_PLATFORM_OPS)
+
+/* The lists as struct members. */
+#define PV_FIELD_OP(P, ret, name, params) ret (*name) params;
+#define PV_FIELD_CS(P, name) struct pv_callee_save name;
+#define PV_FIELD_SUB(P, tag, name, LIST) struct tag name;
+#define PV_FIELDS(LIST) LIST(PV_FIELD_OP, PV_FIELD_CS, PV_FIELD_SUB, _)
+
+struct pv_lazy_ops { PV_FIELDS(PV_LAZY_OPS) };
+struct pv_cpu_ops { PV_FIELDS(PV_CPU_OPS) };
+struct pv_irq_ops { PV_FIELDS(PV_IRQ_OPS) };
+struct pv_mmu_ops { PV_FIELDS(PV_MMU_OPS) };
+struct pv_apic_ops { PV_FIELDS(PV_APIC_OPS) };
+struct pv_time_ops { PV_FIELDS(PV_TIME_OPS) };
+struct pv_lock_ops { PV_FIELDS(PV_LOCK_OPS) };
+struct pv_platform_ops { PV_FIELDS(PV_PLATFORM_OPS) };
+
+#define PV_FIELD_AREA(tag, name, LIST) struct tag name;
+struct pv_ops { PV_OPS_AREAS(PV_FIELD_AREA) };
 
 extern struct pv_ops pv_ops;
 #define PV_OPS pv_ops

@@ -9,7 +9,8 @@
 /* trap_init - load the GDT, TSS and IDT; every exception is handled. */
 void trap_init(void);
 
-/* irq_register - call fn on interrupt `vector` (32..255). */
+/* irq_register - call fn on interrupt `vector`: one past the exceptions that
+ * has a stub (asm/irq_vectors.h); any other panics. */
 void irq_register(u8 vector, void (*fn)(void));
 
 /*
@@ -24,8 +25,5 @@ extern struct fault_info last_fault;
 int probe_read(const volatile void *addr, u8 *val);
 int probe_write(volatile void *addr, u8 val);
 int probe_exec(const void *addr);    /* call addr; it must start with ret */
-
-/* dump_stack_here - print where we are (rip, rsp, rbp) and a backtrace. */
-void dump_stack_here(void);
 
 #endif /* PVK_TRAP_H */

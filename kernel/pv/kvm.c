@@ -12,7 +12,7 @@
 #include <paravirt.h>
 #include <printk.h>
 #include <pv/platform.h>
-#include <asm/apic.h>
+#include <asm/tsc.h>
 #include <abi/kvm_para.h>
 
 /* The record KVM fills for kvmclock (msr.rst, "pvclock"). */
@@ -30,10 +30,10 @@ struct pvclock_vcpu_time_info {
 static struct pvclock_vcpu_time_info probe_clock;
 static u32 kvm_base;
 
-static int kvm_detect(void)
+static bool kvm_detect(void)
 {
 	kvm_base = hypervisor_cpuid_base("KVMKVMKVM\0\0\0");
-	return kvm_base ? 10 : 0;
+	return kvm_base != 0;
 }
 
 /* TSC kHz from the kvmclock record: ns = tsc * mul >> 32, shifted. */
@@ -53,6 +53,8 @@ static u64 kvmclock_tsc_khz(void)
 					 : khz >> probe_clock.tsc_shift;
 }
 
+/* kvm_init - no op overridden yet: the TSC frequency, from the timing
+ * leaf, else kvmclock's record, which this host's CPUID 0x15/0x16 lack. */
 static void kvm_init(void)
 {
 	struct cpuid_regs r;
@@ -61,17 +63,13 @@ static void kvm_init(void)
 	if (r.eax >= kvm_base + KVM_CPUID_TIMING_OFFSET) {
 		cpuid(kvm_base + KVM_CPUID_TIMING_OFFSET, 0, &r);
 		if (r.eax) {
-			tsc_khz = r.eax;
-			tsc_source = "KVM CPUID timing leaf";
+			tsc_set_khz(r.eax, "KVM CPUID timing leaf");
 			return;
 		}
 	}
 	cpuid(kvm_base + KVM_CPUID_FEATURES_OFFSET, 0, &r);
-	if (r.eax & (1u << KVM_FEATURE_CLOCKSOURCE2)) {
-		tsc_khz = kvmclock_tsc_khz();
-		if (tsc_khz)
-			tsc_source = "kvmclock";
-	}
+	if (r.eax & (1u << KVM_FEATURE_CLOCKSOURCE2))
+		tsc_set_khz(kvmclock_tsc_khz(), "kvmclock");
 }
 
 static void kvm_report(void)
@@ -80,8 +78,11 @@ static void kvm_report(void)
 	       "native ops\n", kvm_base);
 }
 
-const struct pv_platform platform_kvm = {
+/* No op of KVM's is used yet, so nothing for pvoff= to turn off. */
+PV_PLATFORM(platform_kvm) = {
 	.name = "kvm",
+	.base = "native",
+	.priority = PV_PRIO_HYPERVISOR,
 	.detect = kvm_detect,
 	.init = kvm_init,
 	.report = kvm_report,

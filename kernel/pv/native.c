@@ -10,6 +10,7 @@
 #include <pvops/native.h>
 #include <asm/x86.h>
 #include <asm/apic.h>
+#include <asm/tsc.h>
 #include <asm/uart.h>
 #include <pv/platform.h>
 
@@ -114,7 +115,7 @@ struct pv_ops pv_ops = {
 		},
 	},
 	.apic = {
-		/* native_apic_probe() picks xAPIC or x2APIC before patching */
+		/* native_init picks xAPIC or x2APIC (apic_probe) before patching */
 		.eoi = PV_IS_CALLEE_SAVE(NULL),
 		.send_ipi = NULL,
 		.timer_periodic = NULL,
@@ -162,19 +163,23 @@ const struct pv_native native_patch_table[] = {
 };
 const size_t native_patch_table_len = ARRAY_SIZE(native_patch_table);
 
-/* native_init - bare metal: the defaults above, plus the APIC mode. */
+/* native_init - bare metal: the defaults above, plus the APIC's mode,
+ * which only CPUID can tell. */
 static void native_init(void)
 {
-	native_apic_probe();
+	const struct apic_driver *apic = apic_probe();
+
+	if (!apic)
+		return;                /* apic_timer_init will say so */
+	pv_ops.apic.eoi = apic->eoi;
+	pv_ops.apic.send_ipi = apic->send_ipi;
+	pv_ops.apic.timer_periodic = apic->timer_periodic;
+	pv_ops.apic.timer_stop = apic->timer_stop;
 }
 
-static int native_detect(void)
-{
-	return 1;   /* always there, lowest priority */
-}
-
-const struct pv_platform platform_native = {
+/* The root: always there (no detect), every other platform builds on it. */
+PV_PLATFORM(platform_native) = {
 	.name = "native",
-	.detect = native_detect,
+	.priority = PV_PRIO_ROOT,
 	.init = native_init,
 };

@@ -12,27 +12,21 @@
 extern const struct pv_site __start_pv_sites[], __stop_pv_sites[];
 extern const char _text[], _etext[];
 
-#define N(op) [PV_SLOT(op)] = #op
-const char *const pv_slot_names[PV_NR_SLOTS] = {
-	N(cpu.cpuid), N(cpu.read_msr), N(cpu.write_msr), N(cpu.read_cr0),
-	N(cpu.write_cr0), N(cpu.read_cr4), N(cpu.write_cr4), N(cpu.load_idt),
-	N(cpu.load_gdt), N(cpu.load_tr), N(cpu.wbinvd), N(cpu.io_delay),
-	N(cpu.iret),
-	N(irq.save_fl), N(irq.restore_fl), N(irq.irq_disable),
-	N(irq.irq_enable), N(irq.safe_halt), N(irq.halt),
-	N(mmu.read_cr2), N(mmu.read_cr3), N(mmu.write_cr3),
-	N(mmu.flush_tlb_user), N(mmu.flush_tlb_kernel),
-	N(mmu.flush_tlb_one_user), N(mmu.set_pte), N(mmu.set_pmd),
-	N(mmu.set_pud), N(mmu.set_p4d), N(mmu.alloc_pt), N(mmu.release_pt),
-	N(mmu.lazy_mode.enter), N(mmu.lazy_mode.leave), N(mmu.lazy_mode.flush),
-	N(apic.eoi), N(apic.send_ipi), N(apic.timer_periodic),
-	N(apic.timer_stop),
-	N(time.sched_clock), N(time.steal_clock),
-	N(lock.spin_unlock), N(lock.vcpu_is_preempted),
-	N(platform.console_write), N(platform.power_off), N(platform.reboot),
-	N(platform.platform_init), N(platform.timer_init),
-};
-#undef N
+/* The slot names, expanded from the template's lists (pv_ops.h):
+ * [PV_SLOT(cpu.cpuid)] = "cpu.cpuid", and so on. */
+#define NAME_OP(P, ret, name, params) [PV_SLOT(P.name)] = #P "." #name,
+#define NAME_CS(P, name) [PV_SLOT(P.name)] = #P "." #name,
+#define NAME_SUB(P, tag, name, LIST) LIST(NAME_OP, NAME_CS, NAME_SUB, P.name)
+#define NAME_AREA(tag, name, LIST) LIST(NAME_OP, NAME_CS, NAME_SUB, name)
+const char *const pv_slot_names[PV_NR_SLOTS] = { PV_OPS_AREAS(NAME_AREA) };
+
+/* Every slot of struct pv_ops came from a list, so every slot has a name. */
+#define COUNT_OP(P, ret, name, params) + 1
+#define COUNT_CS(P, name) + 1
+#define COUNT_SUB(P, tag, name, LIST) LIST(COUNT_OP, COUNT_CS, COUNT_SUB, P)
+#define COUNT_AREA(tag, name, LIST) LIST(COUNT_OP, COUNT_CS, COUNT_SUB, name)
+_Static_assert(0 PV_OPS_AREAS(COUNT_AREA) == PV_NR_SLOTS,
+	       "struct pv_ops has a slot outside the lists of pv_ops.h");
 
 /* pv_patch's scratch; it refuses to start without enough. */
 #define MAX_SITES 2048
@@ -97,7 +91,7 @@ void pv_patch_kernel(void)
 }
 
 /* pv_patch_report - the counts, overall and per op, for the boot log. */
-void pv_patch_report(u64 tsc_khz)
+void pv_patch_report(u64 khz)
 {
 	const struct pv_patch_stats *s = &pv_patch_stats;
 
@@ -105,7 +99,7 @@ void pv_patch_report(u64 tsc_khz)
 	       "trap %u, left %u, refused %u\n",
 	       pv_patched ? "patched" : "pv=nopatch: left (would patch)",
 	       s->sites,
-	       tsc_khz ? (unsigned long long)(pv_patch_tsc_cycles * 1000 / tsc_khz) : 0ull,
+	       khz ? (unsigned long long)(pv_patch_tsc_cycles * 1000 / khz) : 0ull,
 	       s->n[PV_OUT_INLINE], s->n[PV_OUT_DIRECT], s->n[PV_OUT_NOP],
 	       s->n[PV_OUT_TRAP], s->n[PV_OUT_LEFT], s->n[PV_OUT_REFUSED]);
 	for (size_t i = 0; i < PV_NR_SLOTS; i++) {

@@ -1,5 +1,6 @@
 /*
- * platform.c - choose the platform, then patch the kernel for it.
+ * platform.c - choose the platform among those registered (PV_PLATFORM),
+ * then run its init() chain.
  */
 #include <cmdline.h>
 #include <paravirt.h>
@@ -9,13 +10,12 @@
 #include <asm/x86_bits.h>
 #include <asm/x86.h>
 
-static const struct pv_platform *const platforms[] = {
-	&platform_native,
-	&platform_kvm,
-	&platform_pvhv,
-};
+extern const struct pv_platform __start_pv_platforms[], __stop_pv_platforms[];
 
-const struct pv_platform *pv_platform = &platform_native;
+#define for_each_platform(p) \
+	for (const struct pv_platform *p = __start_pv_platforms; p < __stop_pv_platforms; p++)
+
+const struct pv_platform *pv_platform;
 
 u32 hypervisor_cpuid_base(const char sig[12])
 {
@@ -55,6 +55,108 @@ static void log_hypervisor(void)
 	printk("pv: hypervisor signature '%s' at %#x\n", sig, CPUID_HV_BASE);
 }
 
+const struct pv_platform *pv_platform_find(const char *name)
+{
+	for_each_platform(p)
+		if (!strcmp(p->name, name))
+			return p;
+	return NULL;
+}
+
+/* The platform p builds on; NULL for the root. Panics on an unknown name. */
+static const struct pv_platform *base_of(const struct pv_platform *p)
+{
+	const struct pv_platform *b;
+
+	if (!p->base)
+		return NULL;
+	b = pv_platform_find(p->base);
+	if (!b)
+		panic("pv_platform: %s builds on %s, which is not registered",
+		      p->name, p->base);
+	return b;
+}
+
+int pv_platform_rank(const struct pv_platform *p)
+{
+	int rank = 0, depth = 0;
+
+	for (; p; p = base_of(p)) {
+		if (depth++ > __stop_pv_platforms - __start_pv_platforms)
+			panic("pv_platform_rank: %s builds on itself", p->name);
+		rank += p->priority;
+	}
+	return rank;
+}
+
+static bool present(const struct pv_platform *p)
+{
+	return !p->detect || p->detect();
+}
+
+/* The one platform that builds on nothing; panics unless there is one. */
+static const struct pv_platform *root(void)
+{
+	const struct pv_platform *r = NULL;
+
+	for_each_platform(p) {
+		if (p->base)
+			continue;
+		if (r)
+			panic("pv_platform: %s and %s both build on nothing", r->name, p->name);
+		r = p;
+	}
+	if (!r)
+		panic("pv_platform: no root platform registered");
+	return r;
+}
+
+const struct pv_platform *pv_platform_detect(void)
+{
+	const struct pv_platform *r = root(), *best = r;
+	int best_rank = pv_platform_rank(best);
+
+	for_each_platform(p) {
+		int rank;
+
+		if (p == r || !present(p))
+			continue;
+		rank = pv_platform_rank(p);     /* only here: it costs string compares */
+		printk("pv: %s detected (priority %d)\n", p->name, rank);
+		if (rank == best_rank)
+			printk("pv: %s and %s both rank %d: keeping %s\n",
+			       best->name, p->name, rank, best->name);
+		if (rank > best_rank) {
+			best = p;
+			best_rank = rank;
+		}
+	}
+	return best;
+}
+
+/* Run p's chain strictly above `after`: bases first, each only when it is
+ * here (the chosen one always); name the bases that ran in `ran`. */
+static void run_chain(const struct pv_platform *p, const struct pv_platform *after,
+		      bool chosen, char *ran, size_t size)
+{
+	if (!p || p == after)
+		return;
+	run_chain(base_of(p), after, false, ran, size);
+	if (!chosen && !present(p))
+		return;
+	p->init();
+	if (!chosen && ran) {
+		size_t n = strlen(ran);
+		snprintf(ran + n, size - n, "%s%s", n ? ", " : "", p->name);
+	}
+}
+
+void pv_platform_init_chain(const struct pv_platform *p,
+			    const struct pv_platform *after)
+{
+	run_chain(p, after, true, NULL, 0);
+}
+
 /* Every name in pvoff= must be some platform's feature: say so if not. */
 static void check_pvoff(void)
 {
@@ -66,8 +168,8 @@ static void check_pvoff(void)
 
 		while (*e && *e != ',')
 			e++;
-		for (size_t i = 0; i < ARRAY_SIZE(platforms) && !known; i++)
-			for (const char *const *f = platforms[i]->features; f && *f; f++)
+		for_each_platform(p)
+			for (const char *const *f = p->features; f && *f; f++)
 				if (strlen(*f) == (size_t)(e - s) && !strncmp(*f, s, e - s))
 					known = true;
 		if (!known)
@@ -79,38 +181,25 @@ static void check_pvoff(void)
 
 void pv_platform_setup(void)
 {
-	const struct pv_platform *best = &platform_native;
-	int best_prio = 0;
+	const struct pv_platform *best;
+	char on[64] = "";               /* the bases whose init() ran */
 
 	log_hypervisor();
 	check_pvoff();
-	for (size_t i = 0; i < ARRAY_SIZE(platforms); i++) {
-		int prio = platforms[i]->detect();
-
-		if (prio > 0 && platforms[i] != &platform_native)
-			printk("pv: %s detected (priority %d)\n",
-			       platforms[i]->name, prio);
-		if (prio > best_prio) {
-			best = platforms[i];
-			best_prio = prio;
-		}
-	}
+	best = pv_platform_detect();
 
 	switch (boot_params.pv_mode) {
 	case PV_MODE_NATIVE:
-		best = &platform_native;
+		best = root();
 		printk("pv: pv=native: ignoring any hypervisor\n");
 		break;
 	case PV_MODE_PLATFORM: {
-		const struct pv_platform *want = NULL;
+		const struct pv_platform *want = pv_platform_find(boot_params.pv_platform);
 
-		for (size_t i = 0; i < ARRAY_SIZE(platforms); i++)
-			if (!strcmp(platforms[i]->name, boot_params.pv_platform))
-				want = platforms[i];
 		if (!want)
 			printk("pv: pv=%s: no such platform; using %s\n",
 			       boot_params.pv_platform, best->name);
-		else if (want != &platform_native && want->detect() <= 0)
+		else if (!present(want))
 			printk("pv: pv=%s: not running on it; using %s\n",
 			       want->name, best->name);
 		else
@@ -123,10 +212,10 @@ void pv_platform_setup(void)
 	}
 
 	pv_platform = best;
-	if (best != &platform_native)
-		platform_native.init();   /* the base every platform builds on */
-	best->init();
-	printk("pv: platform %s\n", best->name);
+	run_chain(best, NULL, true, on, sizeof(on));
+	/* one printk: under a hypervisor each is a console exit */
+	printk("pv: platform %s%s%s%s\n", best->name, on[0] ? " (built on " : "", on,
+	       on[0] ? ")" : "");
 	if (best->report)
 		best->report();
 }

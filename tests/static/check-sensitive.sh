@@ -2,7 +2,7 @@
 # check-sensitive.sh - generic kernel code reaches privileged instructions
 # and hypervisors only through pv_ops.
 #
-#   check-sensitive.sh [--tap FILE] [FILE...]
+#   check-sensitive.sh [--tap FILE] [--platforms DIR]... [FILE...]
 #
 # With no FILE, scans every kernel source outside the places allowed to
 # hold them:
@@ -16,9 +16,26 @@
 # range, or naming a platform, (3) generic code using the wrapper header
 # (asm/x86.h, native_*) instead of pv_ops. Prints each hit as file:line: text.
 # Exits 1 when anything is found.
+#
+# No platform is named here. The hypervisor check knows the signatures and
+# platforms from where they are declared, so a new platform is covered by
+# its own file: every string passed to hypervisor_cpuid_base() and every
+# *SIGNATURE* macro in kernel/pv/, kernel/include/pv/ and include/abi/;
+# every PV_PLATFORM registration there (its symbol and its "name", except
+# the root's, which builds on nothing: native is no hypervisor); and any
+# word of one unit repeated, a capital in it (KVMKVMKVM, TCGTCGTCGTCG, VMwareVMware), the
+# shape most signatures have. --platforms DIR reads registrations from DIR
+# too (the self-test's fixtures).
 set -u
 tap=
-if [ "${1:-}" = "--tap" ]; then tap=$2; shift 2; fi
+extra=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--tap) tap=$2; shift 2 ;;
+	--platforms) extra+=("$2"); shift 2 ;;
+	*) break ;;
+	esac
+done
 cd "$(dirname "$0")/../.."
 
 if [ $# -gt 0 ]; then
@@ -42,8 +59,29 @@ cr="mov[lq]?\\s+($ctl|[^,\"]*,\\s*$ctl)"
 # In .S: the mnemonic starting a statement, after an optional rep prefix.
 # In C: inside a string literal.
 asm_re="(^|[;:]|\\\\[nt]|\")\s*((rep[a-z]*\s+)?($insn)(\s|;|\\\\[nt]|\"|$)|$io|$cr)"
-# The hypervisor CPUID range, with any C integer suffix (0x40000000u, UL).
-hv_re='KVMKVMKVM|TCGTCGTCGTCG|PVHVPVHVPVHV|CPUID_HV_BASE|0[xX]4000[0-9a-fA-F]{4}([uU][lL]{0,2}|[lL]{1,2}[uU]?)?\b|\bplatform_(native|kvm|pvhv)\b|pv_platform\s*[!=]='
+# The hypervisor CPUID range, with any C integer suffix (0x40000000u, UL);
+# a signature's shape; comparing the chosen platform with one.
+hv_re='\b(?=[A-Za-z]*[A-Z])([A-Za-z]{3,6})\1+\b|\bCPUID_HV_[A-Z]+\b|0[xX]4000[0-9a-fA-F]{4}([uU][lL]{0,2}|[lL]{1,2}[uU]?)?\b|pv_platform\s*[!=]=|strcmp\s*\(\s*pv_platform->name'
+
+# What the platforms declare, one fixed string a line (grep -F).
+declared=$(mktemp)
+trap 'rm -f "$declared"' EXIT
+mapfile -t pvsrc < <(find kernel/pv kernel/include/pv include/abi "${extra[@]}" \
+	-name '*.[ch]' 2>/dev/null | sort)
+if [ ${#pvsrc[@]} -gt 0 ]; then
+	{
+		grep -ohP 'hypervisor_cpuid_base\s*\(\s*"\K(\\.|[^"\\])*(?=")' "${pvsrc[@]}"
+		grep -ohP '#\s*define\s+\K\w*SIGNATURE\w*(?=\s+")' "${pvsrc[@]}"
+		grep -ohP '#\s*define\s+\w*SIGNATURE\w*\s+"\K(\\.|[^"\\])*(?=")' "${pvsrc[@]}"
+		# PV_PLATFORM(sym) = { .name = "x", .base = ... };
+		awk '/^PV_PLATFORM\(/ { inreg = 1; base = 0; name = ""
+				      sym = $0; sub(/.*PV_PLATFORM\(/, "", sym); sub(/\).*/, "", sym) }
+		     inreg && /\.name *=/ { name = $0; sub(/[^"]*"/, "", name); sub(/".*/, "", name) }
+		     inreg && /\.base *=/ { base = 1 }
+		     inreg && /};/ { inreg = 0
+				      if (base) { print sym; print "\"" name "\"" } }' "${pvsrc[@]}"
+	} | sed '/^$/d' | sort -u >"$declared"
+fi
 
 hits=0
 report() {   # file line text kind
@@ -56,6 +94,9 @@ for f in "${files[@]}"; do
 	*.S) text=$(sed -e 's|/\*.*\*/||g' -e 's|#.*$||' "$f") ;;
 	*)   text=$(cat "$f") ;;
 	esac
+	# the lines naming what a platform declares
+	named=
+	[ -s "$declared" ] && named=$(grep -nF -f "$declared" <<<"$text" | cut -d: -f1 | tr '\n' ' ')
 	n=0
 	while IFS= read -r line; do
 		n=$((n + 1))
@@ -68,7 +109,7 @@ for f in "${files[@]}"; do
 		if [ -n "$code" ] && grep -qP "$asm_re" <<<"$code"; then
 			report "$f" "$n" "$line" "privileged instruction outside the wrappers"
 		fi
-		if grep -qP "$hv_re" <<<"$line"; then
+		if grep -qP "$hv_re" <<<"$line" || [[ " $named " == *" $n "* ]]; then
 			report "$f" "$n" "$line" "hypervisor check in generic code"
 		fi
 		if [[ "$f" != kernel/arch/x86/* ]] &&

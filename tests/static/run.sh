@@ -21,7 +21,7 @@ planted() {   # file comment-regex: its planted lines as file:line
 }
 want=$( { planted $fx/leaky.c '^\s*(/\*|\*|//|$)'
 	  planted $fx/leaky.S '^\s*(/\*|\*|#|$)'; } | sort -u)
-got=$($chk $fx/leaky.c $fx/leaky.S | grep -oE '^[^:]+:[0-9]+' | sort -u)
+got=$($chk --platforms $fx/pv $fx/leaky.c $fx/leaky.S | grep -oE '^[^:]+:[0-9]+' | sort -u)
 missed=$(comm -23 <(echo "$want") <(echo "$got") | sed '/^$/d')
 extra=$(comm -13 <(echo "$want") <(echo "$got") | sed '/^$/d')
 nwant=$(echo "$want" | sed '/^$/d' | wc -l)
@@ -35,6 +35,17 @@ else
 	nok "checker: $why"
 fi
 
-if $chk tests/static/fixtures/clean.c >/dev/null; then ok "checker passes clean code (English in strings and comments)"
+# The lines marked "newhv" name only what fixtures/pv/newhv.c declares: the
+# checker knows them from that registration, and without it it must not.
+newhv=$(grep -n '/\* newhv \*/' $fx/leaky.c | cut -d: -f1 | sed "s|^|$fx/leaky.c:|" | sort)
+blind=$($chk $fx/leaky.c | grep -oE '^[^:]+:[0-9]+' | sort -u)
+if [ -n "$newhv" ] && [ -z "$(comm -12 <(echo "$newhv") <(echo "$blind"))" ] &&
+   [ -z "$(comm -23 <(echo "$newhv") <(echo "$got"))" ]; then
+	ok "checker learns a new platform from its registration alone ($(echo $newhv | wc -w) lines)"
+else
+	nok "checker: the newhv lines are not caught from its registration alone"
+fi
+
+if $chk --platforms $fx/pv tests/static/fixtures/clean.c >/dev/null; then ok "checker passes clean code (English in strings and comments)"
 else nok "checker flags clean code"; fi
 cat "$tap"

@@ -12,7 +12,7 @@
 #include <asm/x86_bits.h>
 
 static volatile u32 *xapic;        /* mapped at FIX_APIC by apic_timer_init */
-static const char *mode = "none";
+static const struct apic_driver *apic;   /* apic_probe's choice */
 volatile u64 apic_ticks;
 
 #define X2APIC_MSR(reg) (MSR_X2APIC_BASE + ((reg) >> 4))
@@ -43,46 +43,54 @@ static void xapic_send_ipi(u32 dest, u32 vector)
 	xapic_write(APIC_ICR, vector);
 }
 
-static void (*apic_write)(u32 reg, u32 v);
-
 static void apic_timer_periodic_native(u32 vector, u32 count)
 {
-	apic_write(APIC_TIMER_DIV, APIC_TIMER_DIV_16);
-	apic_write(APIC_LVT_TIMER, APIC_TIMER_PERIODIC | vector);
-	apic_write(APIC_TIMER_INIT, count);
+	apic->write(APIC_TIMER_DIV, APIC_TIMER_DIV_16);
+	apic->write(APIC_LVT_TIMER, APIC_TIMER_PERIODIC | vector);
+	apic->write(APIC_TIMER_INIT, count);
 }
 
 static void apic_timer_stop_native(void)
 {
-	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED);
-	apic_write(APIC_TIMER_INIT, 0);
+	apic->write(APIC_LVT_TIMER, APIC_LVT_MASKED);
+	apic->write(APIC_TIMER_INIT, 0);
 }
 
-void native_apic_probe(void)
+static const struct apic_driver x2apic_driver = {
+	.name = "x2APIC",
+	.eoi = PV_CALLEE_SAVE(x2apic_eoi),
+	.send_ipi = x2apic_send_ipi,
+	.timer_periodic = apic_timer_periodic_native,
+	.timer_stop = apic_timer_stop_native,
+	.write = x2apic_write,
+};
+
+static const struct apic_driver xapic_driver = {
+	.name = "xAPIC",
+	.eoi = PV_CALLEE_SAVE(xapic_eoi),
+	.send_ipi = xapic_send_ipi,
+	.timer_periodic = apic_timer_periodic_native,
+	.timer_stop = apic_timer_stop_native,
+	.write = xapic_write,
+};
+
+const struct apic_driver *apic_probe(void)
 {
 	u32 a, b, c, d;
 
 	native_cpuid(1, 0, &a, &b, &c, &d);
 	if (!(d & CPUID_1_EDX_APIC))
-		return;
-	if (c & CPUID_1_ECX_X2APIC) {
-		mode = "x2APIC";
-		pv_ops.apic.eoi = PV_CALLEE_SAVE(x2apic_eoi);
-		pv_ops.apic.send_ipi = x2apic_send_ipi;
-		apic_write = x2apic_write;
-	} else {
-		mode = "xAPIC";
-		pv_ops.apic.eoi = PV_CALLEE_SAVE(xapic_eoi);
-		pv_ops.apic.send_ipi = xapic_send_ipi;
-		apic_write = xapic_write;
-	}
-	pv_ops.apic.timer_periodic = apic_timer_periodic_native;
-	pv_ops.apic.timer_stop = apic_timer_stop_native;
+		apic = NULL;
+	else if (c & CPUID_1_ECX_X2APIC)
+		apic = &x2apic_driver;
+	else
+		apic = &xapic_driver;
+	return apic;
 }
 
 const char *apic_mode_name(void)
 {
-	return mode;
+	return apic ? apic->name : "none";
 }
 
 static void timer_tick(void)
@@ -100,14 +108,14 @@ static void spurious(void)
 
 void apic_timer_init(void)
 {
-	if (!apic_write)
+	if (!apic)
 		panic("apic_timer_init: no local APIC");
 	/* The 8259s are not used: mask them so nothing arrives from there. */
 	outb(PORT_PIC1_DATA, PIC_MASK_ALL);
 	outb(PORT_PIC2_DATA, PIC_MASK_ALL);
 
 	u64 base = rdmsr(MSR_APIC_BASE);
-	if (apic_write == x2apic_write) {
+	if (apic == &x2apic_driver) {
 		wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE | APIC_BASE_X2APIC);
 	} else {
 		wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
@@ -117,8 +125,8 @@ void apic_timer_init(void)
 	}
 	irq_register(TIMER_VECTOR, timer_tick);
 	irq_register(SPURIOUS_VECTOR, spurious);
-	apic_write(APIC_SVR, APIC_SVR_ENABLE | SPURIOUS_VECTOR);
+	apic->write(APIC_SVR, APIC_SVR_ENABLE | SPURIOUS_VECTOR);
 	apic_timer_periodic(TIMER_VECTOR, TIMER_COUNT);
 	printk("apic: %s, timer vector %d every %d ticks (divide by 16)\n",
-	       mode, TIMER_VECTOR, TIMER_COUNT);
+	       apic->name, TIMER_VECTOR, TIMER_COUNT);
 }

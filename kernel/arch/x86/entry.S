@@ -14,6 +14,7 @@
  */
 #define PV_OPS pv_ops
 #include <pvops/asm.h>
+#include <asm/irq_vectors.h>
 #include <asm/x86_bits.h>
 #include "asm-offsets.h"
 
@@ -38,6 +39,10 @@
 	sub $16, %rsp            /* cr2, pad */
 	movq $0, 8(%rsp)
 .endm
+
+/* The label STUB gives vector v's stub, for a vector named by a #define. */
+#define STUB_LABEL(v) STUB_LABEL_(v)
+#define STUB_LABEL_(v) trap_stub_##v
 
 /* A stub for a vector where the CPU pushes no error code. */
 .macro STUB vec
@@ -88,9 +93,9 @@ trap_stub_\vec:
 	STUB_ERR 29
 	STUB_ERR 30
 	STUB 31
-	STUB 32                  /* local APIC timer */
-	STUB 33                  /* test IPI */
-	STUB 255                 /* spurious */
+	STUB TIMER_VECTOR
+	STUB TEST_IPI_VECTOR
+	STUB SPURIOUS_VECTOR
 
 /*
  * Page fault: cr2 must be read before anything else can fault and
@@ -132,7 +137,7 @@ trap_saved:
 	add $16, %rsp            /* vector, error code */
 	PV_SITE PV_SLOT_iret, PV_CLOBBERS_NONE
 
-/* The stubs' addresses, for the IDT: trap_stubs[vector] (0 = none). */
+/* The stubs' addresses, for the IDT: trap_stubs[vector], 0..TEST_IPI_VECTOR. */
 	.section .rodata
 	.p2align 3
 	.globl trap_stubs
@@ -142,7 +147,7 @@ trap_stubs:
 	.endr
 	.globl trap_stub_spurious
 trap_stub_spurious:
-	.quad trap_stub_255
+	.quad STUB_LABEL(SPURIOUS_VECTOR)
 
 /*
  * Probes (trap.h): one instruction each that may fault. The table below

@@ -7,6 +7,7 @@
 #include <printk.h>
 #include <string.h>
 #include <trap.h>
+#include <asm/irq_vectors.h>
 #include <asm/segment.h>
 #include <asm/trap_frame.h>
 #include <asm/x86_bits.h>
@@ -28,13 +29,14 @@ struct tss {
 	u16 reserved3, iomap_base;
 } __attribute__((packed));
 
-static struct idt_gate idt[256] __attribute__((aligned(16)));
+static struct idt_gate idt[NR_VECTORS] __attribute__((aligned(16)));
 static u64 gdt[GDT_ENTRIES] __attribute__((aligned(16)));
 static struct tss tss __attribute__((aligned(16)));
 static u8 df_stack[4096] __attribute__((aligned(16)));
-static void (*irq_handlers[256])(void);
+static void (*irq_handlers[NR_VECTORS])(void);
 
-extern const u64 trap_stubs[34], trap_stub_spurious;
+/* entry.S: a stub for each vector up to TEST_IPI_VECTOR, and the spurious one */
+extern const u64 trap_stubs[TEST_IPI_VECTOR + 1], trap_stub_spurious;
 extern const struct probe_entry {
 	u64 at, resume, pop_return;
 } probe_table[], probe_table_end[];
@@ -94,7 +96,7 @@ void trap_init(void)
 
 	for (int v = 0; v < (int)ARRAY_SIZE(trap_stubs); v++)
 		set_gate(v, trap_stubs[v], v == X86_TRAP_DF ? 1 : 0);
-	set_gate(255, trap_stub_spurious, 0);
+	set_gate(SPURIOUS_VECTOR, trap_stub_spurious, 0);
 	struct desc_ptr i = { sizeof(idt) - 1, (u64)idt };
 	load_idt(&i);
 }
@@ -102,7 +104,7 @@ void trap_init(void)
 void irq_register(u8 vector, void (*fn)(void))
 {
 	BUG_ON(vector < X86_NR_EXCEPTIONS);
-	BUG_ON(vector != 255 && vector >= ARRAY_SIZE(trap_stubs));
+	BUG_ON(vector != SPURIOUS_VECTOR && vector >= ARRAY_SIZE(trap_stubs));
 	irq_handlers[vector] = fn;
 }
 
@@ -161,7 +163,7 @@ static void dump_frame(const struct trap_frame *f)
 	backtrace(f->rbp, f->rip);
 }
 
-void dump_stack_here(void)
+void arch_dump_stack(void)
 {
 	u64 rip, rbp, rsp;
 

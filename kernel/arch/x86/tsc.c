@@ -2,7 +2,7 @@
  * tsc.c - the TSC frequency and the native sched_clock.
  *
  * The frequency comes, first that works, from:
- *   1. the platform's init(), when the hypervisor tells it (kvm.c, pvhv.c);
+ *   1. the platform's init(), when the hypervisor tells it (tsc_set_khz);
  *   2. CPUID leaf 0x15 (crystal ratio) or 0x16 (base MHz);
  *   3. TSC ticks across 10 ms of PIT channel 2;
  *   4. TSC ticks across 10 ms of the ACPI PM timer (3.579545 MHz, found
@@ -18,11 +18,11 @@
 #include <paravirt.h>
 #include <printk.h>
 #include <asm/acpi.h>
-#include <asm/apic.h>
+#include <asm/tsc.h>
 #include <asm/x86.h>
 
-u64 tsc_khz;
-const char *tsc_source = "none";
+static u64 khz;                     /* the frequency, once known */
+static const char *source = "none";   /* where it came from */
 static u64 tsc_base, ns_mult;       /* ns = (tsc - base) * mult >> 32 */
 
 #define PIT_HZ          1193182
@@ -105,19 +105,27 @@ static void calibrate_without_pit(const struct boot_info *bi)
 	} else if (!acpi_find_pm_timer(bi->rsdp, &pm)) {
 		printk("tsc: PIT %s; no ACPI PM timer\n", why);
 	} else {
-		tsc_khz = pm_timer_calibrate(&pm);
+		khz = pm_timer_calibrate(&pm);
 		printk("tsc: PIT %s; ACPI PM timer at port %#x, %d-bit%s\n", why,
 		       pm.port, pm.bits,
-		       tsc_khz ? "" : ", not counting");
-		tsc_source = "ACPI PM timer calibration";
+		       khz ? "" : ", not counting");
+		source = "ACPI PM timer calibration";
 	}
-	if (!tsc_khz) {
-		tsc_khz = TSC_NOMINAL_KHZ;
-		tsc_source = "NOMINAL, not calibrated";
+	if (!khz) {
+		khz = TSC_NOMINAL_KHZ;
+		source = "NOMINAL, not calibrated";
 		printk("tsc: WARNING: nothing to calibrate the TSC against; assuming "
 		       "%llu kHz, times are off by the ratio to the real rate\n",
-		       (unsigned long long)tsc_khz);
+		       (unsigned long long)khz);
 	}
+}
+
+void tsc_set_khz(u64 platform_khz, const char *platform_source)
+{
+	if (!platform_khz)
+		return;
+	khz = platform_khz;
+	source = platform_source;
 }
 
 void tsc_init(const struct boot_info *bi)
@@ -125,30 +133,40 @@ void tsc_init(const struct boot_info *bi)
 	u32 max, b, c, d, a;
 
 	native_cpuid(0, 0, &max, &b, &c, &d);
-	if (tsc_khz) {
-		/* the platform told us (kvm.c) */
+	if (khz) {
+		/* a platform told us (tsc_set_khz) */
 	} else if (max >= CPUID_TSC_LEAF) {
 		native_cpuid(CPUID_TSC_LEAF, 0, &a, &b, &c, &d);
 		if (a && b && c) {
-			tsc_khz = (u64)c * b / a / MS_PER_S;
-			tsc_source = "CPUID 0x15";
+			khz = (u64)c * b / a / MS_PER_S;
+			source = "CPUID 0x15";
 		}
 	}
-	if (!tsc_khz && max >= CPUID_FREQ_LEAF) {
+	if (!khz && max >= CPUID_FREQ_LEAF) {
 		native_cpuid(CPUID_FREQ_LEAF, 0, &a, &b, &c, &d);
 		if (a & CPUID_FREQ_MHZ_MASK) {
-			tsc_khz = (u64)(a & CPUID_FREQ_MHZ_MASK) * MS_PER_S;
-			tsc_source = "CPUID 0x16";
+			khz = (u64)(a & CPUID_FREQ_MHZ_MASK) * MS_PER_S;
+			source = "CPUID 0x16";
 		}
 	}
-	if (!tsc_khz && !(boot_params.tsc_skip & TSC_SKIP_PIT)) {
-		tsc_khz = pit_calibrate();
-		tsc_source = "PIT calibration";
+	if (!khz && !(boot_params.tsc_skip & TSC_SKIP_PIT)) {
+		khz = pit_calibrate();
+		source = "PIT calibration";
 	}
-	if (!tsc_khz)
+	if (!khz)
 		calibrate_without_pit(bi);
-	ns_mult = (1000000ull << 32) / tsc_khz;
+	ns_mult = (1000000ull << 32) / khz;
 	tsc_base = native_rdtsc();
+}
+
+u64 tsc_khz(void)
+{
+	return khz;
+}
+
+const char *tsc_source(void)
+{
+	return source;
 }
 
 u64 tsc_sched_clock(void)

@@ -1,10 +1,15 @@
 /*
  * pv/platform.h - the platforms pvk knows, and how one is chosen.
  *
- * Each platform has detect(), which returns a priority (0: not here), and
- * init(), which overrides the ops the platform does better, once, before
- * patching. The table is scanned at boot; the highest priority wins unless
- * the command line names one (pv=native, pv=kvm, ...).
+ * A platform is one file that registers itself with PV_PLATFORM: nothing
+ * else names it. Its detect() says whether it is here; of those that are,
+ * the one of highest rank wins unless the command line names one
+ * (pv=native, pv=kvm, ...). A platform builds on another (`base`): pvhv on
+ * kvm, kvm on native. Its rank is its base's plus its own `priority`, so
+ * it always outranks what it builds on, and before its init() runs, the
+ * core runs the init() of each platform under it that is here too, base
+ * first. init() overrides the ops the platform does better, once, before
+ * patching.
  */
 #ifndef PVK_PV_PLATFORM_H
 #define PVK_PV_PLATFORM_H
@@ -13,17 +18,32 @@
 #include <pvops/patch.h>
 #include <abi/x86.h>     /* the hypervisor CPUID range: CPUID_HV_* */
 
+/* Priorities: how far a platform ranks above the one it builds on. */
+#define PV_PRIO_ROOT       0    /* native: there when nothing else is */
+#define PV_PRIO_HYPERVISOR 10   /* a hypervisor known by its signature */
+
 struct pv_platform {
-	const char *name;
-	int (*detect)(void);
-	void (*init)(void);
-	/* optional: print the features on and off for the boot report */
-	void (*report)(void);
-	/* the feature names pvoff= can turn off, NULL-terminated (optional) */
-	const char *const *features;
+	const char *name;           /* for pv=<name> and the boot report */
+	const char *base;           /* the platform it builds on; NULL: the root */
+	int priority;               /* its rank above its base's (PV_PRIO_*) */
+	bool (*detect)(void);       /* is it here? (NULL: always, the root) */
+	void (*init)(void);         /* override ops, once, before patching */
+	void (*report)(void);       /* optional: features on and off, for the log */
+	const char *const *features; /* pvoff= names it honours, NULL-ended (optional) */
 };
 
-extern const struct pv_platform platform_native, platform_kvm, platform_pvhv;
+/*
+ * PV_PLATFORM(sym) - register a platform: the definition that follows goes
+ * into the pv_platforms section, which the core scans.
+ *
+ *     PV_PLATFORM(platform_kvm) = {
+ *             .name = "kvm", .base = "native", .priority = PV_PRIO_HYPERVISOR,
+ *             .detect = kvm_detect, .init = kvm_init,
+ *     };
+ */
+#define PV_PLATFORM(sym)                                                   \
+	static const struct pv_platform sym                                 \
+		__attribute__((used, section("pv_platforms"), aligned(8)))
 
 /* The platform chosen at boot (valid after pv_platform_setup). */
 extern const struct pv_platform *pv_platform;
@@ -36,10 +56,37 @@ extern const struct pv_platform *pv_platform;
 u32 hypervisor_cpuid_base(const char sig[12]);
 
 /*
- * pv_platform_setup - detect, honour pv=, run the chosen init() and log
- * the choice; an unknown hypervisor is named and runs native ops.
+ * pv_platform_setup - detect, honour pv=, run the chosen platform's init()
+ * after those of the platforms it builds on, and log the choice; an
+ * unknown hypervisor is named and runs native ops. Panics when the
+ * registrations do not make one tree: two roots or none, or a platform
+ * that is here building on one nobody registered, or on itself. (The
+ * self-tests check every registration: t_platform.c.)
  */
 void pv_platform_setup(void);
+
+/* pv_platform_find - the registered platform called `name`, or NULL. */
+const struct pv_platform *pv_platform_find(const char *name);
+
+/* pv_platform_rank - its priority plus its base's rank, down to the root;
+ * panics on a base nobody registered, or a cycle. */
+int pv_platform_rank(const struct pv_platform *p);
+
+/*
+ * pv_platform_detect - ask every registered platform's detect(); log each
+ * one present but the root as "pv: NAME detected (priority RANK)", and
+ * return the present one of highest rank (the first registered on a tie,
+ * which is logged), the root when no other is here.
+ */
+const struct pv_platform *pv_platform_detect(void);
+
+/*
+ * pv_platform_init_chain - run p's init(), after the init() of every
+ * platform it builds on that is present, base first; the ones up to and
+ * including `after` (NULL: none) are left out.
+ */
+void pv_platform_init_chain(const struct pv_platform *p,
+			    const struct pv_platform *after);
 
 /* pv_patch_kernel - patch every kernel site unless pv=nopatch; logs the
  * counts and the time taken. Interrupts must be off, one CPU running. */
@@ -50,7 +97,7 @@ extern struct pv_patch_stats pv_patch_stats;
 extern u64 pv_patch_tsc_cycles;
 
 /* pv_patch_report - log the counts, overall and per op. */
-void pv_patch_report(u64 tsc_khz);
+void pv_patch_report(u64 khz);
 extern bool pv_patched;
 
 /* The native ops with templates (kernel/pv/native.c). */

@@ -1,19 +1,29 @@
 /*
  * apic.h - the local APIC, xAPIC (MMIO) or x2APIC (MSRs). The native
- * backend picks the mode before patching, so the EOI sites become direct
- * calls to the right function.
+ * platform probes for the mode before patching and assigns the driver's
+ * ops, so the EOI sites become direct calls to the right function.
  */
 #ifndef ASM_APIC_H
 #define ASM_APIC_H
 
 #include <types.h>
+#include <pvops/callee_save.h>
 
-#define TIMER_VECTOR    32
-#define TEST_IPI_VECTOR 33
-#define SPURIOUS_VECTOR 255
+#include <asm/irq_vectors.h>
 
-/* native_apic_probe - choose xAPIC or x2APIC ops (CPUID), before patching. */
-void native_apic_probe(void);
+/* One mode of the local APIC: the native apic ops, and its register write. */
+struct apic_driver {
+	const char *name;                        /* "x2APIC", "xAPIC" */
+	struct pv_callee_save eoi;               /* pv_ops.apic.eoi */
+	void (*send_ipi)(u32 dest, u32 vector);
+	void (*timer_periodic)(u32 vector, u32 count);
+	void (*timer_stop)(void);
+	void (*write)(u32 reg, u32 v);           /* the driver's own */
+};
+
+/* apic_probe - the local APIC's mode (CPUID): its driver, or NULL when
+ * there is none. Remembered for apic_timer_init. Before patching. */
+const struct apic_driver *apic_probe(void);
 
 /* apic_mode_name - "x2APIC", "xAPIC" or "none". */
 const char *apic_mode_name(void);
@@ -24,18 +34,5 @@ void apic_timer_init(void);
 
 /* Timer ticks seen since apic_timer_init. */
 extern volatile u64 apic_ticks;
-
-/* tsc_sched_clock - ns since tsc_init from the TSC (native sched_clock). */
-u64 tsc_sched_clock(void);
-
-/* tsc_init - find the TSC frequency: set by the platform, CPUID 0x15/0x16,
- * the PIT, the ACPI PM timer (found from bi->rsdp), else a nominal one
- * with a warning; tsc_source says which. Honours tsc=nopit,nopmtimer. */
-struct boot_info;
-void tsc_init(const struct boot_info *bi);
-
-/* The TSC frequency in kHz and how it was found. */
-extern u64 tsc_khz;
-extern const char *tsc_source;
 
 #endif /* ASM_APIC_H */

@@ -2,10 +2,10 @@
  * x86.h - every privileged instruction the kernel executes natively, as a
  * tiny inline function (as xv6's x86.h does).
  *
- * Only the native backend (kernel/pv/native.c), the arch drivers that are
- * native by nature (the 16550 UART, the PIT) and boot code include this
- * file; generic code reaches these instructions through pv_ops
- * (paravirt.h). tests/unit/t_privileged.sh keeps it that way.
+ * Only the platforms (kernel/pv/), the arch drivers that are native by
+ * nature (the 16550 UART, the local APIC, the PIT and the TSC) and boot
+ * code include this file; generic code reaches these instructions through
+ * pv_ops (paravirt.h). tests/static/check-sensitive.sh keeps it that way.
  */
 #ifndef ASM_X86_H
 #define ASM_X86_H

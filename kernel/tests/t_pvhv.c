@@ -1,0 +1,220 @@
+/*
+ * t_pvhv.c - self-tests of pvhv's interface from the guest's side: its
+ * hypercalls' errors, a multicall's one exit, what io_delay and the
+ * console cost in exits, kicks and IPIs delivered. Each skips unless pvhv
+ * is the platform (pv/pvhv.h).
+ */
+#include <cmdline.h>
+#include <ktest.h>
+#include <mm.h>
+#include <paravirt.h>
+#include <printk.h>
+#include <string.h>
+#include <trap.h>
+#include <pv/pvhv.h>
+#include <pvops/native.h>
+#include <asm/irq_vectors.h>
+static bool on_pvhv(struct ktest_ctx *t)
+{
+	if (pvhv_in_use())
+		return true;
+	KT_SKIP(t, "not on pvhv");
+	return false;
+}
+
+KTEST(pvhv_hypercall_errors)
+{
+	static char byte = '\n';
+
+	if (!on_pvhv(t))
+		return;
+	KT_EXPECT(t, pvhv_call(PVHV_HC_NOP, 0, 0, 0) == 0);
+	KT_EXPECT(t, pvhv_call(PVHV_HC_NR, 0, 0, 0) == -PVHV_ENOSYS);
+	KT_EXPECT(t, pvhv_call(0xffffffffu, 0, 0, 0) == -PVHV_ENOSYS);
+	KT_EXPECT(t, pvhv_call(PVHV_HC_CONSOLE_WRITE, ~0ull, 1, 0) == -PVHV_EFAULT);
+	KT_EXPECT(t, pvhv_call(PVHV_HC_CONSOLE_WRITE, ~0ull - 2, 16, 0) == -PVHV_EFAULT);
+	KT_EXPECT(t, pvhv_call(PVHV_HC_CONSOLE_WRITE, 0, PVHV_CONSOLE_MAX + 1, 0) == -PVHV_E2BIG);
+	KT_EXPECT(t, pvhv_call(PVHV_HC_CONSOLE_WRITE, __pa(&byte), 1, 0) == 1);
+	KT_EXPECT(t, pvhv_call(PVHV_HC_POWER_OFF, PVHV_STATUS_MAX + 1, 0, 0) == -PVHV_EINVAL);
+	KT_EXPECT(t, pvhv_call(PVHV_HC_KICK, 1u << 20, TIMER_VECTOR, 0) == -PVHV_EINVAL);
+	KT_EXPECT(t, pvhv_call(PVHV_HC_KICK, 0, 1, 0) == -PVHV_EINVAL);
+	KT_EXPECT(t, pvhv_call(PVHV_HC_SEND_IPI, 1ull << 63, 0, TIMER_VECTOR) == -PVHV_EINVAL);
+	KT_EXPECT(t, pvhv_call(PVHV_HC_YIELD, PVHV_ALL_VCPUS, 0, 0) == 0);
+	KT_EXPECT(t, pvhv_call(PVHV_HC_MULTICALL, ~0ull, 2, 0) == -PVHV_EFAULT);
+	KT_EXPECT(t, pvhv_call(PVHV_HC_MULTICALL, 0, PVHV_MULTICALL_MAX + 1, 0) == -PVHV_E2BIG);
+}
+
+/* A multicall of four operations costs one exit: the VM's own counters
+ * (read with GET_STATS) move by two, the multicall and the second read. */
+KTEST(pvhv_multicall_one_exit)
+{
+	static struct pvhv_stats before, after;
+	static struct pvhv_multicall_entry mc[4];
+
+	if (!on_pvhv(t))
+		return;
+	memset(mc, 0, sizeof(mc));
+	mc[0].op = PVHV_HC_NOP;
+	mc[1].op = PVHV_HC_YIELD;
+	mc[1].args[0] = PVHV_ALL_VCPUS;
+	mc[2].op = PVHV_HC_MULTICALL;              /* nested: refused */
+	mc[3].op = PVHV_HC_NR;                     /* unknown: refused */
+	KT_EXPECT(t, pvhv_call(PVHV_HC_GET_STATS, __pa(&before), sizeof(before),
+			       PVHV_ALL_VCPUS) == sizeof(before));
+	KT_EXPECT(t, pvhv_call(PVHV_HC_MULTICALL, __pa(mc), 4, 0) == 4);
+	KT_EXPECT(t, pvhv_call(PVHV_HC_GET_STATS, __pa(&after), sizeof(after),
+			       PVHV_ALL_VCPUS) == sizeof(after));
+	KT_EXPECT(t, mc[0].ret == 0 && mc[1].ret == 0);
+	KT_EXPECT(t, mc[2].ret == -PVHV_EINVAL && mc[3].ret == -PVHV_ENOSYS);
+	KT_EXPECT(t, before.nr == PVHV_STAT_NR && before.vcpus >= 1);
+	KT_EXPECTF(t, after.count[PVHV_STAT_IO_PVHV] - before.count[PVHV_STAT_IO_PVHV] == 2,
+		   "(%llu doorbells)", (unsigned long long)(after.count[PVHV_STAT_IO_PVHV] -
+							    before.count[PVHV_STAT_IO_PVHV]));
+	/* multicall + 4 entries + GET_STATS */
+	KT_EXPECT(t, after.count[PVHV_STAT_HYPERCALLS] - before.count[PVHV_STAT_HYPERCALLS] == 6);
+}
+
+/*
+ * io_delay is observable from here only: natively an OUT to port 0x80,
+ * which no device of pvhv's (or KVM's in-kernel ones) decodes, so pvhv
+ * counts each as an exit on another port. With interrupts off nothing
+ * else does port I/O between the two reads (the reads are pvhv's own
+ * ports). A platform that made it a no-op would show no exit.
+ */
+KTEST(pvhv_io_delay_exits)
+{
+	enum { DELAYS = 4 };
+	static struct pvhv_stats before, after;
+	u64 want;
+
+	if (!on_pvhv(t))
+		return;
+	if (pv_ops.cpu.io_delay == (void (*)(void))pv_native_io_delay)
+		want = DELAYS;
+	else if (pv_ops.cpu.io_delay == (void (*)(void))pv_nop)
+		want = 0;
+	else {
+		KT_SKIP(t, "io_delay is neither native nor a no-op");
+		return;
+	}
+	unsigned long flags = arch_local_irq_save();
+	KT_EXPECT(t, pvhv_call(PVHV_HC_GET_STATS, __pa(&before), sizeof(before),
+			       PVHV_ALL_VCPUS) == sizeof(before));
+	for (int i = 0; i < DELAYS; i++)
+		io_delay();
+	KT_EXPECT(t, pvhv_call(PVHV_HC_GET_STATS, __pa(&after), sizeof(after),
+			       PVHV_ALL_VCPUS) == sizeof(after));
+	arch_local_irq_restore(flags);
+	u64 got = after.count[PVHV_STAT_IO_OTHER] - before.count[PVHV_STAT_IO_OTHER];
+	KT_EXPECTF(t, got == want, "%llu port exits for %d io_delay, want %llu",
+		   (unsigned long long)got, DELAYS, (unsigned long long)want);
+}
+
+/* A kick is an interrupt: the timer's vector, so its handler counts it. */
+static volatile u64 test_ipis;
+
+static void test_ipi(void)
+{
+	test_ipis++;
+	apic_eoi();
+}
+
+/* Wait (interrupts on) until `n` test IPIs have arrived, or give up. */
+static void wait_test_ipis(u64 n)
+{
+	arch_local_irq_enable();
+	for (int i = 0; i < 1000 && test_ipis < n; i++)
+		barrier();
+	arch_local_irq_disable();
+}
+
+/*
+ * Kick and IPI deliver their vector: TEST_IPI_VECTOR, which nothing else
+ * raises (the timer's ticks would make the test pass without them). One
+ * at a time: two requests for the same vector while it is pending are
+ * one interrupt (the APIC has one IRR bit per vector).
+ */
+KTEST(pvhv_kick_self_delivers)
+{
+	if (!on_pvhv(t))
+		return;
+	irq_register(TEST_IPI_VECTOR, test_ipi);
+	unsigned long flags = arch_local_irq_save();
+	u64 before = test_ipis;
+
+	KT_EXPECT(t, pvhv_call(PVHV_HC_KICK, pvhv_vcpu_id(), TEST_IPI_VECTOR, 0) == 0);
+	wait_test_ipis(before + 1);
+	KT_EXPECTF(t, test_ipis == before + 1, "kick: %llu delivered",
+		   (unsigned long long)(test_ipis - before));
+	KT_EXPECT(t, pvhv_call(PVHV_HC_SEND_IPI, 1, pvhv_vcpu_id(), TEST_IPI_VECTOR) == 1);
+	wait_test_ipis(before + 2);
+	KT_EXPECTF(t, test_ipis == before + 2, "IPI: %llu delivered",
+		   (unsigned long long)(test_ipis - before - 1));
+	arch_local_irq_restore(flags);
+}
+
+/* The median of v[0..n) (sorts v: n is small). */
+static u64 median(u64 *v, int n)
+{
+	for (int i = 0; i <= n / 2; i++)
+		for (int j = i + 1; j < n; j++)
+			if (v[j] < v[i]) {
+				u64 x = v[i];
+				v[i] = v[j];
+				v[j] = x;
+			}
+	return v[n / 2];
+}
+
+/* What one hypercall costs pvk, from ring 0 through pvhv_call (the exit
+ * plus the emulated instructions around it): a KTAP diagnostic. */
+KTEST(pvhv_nop_call_cost)
+{
+	enum { CALLS = 64 };
+	static u64 ns[CALLS], base[CALLS];
+	s64 r = 0;
+
+	if (!on_pvhv(t))
+		return;
+	for (int i = 0; i < CALLS; i++) {
+		u64 t0 = sched_clock();
+		base[i] = sched_clock() - t0;        /* the clock's own cost */
+		t0 = sched_clock();
+		r |= pvhv_call(PVHV_HC_NOP, 0, 0, 0);
+		ns[i] = sched_clock() - t0;
+	}
+	KT_EXPECT(t, r == 0);
+	printk("# pvhv: NOP hypercall from pvk: median %llu ns, clock alone %llu ns (%d calls)\n",
+	       (unsigned long long)median(ns, CALLS), (unsigned long long)median(base, CALLS),
+	       CALLS);
+}
+
+/*
+ * The console op is pvhv's hypercall unless pvoff=console: pvhv's own
+ * counters say which device the bytes of one printk went to.
+ */
+KTEST(pvhv_console_follows_pvoff)
+{
+	static struct pvhv_stats before, after;
+	static const char line[] = "# pvhv: console check\n";
+	bool off = pv_feature_off("console");
+
+	if (!on_pvhv(t))
+		return;
+	unsigned long flags = arch_local_irq_save();
+	KT_EXPECT(t, pvhv_call(PVHV_HC_GET_STATS, __pa(&before), sizeof(before),
+			       PVHV_ALL_VCPUS) == sizeof(before));
+	console_write(line, sizeof(line) - 1);
+	KT_EXPECT(t, pvhv_call(PVHV_HC_GET_STATS, __pa(&after), sizeof(after),
+			       PVHV_ALL_VCPUS) == sizeof(after));
+	arch_local_irq_restore(flags);
+	u64 uart = after.count[PVHV_STAT_UART_BYTES] - before.count[PVHV_STAT_UART_BYTES];
+	u64 hc = after.count[PVHV_STAT_CONSOLE_BYTES] - before.count[PVHV_STAT_CONSOLE_BYTES];
+	/* the UART driver sends "\r\n" for the line's one '\n' */
+	u64 want = off ? sizeof(line) : sizeof(line) - 1;
+	KT_EXPECTF(t, off ? uart == want && hc == 0 : hc == want && uart == 0,
+		   "pvoff=console %s: %llu bytes by hypercall, %llu to the UART, want %llu to %s",
+		   off ? "given" : "not given", (unsigned long long)hc,
+		   (unsigned long long)uart, (unsigned long long)want,
+		   off ? "the UART" : "the hypercall");
+}
