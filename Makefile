@@ -71,13 +71,15 @@ $(BUILD)/free/%.o: %.S
 	$(Q)$(CC) $(FREE_CFLAGS) -c $< -o $@
 
 # asm-offsets (pvops/asm-offsets.h): $(call pv_asm_offsets,CFLAGS) turns
-# the C file $< into the header $@ of #defines for .S files.
+# the C file $< into the header $@ of #defines for .S files (through a
+# file, not a pipe, so a compile error stops here and leaves no header).
 define pv_asm_offsets
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  GEN     $@")
-	$(Q)$(CC) $(1) -MF /dev/null -S $< -o - | \
-		sed -n 's/^.*->\([A-Za-z_0-9]*\) \$$\{0,1\}\(-\{0,1\}[0-9][0-9]*\).*$$/#define \1 \2/p' > $@.tmp
-	$(Q)mv $@.tmp $@
+	$(Q)$(CC) $(1) -MF /dev/null -S $< -o $@.s
+	$(Q)sed -n 's/^.*->\([A-Za-z_0-9]*\) \$$\{0,1\}\(-\{0,1\}[0-9][0-9]*\).*$$/#define \1 \2/p' \
+		$@.s > $@.tmp
+	$(Q)rm -f $@.s && mv $@.tmp $@
 endef
 
 $(BUILD)/hosted/%-offsets.h: %-offsets.c
