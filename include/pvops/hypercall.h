@@ -101,13 +101,20 @@ struct pv_hcall {
 
 /*
  * The hypercall instructions, built like the natives (lib/native.c):
- * pv_tmpl_<op> the bytes, pv_hcall_<op> the same then ret. Both clobber
- * rax, the result. Neither is a native op: bare metal has no hypervisor
- * to call, and either instruction is #UD there (and in ring 3).
+ * pv_tmpl_<op> the bytes, pv_hcall_<op> the same then ret. None is a
+ * native op: bare metal has no hypervisor to call.
+ *
+ *   vmcall, vmmcall  KVM's hypercall (Intel, AMD); clobber rax, the
+ *                    result. #UD on bare metal and in ring 3 outside KVM.
+ *   out32_dx         a port-I/O doorbell: `outl %eax,(%dx)` sends nr to
+ *                    the port in a2 (dx); rax comes back unchanged, the
+ *                    result travels elsewhere (pvhv: its shared page).
+ *                    Clobbers nothing; #GP in ring 3 without I/O rights.
  */
 #define PV_HCALL_LIST(X)                                                   \
-	X(vmcall,  "vmcall",  PV_CLOB(RAX))                                 \
-	X(vmmcall, "vmmcall", PV_CLOB(RAX))
+	X(vmcall,   "vmcall",          PV_CLOB(RAX))                        \
+	X(vmmcall,  "vmmcall",         PV_CLOB(RAX))                        \
+	X(out32_dx, "outl %eax,(%dx)", PV_CLOBBERS_NONE)
 
 #define PV_HCALL_DECLARE_TMPL(op, insns, clob)                             \
 	extern const struct pv_tmpl pv_tmpl_##op;                           \

@@ -11,6 +11,7 @@
 #include <capstone/capstone.h>
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -106,6 +107,59 @@ Test(backend, hypercall_templates_are_the_literal_instructions)
 	expect_tmpl(&pv_tmpl_vmmcall, VMMCALL, "vmmcall");
 	cr_assert_eq(pv_tmpl_vmcall.fn, (const void *)pv_hcall_vmcall);
 	cr_assert_eq(pv_tmpl_vmmcall.fn, (const void *)pv_hcall_vmmcall);
+	/* the doorbell: ef, outl %eax,(%dx), clobbers nothing; twin ef c3 */
+	const struct pv_tmpl *t = &pv_tmpl_out32_dx;
+	cr_assert_eq(pv_tmpl_len(t), 1);
+	cr_assert_eq(t->bytes[0], 0xef);
+	cr_assert_str_eq(mnemonic_of(t->bytes, 1), "out");
+	cr_assert_eq(t->clobbers, 0);
+	cr_assert_eq(t->fn, (const void *)pv_hcall_out32_dx);
+	cr_assert_arr_eq(t->fn, ((uint8_t[]){ 0xef, 0xc3 }), 2);
+}
+
+/* Every template in PV_HCALL_LIST is one of the three checked above. */
+Test(backend, hypercall_list_is_the_checked_one)
+{
+	static const char *const names[] = {
+#define X(op, insns, clob) #op,
+		PV_HCALL_LIST(X)
+#undef X
+	};
+	cr_assert_eq(sizeof(names) / sizeof(names[0]), 3);
+	cr_assert_str_eq(names[0], "vmcall");
+	cr_assert_str_eq(names[1], "vmmcall");
+	cr_assert_str_eq(names[2], "out32_dx");
+}
+
+/*
+ * pvhv's doorbell as a hypercall site: nr (the operation) in eax, the
+ * port in a2 (dx). Patched, the site is the one-byte OUT then a 5-byte
+ * NOP; run, ring 3 without I/O rights takes #GP for it (SIGSEGV).
+ */
+static void doorbell_site(void)
+{
+	const struct pv_backend_tmpl b[] = {
+		PV_BACKEND_TMPL(PV_SLOT(misc.hcall), pv_hcall_out32_dx,
+				&pv_tmpl_out32_dx),
+	};
+
+	t_ops.misc.hcall = PV_IS_HCALL(pv_hcall_out32_dx);
+	struct pv_decision d = patch_with(call_hcall, b, 1, PV_OUT_INLINE);
+	cr_assert_str_eq(d.reason, "backend template");
+	cr_assert_arr_eq(d.after, ((uint8_t[]){ 0xef, 0x0f, 0x1f, 0x44, 0x00, 0x00 }),
+			 6);
+	expect_site(call_hcall, "outl %eax, %dx");
+}
+
+Test(backend, doorbell_site_holds_out)
+{
+	doorbell_site();
+}
+
+Test(backend, doorbell_site_runs_the_out, .signal = SIGSEGV)
+{
+	doorbell_site();
+	call_hcall(0, 0, 0, 0x5654, 0);
 }
 
 Test(backend, vendor_picks_the_instruction)
