@@ -1,6 +1,6 @@
 # libpvops: the same sources built hosted (build/libpvops.a) and
 # freestanding for the kernel (build/libpvops-free.a).
-LIB_SRCS := lib/patch.c lib/x86_insn.c lib/native.c
+LIB_SRCS := lib/patch.c lib/x86_insn.c lib/native.c lib/hypercall.c
 LIB_HOSTED_SRCS := $(LIB_SRCS) lib/hosted.c
 
 LIB_HOSTED_OBJS := $(LIB_HOSTED_SRCS:%.c=$(BUILD)/hosted/%.o)

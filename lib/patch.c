@@ -126,48 +126,65 @@ static int is_original(const struct pv_patch_ctx *c, uintptr_t site,
 }
 
 /*
- * Index the natives by slot once: native[slot] is 1 + the entry whose
- * function the slot holds now (an entry for that slot first, then a
- * PV_ANY_SLOT one), or 0. Sites are many and slots
- * few, so this beats scanning the natives for every site.
+ * Index the templates by slot once: tmpl_of[slot] is the entry whose
+ * function the slot holds now, or 0. A backend entry for that slot comes
+ * first (TMPL_BACKEND | 1 + its index), then a native one for that slot,
+ * then a PV_ANY_SLOT native (1 + its index). Sites are many and slots
+ * few, so this beats scanning the tables for every site.
  */
 #define MAX_ANY_SLOT 8
+#define TMPL_BACKEND 0x80000000u
 
-static void index_natives(const struct pv_patch_ctx *c, uint32_t *native)
+static void index_templates(const struct pv_patch_ctx *c, uint32_t *tmpl_of)
 {
 	uint32_t any[MAX_ANY_SLOT];
 	size_t nany = 0;
 
 	for (size_t s = 0; s < c->nr_slots; s++)
-		native[s] = 0;
+		tmpl_of[s] = 0;
+	/* pv_patch checked every backend entry: slot in range, no twins */
+	for (size_t i = 0; i < c->nr_backend; i++) {
+		const struct pv_backend_tmpl *b = &c->backend[i];
+
+		if (c->slots[b->slot] == b->fn)
+			tmpl_of[b->slot] = TMPL_BACKEND | ((uint32_t)i + 1);
+	}
 	for (size_t i = 0; i < c->nr_natives; i++) {
 		const struct pv_native *n = &c->natives[i];
 
 		if (n->slot == PV_ANY_SLOT) {
 			any[nany++] = (uint32_t)i;   /* pv_patch checked the count */
 		} else if (n->slot < c->nr_slots && c->slots[n->slot] == n->fn &&
-			   !native[n->slot]) {
-			native[n->slot] = (uint32_t)i + 1;
+			   !tmpl_of[n->slot]) {
+			tmpl_of[n->slot] = (uint32_t)i + 1;
 		}
 	}
 	for (size_t s = 0; s < c->nr_slots; s++)
-		for (size_t k = 0; k < nany && !native[s]; k++)
+		for (size_t k = 0; k < nany && !tmpl_of[s]; k++)
 			if (c->natives[any[k]].fn == c->slots[s])
-				native[s] = any[k] + 1;
+				tmpl_of[s] = any[k] + 1;
 }
 
-/* The template for a site of `slot`, given the slot's current value. */
+/* The template for a site of `slot`, given the slot's current value;
+ * *backend says whose it is. */
 static const struct pv_tmpl *find_template(const struct pv_patch_ctx *c,
-					   const uint32_t *native, uint16_t slot)
+					   const uint32_t *tmpl_of,
+					   uint16_t slot, uint8_t *backend)
 {
-	return native[slot] ? c->natives[native[slot] - 1].tmpl : NULL;
+	uint32_t v = tmpl_of[slot];
+
+	*backend = (v & TMPL_BACKEND) != 0;
+	v &= ~TMPL_BACKEND;
+	if (!v)
+		return NULL;
+	return *backend ? c->backend[v - 1].tmpl : c->natives[v - 1].tmpl;
 }
 
 /* Fill d->after and d->outcome for a site whose record passed every check. */
-static void decide(const struct pv_patch_ctx *c, const uint32_t *native,
+static void decide(const struct pv_patch_ctx *c, const uint32_t *tmpl_of,
 		   struct pv_decision *d)
 {
-	const struct pv_tmpl *t = find_template(c, native, d->slot);
+	const struct pv_tmpl *t = find_template(c, tmpl_of, d->slot, &d->backend);
 	size_t used;
 
 	if (d->target == 0) {
@@ -191,12 +208,17 @@ static void decide(const struct pv_patch_ctx *c, const uint32_t *native,
 			d->after[used] = t->bytes[used];
 		d->tmpl = t;
 		d->outcome = PV_OUT_INLINE;
-		d->reason = "native template";
+		d->reason = d->backend ? "backend template" : "native template";
 	} else if (x86_encode_call_site(d->after, d->len, d->site, d->target) == 0) {
 		d->outcome = PV_OUT_DIRECT;
-		d->reason = !t ? "not native"
-			    : pv_tmpl_len(t) > d->len
-				    ? "native template longer than the site"
+		if (!t)
+			d->reason = "not native";
+		else if (pv_tmpl_len(t) > d->len)
+			d->reason = d->backend ? "backend template longer than the site"
+				    : "native template longer than the site";
+		else
+			d->reason = d->backend
+				    ? "backend template clobbers more than the site allows"
 				    : "native template clobbers more than the site allows";
 		return;
 	} else {
@@ -250,31 +272,77 @@ static void commit(const struct pv_patch_ctx *c, struct pv_decision *d)
 	d->outcome = PV_OUT_REFUSED;
 }
 
-int pv_patch(const struct pv_patch_ctx *c, struct pv_patch_stats *st)
+const char *pv_backend_check(const struct pv_backend_tmpl *t, size_t n,
+			     size_t nr_slots, size_t *bad)
 {
-	size_t i, n = 0;
-	int refused = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct pv_backend_tmpl *b = &t[i];
+		const char *why = NULL;
 
-	if (!c || !st || (c->nr_sites && !c->sites) || !c->text ||
-	    !c->slots || !c->nr_slots || c->nr_slots >= PV_ANY_SLOT ||
-	    (!c->write && !(c->flags & PV_PATCH_DRY_RUN)) ||
-	    (c->nr_natives && !c->natives) || c->nr_sites > UINT32_MAX / 2)
-		return -EINVAL;
+		if (!b->tmpl)
+			why = "backend template: NULL template";
+		else if (!b->tmpl->bytes || !b->tmpl->end ||
+			 b->tmpl->end < b->tmpl->bytes)
+			why = "backend template: no bytes";
+		else if (b->slot >= nr_slots)
+			why = "backend template: slot beyond the template";
+		else if (!b->fn)
+			why = "backend template: no op it stands for (fn 0)";
+		else if (b->tmpl->end - b->tmpl->bytes > PV_SITE_MAX_LEN)
+			why = "backend template: longer than PV_SITE_MAX_LEN";
+		for (size_t k = 0; k < i && !why; k++)
+			if (t[k].slot == b->slot && t[k].fn == b->fn)
+				why = "backend template: a second entry for the same slot and op";
+		if (why) {
+			if (bad)
+				*bad = i;
+			return why;
+		}
+	}
+	return NULL;
+}
+
+/* Why ctx cannot be used (see pv_patch in pvops/patch.h), or NULL. */
+static const char *check_ctx(const struct pv_patch_ctx *c, size_t *bad)
+{
 	size_t nany = 0;
-	for (i = 0; i < c->nr_natives; i++)
+
+	if ((c->nr_sites && !c->sites) || !c->text || !c->slots ||
+	    !c->nr_slots || c->nr_slots >= PV_ANY_SLOT ||
+	    (!c->write && !(c->flags & PV_PATCH_DRY_RUN)) ||
+	    (c->nr_natives && !c->natives) || (c->nr_backend && !c->backend) ||
+	    c->nr_sites > UINT32_MAX / 2 || c->nr_backend >= TMPL_BACKEND)
+		return "ctx: a field missing or out of range";
+	for (size_t i = 0; i < c->nr_natives; i++)
 		nany += c->natives[i].slot == PV_ANY_SLOT;
 	if (nany > MAX_ANY_SLOT)
+		return "ctx: more than 8 PV_ANY_SLOT natives";
+	return pv_backend_check(c->backend, c->nr_backend, c->nr_slots, bad);
+}
+
+int pv_patch(const struct pv_patch_ctx *c, struct pv_patch_stats *st)
+{
+	size_t i, n = 0, bad = 0;
+	int refused = 0;
+
+	if (!c || !st)
+		return -EINVAL;
+	st->error = check_ctx(c, &bad);
+	st->bad_backend = (uint32_t)bad;
+	if (st->error)
 		return -EINVAL;
 	if (c->scratch_len < PV_PATCH_SCRATCH_LEN(c->nr_sites, c->nr_slots) ||
-	    !c->scratch)
+	    !c->scratch) {
+		st->error = "ctx: scratch shorter than PV_PATCH_SCRATCH_LEN";
 		return -ENOSPC;
+	}
 
 	size_t words = (c->nr_sites + 31) / 32;
 	uint32_t *map = c->scratch + c->nr_sites;   /* overlapping sites */
 	uint32_t *good = map + words;               /* records that passed */
-	uint32_t *native = good + words;
+	uint32_t *tmpl_of = good + words;
 
-	index_natives(c, native);
+	index_templates(c, tmpl_of);
 
 	st->sites = (uint32_t)c->nr_sites;
 	for (i = 0; i < PV_OUT_COUNT; i++)
@@ -305,6 +373,7 @@ int pv_patch(const struct pv_patch_ctx *c, struct pv_patch_stats *st)
 		d.flags = s->flags;
 		d.clobbers = s->clobbers;
 		d.tmpl = NULL;
+		d.backend = 0;
 		d.target = s->slot < c->nr_slots ? c->slots[s->slot] : 0;
 		/*
 		 * Fixed-size builtins are a couple of moves, no library call:
@@ -328,7 +397,7 @@ int pv_patch(const struct pv_patch_ctx *c, struct pv_patch_stats *st)
 			d.outcome = PV_OUT_REFUSED;
 			d.reason = why;
 		} else {
-			decide(c, native, &d);
+			decide(c, tmpl_of, &d);
 			if (d.outcome != PV_OUT_LEFT &&
 			    d.outcome != PV_OUT_REFUSED &&
 			    !(c->flags & PV_PATCH_DRY_RUN))

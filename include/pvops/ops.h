@@ -22,6 +22,11 @@
  *                                    hold a callee-save function.
  *   PVOP_CALLn / PVOP_VCALLn         patchable, C ABI (kind 2): the site may
  *                                    clobber every caller-saved register.
+ *   PVOP_HCALLn                      patchable, hypercall convention
+ *                                    (pvops/hypercall.h): nr in rax, args
+ *                                    in rbx rcx rdx rsi, result in rax, the
+ *                                    site clobbers only rax; the slot must
+ *                                    hold a struct pv_hcall.
  *
  * Each patchable macro emits `call *PV_OPS+off(%rip)`, pads it to the
  * site length with NOPs and writes a record (pvops/site.h). Code that calls
@@ -37,6 +42,7 @@
 #include <pvops/regs.h>
 #include <pvops/site.h>
 #include <pvops/callee_save.h>
+#include <pvops/hypercall.h>
 
 #define __PV_STR(x) #x
 #define PV_STR(x) __PV_STR(x)
@@ -167,5 +173,40 @@
 #define PVOP_VCALL3(op, a1, a2, a3)                                        \
 	((void)__PVOP_CALL(PV_SITE_CALL_LEN, 0, op, __PV_U(a1), __PV_U(a2), \
 			   __PV_U(a3), 0))
+
+/*
+ * Hypercall-convention sites: the number goes in rax and the result comes
+ * back there; the arguments go in rbx, rcx, rdx, rsi and come back
+ * unchanged. The record says the site may clobber only rax
+ * (PV_CLOBBERS_HCALL), so a template that is the bare hypercall
+ * instruction fits, and a C op needs PV_HCALL_THUNK. "memory": a
+ * hypercall may read or write guest memory it was given the address of.
+ */
+#define __PVOP_HCALL(op, nr, ...)                                          \
+	({                                                                  \
+		__PV_SP;                                                    \
+		unsigned long __pv_ret = (nr);                              \
+		__asm__ volatile(__PV_SITE_ASM(PV_SITE_CALL_LEN)            \
+				 : "+a"(__pv_ret), "+r"(__pv_sp)            \
+				 : __PV_SITE_OPERANDS(op, PV_CLOBBERS_HCALL,\
+						      PV_SITE_F_RET)        \
+				   __VA_ARGS__                              \
+				 : "memory", "cc");                         \
+		__pv_ret;                                                   \
+	})
+
+#define PVOP_HCALL0(type, op, nr) __PV_RET(type, __PVOP_HCALL(op, nr, ))
+#define PVOP_HCALL1(type, op, nr, a0)                                      \
+	__PV_RET(type, __PVOP_HCALL(op, nr, , "b"(__PV_U(a0))))
+#define PVOP_HCALL2(type, op, nr, a0, a1)                                  \
+	__PV_RET(type, __PVOP_HCALL(op, nr, , "b"(__PV_U(a0)),              \
+				    "c"(__PV_U(a1))))
+#define PVOP_HCALL3(type, op, nr, a0, a1, a2)                              \
+	__PV_RET(type, __PVOP_HCALL(op, nr, , "b"(__PV_U(a0)),              \
+				    "c"(__PV_U(a1)), "d"(__PV_U(a2))))
+#define PVOP_HCALL4(type, op, nr, a0, a1, a2, a3)                          \
+	__PV_RET(type, __PVOP_HCALL(op, nr, , "b"(__PV_U(a0)),              \
+				    "c"(__PV_U(a1)), "d"(__PV_U(a2)),       \
+				    "S"(__PV_U(a3))))
 
 #endif /* PVOPS_OPS_H */

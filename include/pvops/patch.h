@@ -7,9 +7,9 @@
  *   TRAP    the slot is NULL: ud2, then NOPs. Calling a missing op stops at
  *           the site instead of jumping to address 0.
  *   NOP     the slot holds pv_nop: all NOPs.
- *   INLINE  the slot holds a native op whose template fits the site and
- *           clobbers nothing the site does not allow: the instructions,
- *           then NOPs.
+ *   INLINE  the slot holds an op with a template (the backend's first,
+ *           then a native one) that fits the site and clobbers nothing
+ *           the site does not allow: the instructions, then NOPs.
  *   DIRECT  anything else: call rel32 to the slot's target, then NOPs
  *           (a 6-byte site: cs call rel32, one instruction).
  *   LEFT    the target is beyond rel32's reach: the indirect call stays.
@@ -70,6 +70,42 @@ struct pv_native {
 #define PV_NATIVES_ANY_SLOT                                                \
 	PV_NATIVE(PV_ANY_SLOT, nop), PV_NATIVE(PV_ANY_SLOT, ident_64)
 
+/*
+ * A backend's own template for one slot (what lguest's pv_init_ops.patch
+ * did): PV_BACKEND_TMPL(PV_SLOT(kvm.hypercall), pv_hcall_vmmcall,
+ * &pv_tmpl_vmmcall). It is used only for sites of `slot` whose slot holds
+ * exactly `fn` at patch time, and then before any native template of that
+ * slot; every rule a native template obeys applies (fits the site,
+ * clobbers within the site's mask, written whole and read back).
+ *
+ * There is no "this slot, whatever it holds" form and no PV_ANY_SLOT
+ * entry: a template stands for one function, so an op installed later
+ * (another platform layered on top, a pvoff= fallback) is never replaced
+ * by bytes that stand for a different one. `fn` is normally tmpl->fn, the
+ * template's callable twin, so a site the template does not fit calls the
+ * same instructions directly.
+ */
+struct pv_backend_tmpl {
+	uint16_t slot;              /* a slot of the template, not PV_ANY_SLOT */
+	uintptr_t fn;               /* run address of the op it stands for */
+	const struct pv_tmpl *tmpl;
+};
+#define PV_BACKEND_TMPL(slot_, fn_, tmpl_)                                 	{ .slot = (slot_), .fn = (uintptr_t)(fn_), .tmpl = (tmpl_) }
+
+/*
+ * pv_backend_check - check a backend table before it is used: NULL when
+ * every entry is sound, else the reason, and *bad (when non-NULL) the
+ * index of the first bad entry. An entry is bad when its template is
+ * NULL or has no bytes (bytes NULL, end before bytes), its slot is not
+ * below nr_slots, its fn is 0, its template is longer than
+ * PV_SITE_MAX_LEN (no site could hold it), or an earlier entry names the
+ * same slot and fn. pv_patch runs the same check and refuses the whole
+ * ctx on a bad entry; a caller that wants to go on without the table
+ * calls this first, logs the reason and drops it.
+ */
+const char *pv_backend_check(const struct pv_backend_tmpl *t, size_t n,
+			     size_t nr_slots, size_t *bad);
+
 /* What the engine decided for one site; handed to ctx->report. */
 struct pv_decision {
 	uintptr_t site;             /* run address */
@@ -81,6 +117,8 @@ struct pv_decision {
 	const char *reason;         /* why, in a few words; never NULL */
 	uintptr_t target;           /* the slot's value at patch time */
 	const struct pv_tmpl *tmpl; /* INLINE and NOP: the template used */
+	uint8_t backend;            /* 1: tmpl (or the one that did not fit)
+				     * came from ctx->backend */
 	uint8_t before[PV_SITE_MAX_LEN];
 	uint8_t after[PV_SITE_MAX_LEN];   /* == before unless written */
 };
@@ -93,13 +131,17 @@ struct pv_slot_count {
 struct pv_patch_stats {
 	uint32_t sites;
 	uint32_t n[PV_OUT_COUNT];
+	/* pv_patch returned a negative errno: why, in a few words (else NULL) */
+	const char *error;
+	/* ... and when the reason is a bad backend entry, its index */
+	uint32_t bad_backend;
 };
 
 /*
  * Scratch words pv_patch needs for n sites and s slots: the sites'
  * indices sorted by address, a bitmap of the records that passed the
- * record checks, one of the sites that overlap, and per slot the native
- * entry that matches the slot's current value.
+ * record checks, one of the sites that overlap, and per slot the
+ * backend or native entry that matches the slot's current value.
  */
 #define PV_PATCH_SCRATCH_LEN(n, s) ((n) + 2 * (((n) + 31) / 32) + (s))
 
@@ -128,6 +170,11 @@ struct pv_patch_ctx {
 	const struct pv_native *natives;
 	size_t nr_natives;
 
+	/* Optional: the platform's own templates, consulted first (see
+	 * struct pv_backend_tmpl). */
+	const struct pv_backend_tmpl *backend;
+	size_t nr_backend;
+
 	/* Scratch: PV_PATCH_SCRATCH_LEN(nr_sites, nr_slots) words. */
 	uint32_t *scratch;
 	size_t scratch_len;
@@ -150,9 +197,10 @@ struct pv_patch_ctx {
  * Fills *stats (zeroed first). Returns 0 when every site was patched or
  * left by design, the number of REFUSED sites when some were refused, or
  * a negative errno when ctx itself is unusable, in which case nothing was
- * written: -EINVAL for a missing field or more than 8 PV_ANY_SLOT natives,
- * -ENOSPC for a scratch shorter than PV_PATCH_SCRATCH_LEN(nr_sites,
- * nr_slots).
+ * written and stats->error says why: -EINVAL for a missing field, more
+ * than 8 PV_ANY_SLOT natives or a bad backend entry (pv_backend_check;
+ * stats->bad_backend is its index), -ENOSPC for a scratch shorter than
+ * PV_PATCH_SCRATCH_LEN(nr_sites, nr_slots).
  */
 int pv_patch(const struct pv_patch_ctx *ctx, struct pv_patch_stats *stats);
 

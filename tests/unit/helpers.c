@@ -67,6 +67,34 @@ const struct pv_tmpl tmpl_movabs = {
 	.fn = long_native,
 };
 
+unsigned long hcall_standin(unsigned long nr, unsigned long a0,
+			    unsigned long a1, unsigned long a2,
+			    unsigned long a3)
+{
+	return HCALL_STANDIN(nr, a0, a1, a2, a3);
+}
+PV_HCALL_THUNK(hcall_standin);
+
+extern const uint8_t add_rbx_bytes[], add_rbx_end[];
+__asm__(".pushsection .rodata\n"
+	"add_rbx_bytes: add %rbx, %rax\n"
+	"add_rbx_end:\n\t"
+	".popsection\n\t"
+	".pushsection .text\n\t"
+	".globl add_rbx_fn\n"
+	"add_rbx_fn: add %rbx, %rax\n\tret\n\t"
+	".popsection\n");
+const struct pv_tmpl tmpl_add_rbx = {
+	.name = "add %rbx,%rax",
+	.bytes = add_rbx_bytes,
+	.end = add_rbx_end,
+	.clobbers = PV_CLOB(RAX),
+	.fn = add_rbx_fn,
+};
+
+const struct pv_backend_tmpl *test_backend;
+size_t nr_test_backend;
+
 void set_test_ops_default(void)
 {
 	t_ops.irq.save_fl = PV_IS_CALLEE_SAVE(pv_native_save_fl);
@@ -87,6 +115,7 @@ void set_test_ops_default(void)
 	t_ops.misc.add3 = add3_c;
 	t_ops.misc.notify = notify_c;
 	t_ops.misc.trash = trash_regs;
+	t_ops.misc.hcall = PV_HCALL(hcall_standin);
 	tick_count = notify_count = 0;
 }
 
@@ -126,6 +155,12 @@ SITE_FN unsigned long call_add3(unsigned long a, unsigned long b, unsigned long 
 	return t_add3(a, b, c);
 }
 SITE_FN void call_notify(void) { t_notify(); }
+SITE_FN unsigned long call_hcall(unsigned long nr, unsigned long a0,
+				 unsigned long a1, unsigned long a2,
+				 unsigned long a3)
+{
+	return t_hcall(nr, a0, a1, a2, a3);
+}
 
 /* --- patching -------------------------------------------------------- */
 
@@ -177,6 +212,8 @@ static int run_patch(const struct pv_site *recs, size_t n,
 	if (pv_hosted_ctx_init(&ctx, &t_ops, sizeof(t_ops), test_natives,
 			       nr_test_natives))
 		return -ENOMEM;
+	ctx.backend = test_backend;
+	ctx.nr_backend = nr_test_backend;
 	ctx.sites = recs;
 	ctx.nr_sites = n;
 	ctx.sites_addr = (uintptr_t)recs;

@@ -29,10 +29,12 @@ unsigned long call_far(void);
 unsigned long call_long_tmpl(void);
 unsigned long call_add3(unsigned long a, unsigned long b, unsigned long c);
 void call_notify(void);
+unsigned long call_hcall(unsigned long nr, unsigned long a0, unsigned long a1,
+			 unsigned long a2, unsigned long a3);
 
 /* The .S sites (sites.S) and the register harness (regs_harness.S). */
 extern const char asite_regs[], asite_save_fl[], asite_save_fl_noclob[],
-	asite_tick[], asite_long[], asite_trash[];
+	asite_tick[], asite_long[], asite_trash[], asite_hcall[];
 void regs_call(const void *fn, const uint64_t in[REGS_SLOTS],
 	       uint64_t out[REGS_SLOTS]);
 
@@ -50,6 +52,26 @@ extern const char long_native[];           /* the same, then ret */
 /* The natives the tests patch with: every catalogue entry plus movabs. */
 extern const struct pv_native test_natives[];
 extern const size_t nr_test_natives;
+
+/*
+ * The hosted stand-in for a hypercall: hcall_standin (C, behind its
+ * PV_HCALL_THUNK) returns HCALL_STANDIN(nr, a0, a1, a2, a3); the default
+ * value of misc.hcall. tmpl_add_rbx is `add %rbx,%rax` (nr + a0), a
+ * template of the hypercall convention that ring 3 can run; its twin
+ * add_rbx_fn is the same then ret.
+ */
+#define HCALL_STANDIN(nr, a0, a1, a2, a3)                                  \
+	((nr) + 3 * (a0) + 5 * (a1) + 7 * (a2) + 11 * (a3))
+unsigned long hcall_standin(unsigned long nr, unsigned long a0,
+			    unsigned long a1, unsigned long a2,
+			    unsigned long a3);
+PV_HCALL_DECLARE(hcall_standin);
+extern const struct pv_tmpl tmpl_add_rbx;
+extern const char add_rbx_fn[];
+
+/* The backend table patch_sites* pass (none unless a test sets it). */
+extern const struct pv_backend_tmpl *test_backend;
+extern size_t nr_test_backend;
 
 /* site_of - the record of the one site in fn (first site after fn). */
 const struct pv_site *site_of(const void *fn);

@@ -4,6 +4,7 @@
  */
 #define PV_OPS t_ops
 #include <pvops/asm.h>
+#include <pvops/hypercall.h>
 #include "test-offsets.h"
 
 	.text
@@ -42,5 +43,11 @@ asite_long:
 	.globl asite_trash
 asite_trash:
 	PV_SITE T_SLOT_misc_trash, PV_CLOBBERS_C_ABI, PV_SITE_CALL_LEN, PV_SITE_F_RET
+	ret
+
+/* A hypercall-convention site: nr in rax, args in rbx rcx rdx rsi. */
+	.globl asite_hcall
+asite_hcall:
+	PV_SITE T_SLOT_misc_hcall, PV_CLOBBERS_HCALL, PV_SITE_CALL_LEN, PV_SITE_F_RET
 	ret
 	.section .note.GNU-stack, "", @progbits

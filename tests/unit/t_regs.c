@@ -13,7 +13,12 @@
 
 #include "helpers.h"
 
-static void setup(void) { set_test_ops_default(); }
+static void setup(void)
+{
+	set_test_ops_default();
+	test_backend = NULL;
+	nr_test_backend = 0;
+}
 
 TestSuite(regs, .init = setup);
 
@@ -189,6 +194,52 @@ Test(regs, c_abi_site_keeps_callee_saved)
 	ch = changed_regs(asite_trash, out);
 	cr_assert_eq(out[PV_REG_RAX], TRASH_RET);
 	assert_within(ch, site_of(asite_trash)->clobbers, "direct C-ABI site");
+}
+
+/*
+ * A hypercall-convention site: nr in rax, a0-a3 in rbx rcx rdx rsi; only
+ * rax changes. The thunked C stand-in sees its arguments in that order
+ * (HCALL_STANDIN weighs each differently), unpatched and direct; the
+ * inline stand-in template adds rbx to rax.
+ */
+static uint64_t canary(int r)
+{
+	return 0xc0ffee0000000000ull | ((uint64_t)r << 8) | 0x5a;
+}
+
+Test(regs, hcall_thunk_keeps_the_convention)
+{
+	uint64_t out[REGS_SLOTS];
+	uint64_t want = HCALL_STANDIN(canary(PV_REG_RAX), canary(PV_REG_RBX),
+				      canary(PV_REG_RCX), canary(PV_REG_RDX),
+				      canary(PV_REG_RSI));
+	unsigned ch = changed_regs(asite_hcall, out);
+
+	cr_assert_eq(site_of(asite_hcall)->clobbers, PV_CLOB(RAX));
+	cr_assert_eq(out[PV_REG_RAX], want, "indirect: %#lx, expected %#lx",
+		     (unsigned long)out[PV_REG_RAX], (unsigned long)want);
+	assert_within(ch, PV_CLOB(RAX), "indirect hypercall thunk");
+	patch_asm(asite_hcall, PV_OUT_DIRECT);
+	ch = changed_regs(asite_hcall, out);
+	cr_assert_eq(out[PV_REG_RAX], want, "direct");
+	assert_within(ch, PV_CLOB(RAX), "direct hypercall thunk");
+}
+
+Test(regs, hcall_inline_stand_in)
+{
+	const struct pv_backend_tmpl b[] = {
+		PV_BACKEND_TMPL(PV_SLOT(misc.hcall), add_rbx_fn, &tmpl_add_rbx),
+	};
+	uint64_t out[REGS_SLOTS];
+
+	t_ops.misc.hcall = PV_IS_HCALL(add_rbx_fn);
+	test_backend = b;
+	nr_test_backend = 1;
+	struct pv_decision d = patch_asm(asite_hcall, PV_OUT_INLINE);
+	cr_assert_eq(d.tmpl, &tmpl_add_rbx);
+	unsigned ch = changed_regs(asite_hcall, out);
+	cr_assert_eq(out[PV_REG_RAX], canary(PV_REG_RAX) + canary(PV_REG_RBX));
+	assert_within(ch, PV_CLOB(RAX), "inline hypercall stand-in");
 }
 
 /* A C op in a callee-save slot without its thunk breaks the promise. */

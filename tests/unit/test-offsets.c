@@ -11,4 +11,5 @@ void test_offsets(void)
 	PV_ASM_OFFSET(T_SLOT_misc_tick, PV_SLOT(misc.tick));
 	PV_ASM_OFFSET(T_SLOT_misc_long_tmpl, PV_SLOT(misc.long_tmpl));
 	PV_ASM_OFFSET(T_SLOT_misc_trash, PV_SLOT(misc.trash));
+	PV_ASM_OFFSET(T_SLOT_misc_hcall, PV_SLOT(misc.hcall));
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <pvops/callee_save.h>
+#include <pvops/hypercall.h>
 
 struct t_irq_ops {
 	struct pv_callee_save save_fl;       /* unsigned long (void) */
@@ -38,6 +39,7 @@ struct t_misc_ops {
 	unsigned long (*add3)(unsigned long, unsigned long, unsigned long);
 	void (*notify)(void);
 	unsigned long (*trash)(void);
+	struct pv_hcall hcall;            /* hypercall convention */
 };
 
 struct t_ops {
@@ -99,5 +101,11 @@ static inline unsigned long t_add3(unsigned long a, unsigned long b,
 	return PVOP_CALL3(unsigned long, misc.add3, a, b, c);
 }
 static inline void t_notify(void) { PVOP_VCALL0(misc.notify); }
+static inline unsigned long t_hcall(unsigned long nr, unsigned long a0,
+				    unsigned long a1, unsigned long a2,
+				    unsigned long a3)
+{
+	return PVOP_HCALL4(unsigned long, misc.hcall, nr, a0, a1, a2, a3);
+}
 
 #endif /* TEST_OPS_H */
