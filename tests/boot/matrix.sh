@@ -51,6 +51,10 @@ for env in $envs; do
 		add "boot-$env-nopv-$mode" --env "$env" --pvhv-arg --no-pv \
 			--cmdline "pv=$mode" --expect-platform kvm --timeout 60
 	done
+	# pvhv's console switched off alone: pvk writes to the UART again
+	# (its self-test checks which way the bytes went).
+	add "boot-$env-pvoff-console" --env "$env" --cmdline "pvoff=console" \
+		--expect-platform pvhv --timeout 60
 	# pvhv under AddressSanitizer and UBSan, its interface on and off.
 	add "boot-$env-asan-pv" --env "$env" --pvhv-bin build/pvhv-asan \
 		--expect-platform pvhv --timeout 60
