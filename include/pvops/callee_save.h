@@ -25,6 +25,15 @@ struct pv_callee_save {
 	void *func;
 };
 
+/* What a thunk keeps for its caller: every register C may clobber but
+ * rax (the result), pushed on entry and popped before ret. */
+#define PV_THUNK_SAVE                                                      \
+	"push %rcx\n\tpush %rdx\n\tpush %rsi\n\tpush %rdi\n\t"              \
+	"push %r8\n\tpush %r9\n\tpush %r10\n\tpush %r11\n\t"
+#define PV_THUNK_RESTORE                                                   \
+	"pop %r11\n\tpop %r10\n\tpop %r9\n\tpop %r8\n\t"                     \
+	"pop %rdi\n\tpop %rsi\n\tpop %rdx\n\tpop %rcx\n\t"
+
 /*
  * PV_CALLEE_SAVE_THUNK - emit __pv_cs_<func>, the callee-save thunk of
  * `func`. `func` must have external linkage or be marked
@@ -36,23 +45,9 @@ struct pv_callee_save {
 		".globl __pv_cs_" #func "\n\t"                              \
 		".type __pv_cs_" #func ", @function\n"                      \
 		"__pv_cs_" #func ":\n\t"                                    \
-		"push %rcx\n\t"                                             \
-		"push %rdx\n\t"                                             \
-		"push %rsi\n\t"                                             \
-		"push %rdi\n\t"                                             \
-		"push %r8\n\t"                                              \
-		"push %r9\n\t"                                              \
-		"push %r10\n\t"                                             \
-		"push %r11\n\t"                                             \
+		PV_THUNK_SAVE                                               \
 		"call " #func "\n\t"                                        \
-		"pop %r11\n\t"                                              \
-		"pop %r10\n\t"                                              \
-		"pop %r9\n\t"                                               \
-		"pop %r8\n\t"                                               \
-		"pop %rdi\n\t"                                              \
-		"pop %rsi\n\t"                                              \
-		"pop %rdx\n\t"                                              \
-		"pop %rcx\n\t"                                              \
+		PV_THUNK_RESTORE                                            \
 		"ret\n\t"                                                   \
 		".size __pv_cs_" #func ", . - __pv_cs_" #func "\n\t"        \
 		".popsection\n")

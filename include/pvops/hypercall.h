@@ -31,6 +31,7 @@
 #ifndef PVOPS_HYPERCALL_H
 #define PVOPS_HYPERCALL_H
 
+#include <pvops/callee_save.h>
 #include <pvops/regs.h>
 
 /* A hypercall site may change rax (the result) and the flags. */
@@ -62,14 +63,7 @@ struct pv_hcall {
 		".globl __pv_hc_" #func "\n\t"                              \
 		".type __pv_hc_" #func ", @function\n"                      \
 		"__pv_hc_" #func ":\n\t"                                    \
-		"push %rcx\n\t"                                             \
-		"push %rdx\n\t"                                             \
-		"push %rsi\n\t"                                             \
-		"push %rdi\n\t"                                             \
-		"push %r8\n\t"                                              \
-		"push %r9\n\t"                                              \
-		"push %r10\n\t"                                             \
-		"push %r11\n\t"                                             \
+		PV_THUNK_SAVE                                               \
 		"mov %rsi, %r8\n\t"                                         \
 		"mov %rbx, %rsi\n\t"                                        \
 		"mov %rdx, %r9\n\t"                                         \
@@ -77,14 +71,7 @@ struct pv_hcall {
 		"mov %r9, %rcx\n\t"                                         \
 		"mov %rax, %rdi\n\t"                                        \
 		"call " #func "\n\t"                                        \
-		"pop %r11\n\t"                                              \
-		"pop %r10\n\t"                                              \
-		"pop %r9\n\t"                                               \
-		"pop %r8\n\t"                                               \
-		"pop %rdi\n\t"                                              \
-		"pop %rsi\n\t"                                              \
-		"pop %rdx\n\t"                                              \
-		"pop %rcx\n\t"                                              \
+		PV_THUNK_RESTORE                                            \
 		"ret\n\t"                                                   \
 		".size __pv_hc_" #func ", . - __pv_hc_" #func "\n\t"        \
 		".popsection\n")
