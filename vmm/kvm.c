@@ -21,7 +21,6 @@
 
 #include "kvm.h"
 
-#define SIG_KICK           SIGUSR1     /* pulls a vCPU thread out of KVM_RUN */
 #define KERNEL_MAX_BYTES   (256u << 20)
 #define NSEC_PER_SEC       1000000000L
 
@@ -394,6 +393,18 @@ int kvm_run_vm(const struct vm_config *cfg, double t_start)
 		fprintf(stderr, "pvhv: %s after %.3f s; exit status %d\n", vm.reason, secs, vm.status);
 		fprintf(stderr, "pvhv: KVM's hypercall-instruction rewriting (FIX_HYPERCALL_INSN): %s\n",
 			vm.quirk_note);
+		if (vm.cfg.kvm_pv) {
+			char names[256];
+
+			kvm_feature_names(vm.kvm_host_features & ~vm.kvm_hidden, names,
+					  sizeof(names));
+			fprintf(stderr, "pvhv: KVM features offered (%#x EAX %#010x): %s\n",
+				(vm.cfg.pv ? PVHV_CPUID_KVM_BASE : KVM_CPUID_SIGNATURE) +
+				KVM_CPUID_FEATURES_OFFSET,
+				vm.kvm_host_features & ~vm.kvm_hidden, names);
+		}
+		fprintf(stderr, "%s\n", vm.hc_note);
+		fprintf(stderr, "pvhv: KVM_CAP_ENFORCE_PV_FEATURE_CPUID: %s\n", vm.enforce_note);
 		stats_print_table(stderr, per, vm.nr_vcpus, have_kvm, secs);
 	}
 	if (cfg->stats_json) {

@@ -7,6 +7,9 @@
 #define PVHV_KVM_H
 
 #include <linux/kvm.h>
+#include <signal.h>
+
+#include <abi/kvm_para.h>
 
 #include "pvhv.h"
 #include "stats.h"
@@ -23,7 +26,18 @@
 #endif
 #define QUIRK_NOTE_MAX                    160
 
+#ifndef KVM_CAP_ENFORCE_PV_FEATURE_CPUID
+#define KVM_CAP_ENFORCE_PV_FEATURE_CPUID  190
+#endif
+
 #define PVHV_KVM_DEV_DEFAULT "/dev/kvm"
+#define SIG_KICK             SIGUSR1     /* pulls a vCPU thread out of KVM_RUN */
+
+/* --kvm-hypercalls: whether to offer KVM's hypercall-based features. */
+enum hc_mode { HC_MODE_AUTO, HC_MODE_ON, HC_MODE_OFF };
+#define HC_MODE_NAMES        "auto|on|off"
+#define HC_PROBE_TIMEOUT_MS  200
+#define HC_NOTE_MAX          256
 
 struct vm_config {
 	const char *kernel;
@@ -36,6 +50,7 @@ struct vm_config {
 	const char *stats_json;
 	bool kvm_pv;                 /* show KVM's paravirt leaves */
 	bool pv;                     /* show pvhv's own leaves and ports */
+	enum hc_mode kvm_hypercalls; /* offer KVM's hypercall features: probe, yes, no */
 	const char *bad_start_info;  /* tests: break the start info (loader.c) */
 };
 
@@ -63,6 +78,11 @@ struct vm {
 	struct kvm_cpuid2 *supported;   /* KVM_GET_SUPPORTED_CPUID */
 	uint32_t tsc_khz;
 	char quirk_note[QUIRK_NOTE_MAX];   /* what became of KVM's vmcall rewriting */
+	uint32_t kvm_hidden;         /* KVM feature bits pvhv hides (kvm-hc.c) */
+	uint32_t kvm_host_features;  /* KVM's own 0x40000001 EAX */
+	char hc_note[HC_NOTE_MAX];   /* the --stats line of the hypercall features */
+	bool enforce_pv;             /* KVM_CAP_ENFORCE_PV_FEATURE_CPUID on each vCPU */
+	char enforce_note[HC_NOTE_MAX];
 	int nr_vcpus;
 	struct vcpu vcpus[PVHV_MAX_VCPUS];
 	struct uart uart;
@@ -99,6 +119,87 @@ int kvm_cpu__init(struct vm *vm, int i);
 void *kvm_cpu__thread(void *arg);
 
 
+/* ---- KVM's hypercall features (kvm-hc.c) ---- */
+
+/* The KVM features that are hypercalls (KICK_CPU, SEND_IPI, SCHED_YIELD):
+ * offered only where the host's KVM handles hypercalls. */
+#define KVM_HC_FEATURES  ((1u << KVM_FEATURE_PV_UNHALT) | (1u << KVM_FEATURE_PV_SEND_IPI) | \
+			  (1u << KVM_FEATURE_PV_SCHED_YIELD))
+/* Never offered: KVM hands them to the VMM (KVM_CAP_EXIT_HYPERCALL, an
+ * MSR filter), and pvhv does not handle them. */
+#define KVM_VMM_FEATURES ((1u << KVM_FEATURE_HC_MAP_GPA_RANGE) | \
+			  (1u << KVM_FEATURE_MIGRATION_CONTROL))
+/* The probe's hypercall number: none KVM knows ("PVH?"). */
+#define PROBE_HC_NR      0x3f485650u
+
+struct hc_probe {
+	enum {
+		HC_PROBE_NOT_RUN,
+		HC_PROBE_RETURNED,      /* the hypercall returned `ret` */
+		HC_PROBE_TIMEOUT,       /* it did not return within timeout_ms */
+		HC_PROBE_SPINNING,      /* KVM re-ran it spin_events times, RIP stuck */
+		HC_PROBE_FAULT,         /* the vCPU did something else (`detail`) */
+		HC_PROBE_ERROR,         /* the probe could not run (`detail`) */
+	} result;
+	const char *insn;            /* "VMCALL" or "VMMCALL" */
+	int32_t ret;                 /* EAX after the hypercall */
+	unsigned timeout_ms;
+	double hc_us;                /* the KVM_RUN that ran the hypercall */
+	uint64_t spin_events;        /* SPINNING: KVM's exits + emulated insns */
+	double spin_ms;              /* ... in this long */
+	double cost_us;              /* the whole probe, VM creation to verdict */
+	char detail[128];
+};
+
+/* hc_mode_parse - "auto", "on" or "off" into *mode; 0, or -1 for anything
+ * else (*mode unchanged). Pure. */
+int hc_mode_parse(const char *s, enum hc_mode *mode);
+
+/* hc_insn_for_vendor - the hypercall instruction of the CPU whose CPUID 0
+ * vendor string (12 bytes) is `vendor`: "VMMCALL" on AMD and Hygon,
+ * "VMCALL" on the rest. Pure. */
+const char *hc_insn_for_vendor(const char vendor[12]);
+
+/*
+ * kvm_hc_probe - does this host's KVM handle hypercalls? Runs the vendor's
+ * instruction with PROBE_HC_NR in a throwaway VM on kvm_fd, bounded by
+ * timeout_ms per KVM_RUN (a watchdog thread sends `sig`, whose handler the
+ * caller installed without SA_RESTART, to the calling thread), sooner
+ * when KVM's statistics show the vCPU re-running the instruction. Fills *p;
+ * never hangs and never fails pvhv: an error becomes HC_PROBE_ERROR after
+ * a pvhv_err() message.
+ */
+void kvm_hc_probe(int kvm_fd, unsigned timeout_ms, int sig, struct hc_probe *p);
+
+/*
+ * hc_decide - which of KVM_HC_FEATURES pvhv offers: all of them when mode
+ * is on, or when auto and the probe saw the hypercall return -KVM_ENOSYS;
+ * none otherwise (and none without KVM's leaves, !kvm_pv). `why` (len
+ * bytes) says "offered (...)" or "hidden (...)" and why. Pure.
+ */
+uint32_t hc_decide(enum hc_mode mode, bool kvm_pv, const struct hc_probe *p,
+		   char *why, size_t len);
+
+/* kvm_features_hidden - the KVM feature bits to clear, given the
+ * hypercall features offered (hc_decide). Pure. */
+uint32_t kvm_features_hidden(uint32_t hc_offered);
+
+/* kvm_feature_names - the names of `bits` (KVM_FEATURE_*), space-separated
+ * ("bitN" for an unnamed one); as many whole names as fit in len. Pure. */
+void kvm_feature_names(uint32_t bits, char *buf, size_t len);
+
+/* hc_stats_line - the --stats line: "pvhv: KVM hypercall features NAMES:
+ * WHY", with what the host (KVM's 0x40000001 EAX `host_eax`) lacks. Pure. */
+void hc_stats_line(char *buf, size_t len, uint32_t host_eax, const char *why);
+
+/*
+ * enforce_pv_decide - enable KVM_CAP_ENFORCE_PV_FEATURE_CPUID? `offered`
+ * is KVM_CHECK_EXTENSION's answer, `release` the host's uname release, pv
+ * whether pvhv's own leaves sit at 0x40000000 (then KVM must find its
+ * leaves by signature: Linux 5.17 on). `note` says which. Pure.
+ */
+bool enforce_pv_decide(int offered, const char *release, bool pv, char *note, size_t len);
+
 /* ---- arch hooks (x86.c) ---- */
 
 /* kvm__arch_init - the VM-wide machine: TSS, in-kernel irqchip with the
@@ -132,13 +233,13 @@ void kvm_cpu__arch_dump(struct vcpu *v, FILE *f);
  * cpuid_build - the CPUID table for vCPU `apic_id` from KVM's supported
  * one: APIC ID in leaf 1 EBX[31:24] and leaves 0xB/0x1F EDX, the
  * hypervisor bit, the TSC rate in leaf 0x15, pvhv's leaves at 0x40000000
- * (pv) with KVM's moved to 0x40000100 (kvm_pv), KVM's VMCALL-based
- * features hidden, a timing leaf for each. Writes at most `max` entries into out; returns the count or
+ * (pv) with KVM's moved to 0x40000100 (kvm_pv), the KVM feature bits
+ * `kvm_hidden` cleared (kvm_features_hidden()), a timing leaf for each. Writes at most `max` entries into out; returns the count or
  * -1 when they do not fit. Pure.
  */
 int cpuid_build(const struct kvm_cpuid_entry2 *in, int n_in,
 		struct kvm_cpuid_entry2 *out, int max, uint32_t apic_id,
-		uint32_t tsc_khz, bool kvm_pv, bool pv);
+		uint32_t tsc_khz, bool kvm_pv, bool pv, uint32_t kvm_hidden);
 
 /*
  * gva_to_gpa - walk the guest's 4-level page tables (cr3) for `gva`;

@@ -35,6 +35,11 @@ static void usage(FILE *f)
 		"  --stats-json FILE  write the same as JSON\n"
 		"  --no-kvm-pv        hide KVM's paravirt CPUID leaves\n"
 		"  --no-pv            hide pvhv's own leaves and ports (KVM's stay, at 0x40000000)\n"
+		"  --kvm-hypercalls=" HC_MODE_NAMES "\n"
+		"                     offer KVM's hypercall features (PV_UNHALT, PV_SEND_IPI,\n"
+		"                     PV_SCHED_YIELD): auto (default) probes whether the host's\n"
+		"                     KVM handles VMCALL/VMMCALL (a throwaway VM, at most %d ms;\n"
+		"                     PVM does not), on offers them unprobed, off hides them\n"
 		"  --bad-start-info K for tests of the guest's boot checks: hand it a broken\n"
 		"                     start info (K: " BAD_START_INFO_KINDS ")\n"
 		"  --kvm-dev PATH     the KVM device (default " PVHV_KVM_DEV_DEFAULT "); the kernel\n"
@@ -43,7 +48,7 @@ static void usage(FILE *f)
 		"exit: guest status 0..255; %d usage, %d image refused, %d no usable KVM device,\n"
 		"%d VM fault, %d timeout\n",
 		DEFAULT_MEM_MIB, MIN_MEM_MIB, MAX_MEM_MIB, PVHV_MAX_VCPUS, PVHV_EXIT_TIMEOUT,
-		PVHV_EXIT_USAGE, PVHV_EXIT_IMAGE, PVHV_EXIT_NOKVM, PVHV_EXIT_FAULT,
+		HC_PROBE_TIMEOUT_MS, PVHV_EXIT_USAGE, PVHV_EXIT_IMAGE, PVHV_EXIT_NOKVM, PVHV_EXIT_FAULT,
 		PVHV_EXIT_TIMEOUT);
 }
 
@@ -65,16 +70,17 @@ int main(int argc, char **argv)
 	double t_start = (double)ts.tv_sec + ts.tv_nsec / 1e9;
 	struct vm_config cfg = {
 		.cmdline = "", .kvm_dev = PVHV_KVM_DEV_DEFAULT, .mem_mib = DEFAULT_MEM_MIB, .smp = 1,
-		.kvm_pv = true, .pv = true,
+		.kvm_pv = true, .pv = true, .kvm_hypercalls = HC_MODE_AUTO,
 	};
 	enum { O_MEM = 256, O_SMP, O_CMDLINE, O_TIMEOUT, O_STATS, O_JSON, O_NOKVM,
-	       O_NOPV, O_BAD, O_KVMDEV, O_HELP };
+	       O_NOPV, O_BAD, O_KVMDEV, O_HC, O_HELP };
 	static const struct option lo[] = {
 		{ "mem", 1, 0, O_MEM }, { "smp", 1, 0, O_SMP },
 		{ "cmdline", 1, 0, O_CMDLINE }, { "timeout", 1, 0, O_TIMEOUT },
 		{ "stats", 0, 0, O_STATS }, { "stats-json", 1, 0, O_JSON },
 		{ "no-kvm-pv", 0, 0, O_NOKVM }, { "no-pv", 0, 0, O_NOPV },
 		{ "bad-start-info", 1, 0, O_BAD }, { "kvm-dev", 1, 0, O_KVMDEV },
+		{ "kvm-hypercalls", 1, 0, O_HC },
 		{ "help", 0, 0, O_HELP }, { 0, 0, 0, 0 },
 	};
 	double v;
@@ -127,6 +133,13 @@ int main(int argc, char **argv)
 				return PVHV_EXIT_USAGE;
 			}
 			cfg.kvm_dev = optarg;
+			break;
+		case O_HC:
+			if (hc_mode_parse(optarg, &cfg.kvm_hypercalls)) {
+				fprintf(stderr, "pvhv: --kvm-hypercalls=%s: not one of %s\n",
+					optarg, HC_MODE_NAMES);
+				return PVHV_EXIT_USAGE;
+			}
 			break;
 		case O_HELP: usage(stdout); return 0;
 		default: usage(stderr); return PVHV_EXIT_USAGE;

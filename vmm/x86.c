@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/utsname.h>
 
 #include <abi/kvm_para.h>
 #include <abi/x86.h>
@@ -30,11 +31,6 @@
 #define CPUID_LEAF_TOPO        0xb
 #define CPUID_LEAF_TOPO2       0x1f
 #define APIC_BUS_KHZ           1000000u  /* KVM's APIC timer runs at 1 GHz */
-/* KVM features that are VMCALL hypercalls: VMCALL never returns on this
- * host, so a guest must not see them (docs/pvhv-abi.md). */
-#define KVM_HYPERCALL_FEATURES ((1u << KVM_FEATURE_PV_UNHALT) | \
-				(1u << KVM_FEATURE_PV_SEND_IPI) | \
-				(1u << KVM_FEATURE_PV_SCHED_YIELD))
 
 /* PVH entry: flat 4 GiB segments, 32-bit. */
 #define SEG_FLAT_LIMIT       0xffffffffu
@@ -85,6 +81,33 @@ static int disable_hypercall_quirk(struct vm *vm)
 	return 0;
 }
 
+/* What pvhv offers of KVM's features (kvm-hc.c): the hypercall ones only
+ * where the host handles hypercalls; and whether KVM enforces it. */
+static void decide_kvm_features(struct vm *vm)
+{
+	struct hc_probe probe = { .result = HC_PROBE_NOT_RUN };
+	char why[HC_NOTE_MAX];
+	struct utsname u;
+
+	for (uint32_t i = 0; i < vm->supported->nent; i++)
+		if (vm->supported->entries[i].function ==
+		    KVM_CPUID_SIGNATURE + KVM_CPUID_FEATURES_OFFSET)
+			vm->kvm_host_features = vm->supported->entries[i].eax;
+	if (vm->cfg.kvm_pv && vm->cfg.kvm_hypercalls == HC_MODE_AUTO &&
+	    (vm->kvm_host_features & KVM_HC_FEATURES))
+		kvm_hc_probe(vm->kvm_fd, HC_PROBE_TIMEOUT_MS, SIG_KICK, &probe);
+	uint32_t offered = hc_decide(vm->cfg.kvm_hypercalls, vm->cfg.kvm_pv, &probe,
+				     why, sizeof(why));
+	vm->kvm_hidden = kvm_features_hidden(offered);
+	hc_stats_line(vm->hc_note, sizeof(vm->hc_note), vm->kvm_host_features, why);
+	if (vm->cfg.stats)
+		fprintf(stderr, "%s\n", vm->hc_note);
+
+	int cap = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ENFORCE_PV_FEATURE_CPUID);
+	vm->enforce_pv = enforce_pv_decide(cap, uname(&u) ? NULL : u.release, vm->cfg.pv,
+					   vm->enforce_note, sizeof(vm->enforce_note));
+}
+
 int kvm__arch_init(struct vm *vm)
 {
 	struct kvm_pit_config pit = { .flags = 0 };
@@ -120,6 +143,7 @@ int kvm__arch_init(struct vm *vm)
 	vm->supported->nent = (uint32_t)nent;
 	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vm->supported) < 0)
 		return pvhv_err("ioctl KVM_GET_SUPPORTED_CPUID");
+	decide_kvm_features(vm);
 	return 0;
 }
 
@@ -143,7 +167,7 @@ static struct kvm_cpuid_entry2 *add(struct kvm_cpuid_entry2 *out, int *n, int ma
 
 int cpuid_build(const struct kvm_cpuid_entry2 *in, int n_in,
 		struct kvm_cpuid_entry2 *out, int max, uint32_t apic_id,
-		uint32_t tsc_khz, bool kvm_pv, bool pv)
+		uint32_t tsc_khz, bool kvm_pv, bool pv, uint32_t kvm_hidden)
 {
 	/* with pvhv's leaves KVM's move up a block; without, they stay */
 	const uint32_t kvm_base = pv ? PVHV_CPUID_KVM_BASE : KVM_CPUID_SIGNATURE;
@@ -164,7 +188,7 @@ int cpuid_build(const struct kvm_cpuid_entry2 *in, int n_in,
 			if (fn == KVM_CPUID_SIGNATURE)
 				e->eax = kvm_base + KVM_CPUID_TIMING_OFFSET;
 			else
-				e->eax &= ~KVM_HYPERCALL_FEATURES;
+				e->eax &= ~kvm_hidden;
 			continue;
 		}
 		if (!(e = add(out, &n, max, 0)))
@@ -261,13 +285,22 @@ int kvm_cpu__arch_init(struct vcpu *v)
 	if (!c)
 		return -1;
 	n = cpuid_build(vm->supported->entries, (int)vm->supported->nent, c->entries,
-			max, v->hv.apic_id, vm->tsc_khz, vm->cfg.kvm_pv, vm->cfg.pv);
+			max, v->hv.apic_id, vm->tsc_khz, vm->cfg.kvm_pv, vm->cfg.pv,
+			vm->kvm_hidden);
 	if (n < 0) {
 		fprintf(stderr, "pvhv: more than %d CPUID entries\n", max);
 		free(c);
 		return -1;
 	}
 	c->nent = (uint32_t)n;
+	/* KVM then refuses the guest what CPUID does not offer it */
+	struct kvm_enable_cap enforce = { .cap = KVM_CAP_ENFORCE_PV_FEATURE_CPUID,
+					  .args = { 1 } };
+	if (vm->enforce_pv && ioctl(v->fd, KVM_ENABLE_CAP, &enforce) < 0) {
+		pvhv_err("ioctl KVM_ENABLE_CAP(KVM_CAP_ENFORCE_PV_FEATURE_CPUID) on a vCPU");
+		free(c);
+		return -1;
+	}
 	if (ioctl(v->fd, KVM_SET_CPUID2, c) < 0) {
 		pvhv_err("ioctl KVM_SET_CPUID2");
 		free(c);

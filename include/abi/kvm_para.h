@@ -23,6 +23,30 @@
 #define KVM_FEATURE_PV_SEND_IPI    11   /* KVM_HC_SEND_IPI: a VMCALL */
 #define KVM_FEATURE_PV_SCHED_YIELD 13   /* KVM_HC_SCHED_YIELD: a VMCALL */
 
+/* The other feature bits, for naming what a VMM offers (cpuid.rst). */
+#define KVM_FEATURE_CLOCKSOURCE        0   /* kvmclock at MSRs 0x11/0x12 */
+#define KVM_FEATURE_NOP_IO_DELAY       1
+#define KVM_FEATURE_MMU_OP             2   /* deprecated */
+#define KVM_FEATURE_ASYNC_PF           4
+#define KVM_FEATURE_STEAL_TIME         5
+#define KVM_FEATURE_PV_EOI             6
+#define KVM_FEATURE_PV_TLB_FLUSH       9   /* the steal-time preempted byte */
+#define KVM_FEATURE_ASYNC_PF_VMEXIT    10
+#define KVM_FEATURE_POLL_CONTROL       12
+#define KVM_FEATURE_ASYNC_PF_INT       14
+#define KVM_FEATURE_MSI_EXT_DEST_ID    15
+#define KVM_FEATURE_HC_MAP_GPA_RANGE   16  /* a VMCALL the VMM must handle */
+#define KVM_FEATURE_MIGRATION_CONTROL  17  /* an MSR the VMM must handle */
+#define KVM_FEATURE_CLOCKSOURCE_STABLE_BIT 24
+
+/* Hypercall numbers (RAX; uapi linux/kvm_para.h) and the error a guest
+ * gets back for an unknown or not-offered one (RAX = -KVM_ENOSYS). */
+#define KVM_HC_KICK_CPU            5
+#define KVM_HC_SEND_IPI            10
+#define KVM_HC_SCHED_YIELD         11
+#define KVM_HC_MAP_GPA_RANGE       12
+#define KVM_ENOSYS                 1000
+
 /* kvmclock: write the physical address of a pvclock record | enable. */
 #define MSR_KVM_SYSTEM_TIME_NEW    0x4b564d01
 #define KVM_MSR_ENABLED            1

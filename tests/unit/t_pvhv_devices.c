@@ -224,7 +224,8 @@ static const struct kvm_cpuid_entry2 *find(const struct kvm_cpuid_entry2 *e, int
 Test(pvhv_dev, cpuid_both_interfaces)
 {
 	struct kvm_cpuid_entry2 out[32];
-	int n = cpuid_build(kvm_in, N_IN, out, 32, 3, 2500000, true, true);
+	int n = cpuid_build(kvm_in, N_IN, out, 32, 3, 2500000, true, true,
+			    (1u << 7) | (1u << 11) | (1u << 13));
 	const struct kvm_cpuid_entry2 *e;
 
 	cr_assert_gt(n, 0);
@@ -257,17 +258,17 @@ Test(pvhv_dev, cpuid_both_interfaces)
 Test(pvhv_dev, cpuid_switches)
 {
 	struct kvm_cpuid_entry2 out[32];
-	int n = cpuid_build(kvm_in, N_IN, out, 32, 0, 1000, true, false);
+	int n = cpuid_build(kvm_in, N_IN, out, 32, 0, 1000, true, false, 0);
 
 	cr_assert_eq(find(out, n, 0x40000000, 0)->ebx, 0x4b4d564b);   /* KVM stays */
 	cr_assert_null(find(out, n, PVHV_CPUID_KVM_BASE, 0));
-	n = cpuid_build(kvm_in, N_IN, out, 32, 0, 1000, false, true);
+	n = cpuid_build(kvm_in, N_IN, out, 32, 0, 1000, false, true, 0);
 	cr_assert_null(find(out, n, PVHV_CPUID_KVM_BASE, 0));
 	cr_assert_eq(memcmp(&find(out, n, PVHV_CPUID_BASE, 0)->ebx, "PVHV", 4), 0);
-	n = cpuid_build(kvm_in, N_IN, out, 32, 0, 1000, false, false);
+	n = cpuid_build(kvm_in, N_IN, out, 32, 0, 1000, false, false, 0);
 	for (int i = 0; i < n; i++)
 		cr_assert(out[i].function < 0x40000000 || out[i].function > 0x4fffffff);
-	cr_assert_eq(cpuid_build(kvm_in, N_IN, out, 4, 0, 1000, true, true), -1);
+	cr_assert_eq(cpuid_build(kvm_in, N_IN, out, 4, 0, 1000, true, true, 0), -1);
 }
 
 /* ---- an interrupt as an MSI (KICK, SEND_IPI) ---- */

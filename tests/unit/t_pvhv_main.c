@@ -137,3 +137,20 @@ Test(pvhv_main, help_names_kvm_dev_and_bad_options_are_64)
 	cr_assert_eq(st, 64, "exit %d: %s", st, out);
 	cr_assert(strstr(out, "--kvm-dev: an empty path"), "%s", out);
 }
+
+Test(pvhv_main, kvm_hypercalls_option_in_help_and_checked)
+{
+	int st = run_pvhv((const char *[]){ "--help", NULL });
+
+	cr_assert_eq(st, 0, "exit %d: %s", st, out);
+	cr_assert(strstr(out, "--kvm-hypercalls=auto|on|off"), "%s", out);
+	st = run_pvhv((const char *[]){ "--kvm-hypercalls=maybe", "/dev/null", NULL });
+	cr_assert_eq(st, 64, "exit %d: %s", st, out);
+	cr_assert(strstr(out, "--kvm-hypercalls=maybe: not one of auto|on|off"), "%s", out);
+	st = run_pvhv((const char *[]){ "--kvm-hypercalls", NULL });
+	cr_assert_eq(st, 64, "exit %d: %s", st, out);
+	/* a good value passes on to the image check */
+	st = run_pvhv((const char *[]){ "--kvm-hypercalls=off", "--kvm-dev", NO_KVM,
+					"/dev/null", NULL });
+	cr_assert_eq(st, 65, "exit %d: %s", st, out);
+}
