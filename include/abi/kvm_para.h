@@ -1,7 +1,8 @@
 /*
  * abi/kvm_para.h - what KVM tells a guest about itself, as far as pvk
  * reads it (kernel/pv/kvm.c) and pvhv re-offers it (vmm/x86.c moves KVM's
- * leaves up a block and hides the features that need VMCALL). The names
+ * leaves up a block; the features that need VMCALL are offered only where
+ * pvhv's start-up probe saw the host handle one, vmm/kvm-hc.c). The names
  * and values are Linux's uapi asm/kvm_para.h (Documentation/virt/kvm/x86/
  * cpuid.rst, msr.rst), except the timing leaf, which is not KVM's own but
  * the convention (VMware's, QEMU's "vmware-cpuid-freq") that a hypervisor
