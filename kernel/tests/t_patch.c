@@ -85,8 +85,9 @@ static bool is_original(const u8 *p, const struct pv_site *s)
 	return true;
 }
 
-/* Per slot, the template of the native function the slot holds, if any:
- * an entry for that slot, else one for any slot. Filled once a test. */
+/* Per slot, the template of the function the slot holds, if any: a
+ * platform's backend template for that slot and function first, then a
+ * native entry for that slot, else one for any slot. Filled once a test. */
 static const struct pv_tmpl *slot_tmpl[PV_NR_SLOTS];
 
 static void find_templates(void)
@@ -95,11 +96,17 @@ static void find_templates(void)
 
 	for (size_t k = 0; k < PV_NR_SLOTS; k++)
 		slot_tmpl[k] = NULL;
+	for (size_t i = 0; i < pv_backend_used_nr; i++) {
+		const struct pv_backend_tmpl *b = &pv_backend_used[i];
+
+		if (b->slot < PV_NR_SLOTS && fn[b->slot] == b->fn)
+			slot_tmpl[b->slot] = b->tmpl;
+	}
 	for (size_t i = 0; i < native_patch_table_len; i++) {
 		const struct pv_native *n = &native_patch_table[i];
 
 		if (n->slot != PV_ANY_SLOT && n->slot < PV_NR_SLOTS &&
-		    fn[n->slot] && fn[n->slot] == n->fn)
+		    !slot_tmpl[n->slot] && fn[n->slot] && fn[n->slot] == n->fn)
 			slot_tmpl[n->slot] = n->tmpl;
 	}
 	for (size_t i = 0; i < native_patch_table_len; i++) {
