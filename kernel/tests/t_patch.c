@@ -10,6 +10,7 @@
 #include <paravirt.h>
 #include <string.h>
 #include <pv/platform.h>
+#include "t_sites.h"
 
 extern const struct pv_site __start_pv_sites[], __stop_pv_sites[];
 
@@ -45,8 +46,8 @@ static const struct {
 	{ 9, { 0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 } },
 };
 
-/* Is p[0..len) a whole number of NOPs from the table? */
-static bool all_nops(const u8 *p, size_t len)
+/* Is p[0..len) a whole number of NOPs from the table? (t_sites.h) */
+bool all_nops(const u8 *p, size_t len)
 {
 	while (len) {
 		size_t k;
