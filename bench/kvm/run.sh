@@ -203,7 +203,9 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 	done
 	echo
 	echo "An interrupt's EOI is one x2APIC WRMSR natively: an exit on SVM (\`kvm_exits\`),"
-	echo "an emulated instruction on PVM (\`kvm_insn_emulation\`; PVM counts no exit for it)."
+	echo "an emulated instruction on PVM (\`kvm_insn_emulation\`; PVM counts no exit for it,"
+	echo "and its ~106 emulated instructions per interrupt are the whole interrupt path:"
+	echo "sti, hlt, cli, iretq, the EOI ...; the EOI is one of them)."
 	echo "Target: PV EOI removes at least 95% of EOI exits, i.e. at least 0.95 of that one"
 	echo "trap per interrupt:"
 	echo
@@ -269,10 +271,11 @@ if command -v gnuplot >/dev/null && [ ${#places[@]} -gt 0 ]; then
 		set style data histograms
 		set style histogram clustered gap 1
 		set style fill solid 0.8 border -1
-		set key top left
+		set key top right
+		set offsets 0, 0, graph 0.3, 0
 		set yrange [0:*]
 		set multiplot layout 1,3 title "KVM paravirt features (on) against their native twins (pvoff=)"
-		set title "EOI traps per interrupt"
+		set title "traps per interrupt (PVM: emulated insns, SVM: exits)"
 		plot "$tmp/irq.dat" using 2:xtic(1) title "PV EOI", "" using 3 title "APIC write"
 		set title "exits per io_delay"
 		plot "$tmp/io.dat" using 2:xtic(1) title "NOP", "" using 3 title "OUT 0x80"
