@@ -7,7 +7,8 @@
 #   make demo       the libpvops demo (a process patching its own call sites)
 #   make gdb        pvk in QEMU, halted, with gdb attached
 #   make iso        a GRUB rescue ISO booting pvk through Multiboot2
-#   make bench      every benchmark (make bench-host: the libpvops part alone)
+#   make bench      every benchmark (make bench-host: the libpvops part alone;
+#                   bench-pvhv, bench-kvm: bench/results/pvhv.md, kvm.md)
 #   make clean      remove build/
 #   V=1             show full commands
 
@@ -48,6 +49,7 @@ include tools/nested/nested.mk
 include examples/demo/demo.mk
 include tests/unit/unit.mk
 include bench/host/bench.mk
+include bench/kvm/bench.mk
 
 # Rules shared by every part.
 $(BUILD)/hosted/%.o: %.c
@@ -137,7 +139,7 @@ gdb:
 
 bench:
 	$(Q)tools/deps.sh build test qemu
-	$(Q)$(MAKE) --no-print-directory bench-host bench-pvhv
+	$(Q)$(MAKE) --no-print-directory bench-host bench-pvhv bench-kvm
 
 clean:
 	rm -rf $(BUILD)

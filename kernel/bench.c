@@ -8,6 +8,8 @@
 #include <paravirt.h>
 #include <printk.h>
 #include <string.h>
+#include <trap.h>
+#include <asm/apic.h>
 
 #define CONSOLE_BYTES (64 * 1024)
 #define LINE_BYTES    64            /* a printk-sized write */
@@ -33,10 +35,105 @@ static void bench_console(void)
 	       (unsigned long long)((t1 - t0) / 1000));
 }
 
+/*
+ * irq: IRQ_TICKS timer interrupts, waited for as an idle kernel waits
+ * (sti; hlt, then cli). Each one is an interrupt delivered and an EOI
+ * (apic.eoi): the host's exit counts per interrupt show what the
+ * platform's EOI costs.
+ */
+#define IRQ_TICKS 1000
+
+static void bench_irq(void)
+{
+	unsigned long flags = arch_local_irq_save();
+	u64 start = apic_ticks, t0 = sched_clock();
+
+	while (apic_ticks - start < IRQ_TICKS) {
+		safe_halt();
+		arch_local_irq_disable();
+	}
+	u64 t1 = sched_clock();
+	arch_local_irq_restore(flags);
+	printk("bench: irq: %d timer interrupts in %llu us\n", IRQ_TICKS,
+	       (unsigned long long)((t1 - t0) / 1000));
+}
+
+/* iodelay: IODELAY_CALLS io_delay with interrupts off, so the exits
+ * counted around it are its own (natively an OUT to port 0x80 each). */
+#define IODELAY_CALLS 10000
+
+static void bench_iodelay(void)
+{
+	unsigned long flags = arch_local_irq_save();
+	u64 t0 = sched_clock();
+
+	for (int i = 0; i < IODELAY_CALLS; i++)
+		io_delay();
+	u64 t1 = sched_clock();
+	arch_local_irq_restore(flags);
+	printk("bench: iodelay: %d calls in %llu us, %llu instructions per call\n",
+	       IODELAY_CALLS, (unsigned long long)((t1 - t0) / 1000),
+	       (unsigned long long)count_insns(io_delay));
+}
+
+/*
+ * clock: CLOCK_CALLS sched_clock with interrupts off, timed by itself,
+ * and one call's instructions counted by single-stepping (the number
+ * that means something where each privileged instruction is emulated:
+ * cycles under PVM or TCG do not).
+ */
+#define CLOCK_CALLS 10000
+#define CLOCK_COUNTS 5
+
+static volatile u64 clock_sink;
+
+static void one_sched_clock(void)
+{
+	clock_sink = sched_clock();
+}
+
+static void bench_clock(void)
+{
+	unsigned long flags = arch_local_irq_save();
+	u64 t0 = sched_clock(), prev = t0, back = 0, lo = ~0ull, hi = 0;
+
+	for (int i = 0; i < CLOCK_CALLS; i++) {
+		u64 now = sched_clock();
+
+		back += now < prev;
+		prev = now;
+	}
+	u64 t1 = sched_clock();
+	/* the fewest and most of a few counts: a retry shows as a spread */
+	for (int i = 0; i < CLOCK_COUNTS; i++) {
+		u64 n = count_insns(one_sched_clock);
+
+		lo = n < lo ? n : lo;
+		hi = n > hi ? n : hi;
+	}
+	arch_local_irq_restore(flags);
+	printk("bench: clock: %d calls in %llu us, %llu backwards; "
+	       "%llu..%llu instructions per call\n", CLOCK_CALLS,
+	       (unsigned long long)((t1 - t0) / 1000), (unsigned long long)back,
+	       (unsigned long long)lo, (unsigned long long)hi);
+}
+
+static const struct {
+	const char *name;
+	void (*run)(void);
+} workloads[] = {
+	{ "console", bench_console },
+	{ "irq", bench_irq },
+	{ "iodelay", bench_iodelay },
+	{ "clock", bench_clock },
+};
+
 void bench_run(const char *name)
 {
-	if (!strcmp(name, "console"))
-		bench_console();
-	else
-		printk("bench: unknown workload '%s' (console)\n", name);
+	for (size_t i = 0; i < ARRAY_SIZE(workloads); i++)
+		if (!strcmp(name, workloads[i].name)) {
+			workloads[i].run();
+			return;
+		}
+	printk("bench: unknown workload '%s' (console, irq, iodelay, clock)\n", name);
 }

@@ -5,8 +5,13 @@
 #ifndef PVK_BENCH_H
 #define PVK_BENCH_H
 
-/* bench_run - run workload `name` (console: 64 KiB on the console, as
- * 1024 printk-sized lines of 64 bytes); an unknown name is reported. */
+/* bench_run - run workload `name`; an unknown name is reported:
+ *   console  64 KiB on the console, as 1024 printk-sized lines of 64 bytes
+ *   irq      1000 timer interrupts waited for with sti; hlt
+ *   iodelay  10000 io_delay, interrupts off; one call's instructions
+ *   clock    10000 sched_clock, interrupts off; one call's instructions
+ * The host counts the exits (bench/kvm/run.sh); the kernel prints what it
+ * can measure itself, one "bench: NAME: ..." line. */
 void bench_run(const char *name);
 
 #endif /* PVK_BENCH_H */

@@ -119,6 +119,44 @@ static inline bool vcpu_is_preempted(long cpu)
 	return PVOP_CALLEE1(bool, lock.vcpu_is_preempted, cpu);
 }
 
+/* --- hv: the hypervisor's own calls, hypercall convention ------------ */
+
+/* pv_hypercallN - KVM's hypercall `nr` (numbers in abi/kvm_para.h): nr in
+ * rax, a0..a3 in rbx rcx rdx rsi, the result back in rax, nothing else
+ * changed; -PV_HV_ENOSYS (or the hypervisor's own error) where there is
+ * nobody to call. Only for a hypercall the hypervisor offers: on a host
+ * that does not handle them (PVM) the instruction never returns. */
+static inline long pv_hypercall0(unsigned long nr)
+{
+	return PVOP_HCALL0(long, hv.hypercall, nr);
+}
+static inline long pv_hypercall1(unsigned long nr, unsigned long a0)
+{
+	return PVOP_HCALL1(long, hv.hypercall, nr, a0);
+}
+static inline long pv_hypercall2(unsigned long nr, unsigned long a0, unsigned long a1)
+{
+	return PVOP_HCALL2(long, hv.hypercall, nr, a0, a1);
+}
+static inline long pv_hypercall3(unsigned long nr, unsigned long a0, unsigned long a1,
+				 unsigned long a2)
+{
+	return PVOP_HCALL3(long, hv.hypercall, nr, a0, a1, a2);
+}
+static inline long pv_hypercall4(unsigned long nr, unsigned long a0, unsigned long a1,
+				 unsigned long a2, unsigned long a3)
+{
+	return PVOP_HCALL4(long, hv.hypercall, nr, a0, a1, a2, a3);
+}
+
+/* pv_doorbell - ring the platform's doorbell: `nr` out to `port` (pvhv's
+ * hypercall; its arguments and result travel in its shared page). Returns
+ * nr when rung, -PV_HV_ENOSYS where no platform has a doorbell. */
+static inline long pv_doorbell(u32 nr, u16 port)
+{
+	return PVOP_HCALL3(long, hv.doorbell, nr, 0, 0, port);
+}
+
 /* --- platform: simple indirect calls --------------------------------- */
 
 static inline void console_write(const char *s, size_t n)

@@ -14,6 +14,7 @@
 
 #include <types.h>
 #include <pvops/callee_save.h>
+#include <pvops/hypercall.h>
 #include <asm/desc.h>
 #include <asm/pgtable_types.h>
 
@@ -28,11 +29,15 @@ struct cpuid_regs {
  *   OP(P, ret, name, (params))   a C-ABI pointer, ret (*name)(params)
  *   CS(P, name)                  a struct pv_callee_save: the site
  *                                clobbers only rax; its C type in a comment
+ *   HC(P, name)                  a struct pv_hcall: the hypercall
+ *                                convention (pvops/hypercall.h), nr in
+ *                                rax, args in rbx rcx rdx rsi, result in
+ *                                rax, nothing else changed
  *   SUB(P, tag, name, LIST)      struct tag name, whose slots are LIST
  *                                (one level deep)
  * P is the path to the area ("cpu", "mmu.lazy_mode"): only names use it.
  */
-#define PV_CPU_OPS(OP, CS, SUB, P)                                           \
+#define PV_CPU_OPS(OP, CS, HC, SUB, P)                                       \
 	OP(P, void, cpuid, (u32 leaf, u32 subleaf, struct cpuid_regs *out))  \
 	OP(P, u64, read_msr, (u32 msr))                                      \
 	OP(P, void, write_msr, (u32 msr, u64 val))                           \
@@ -47,7 +52,7 @@ struct cpuid_regs {
 	OP(P, void, io_delay, (void))                                        \
 	CS(P, iret)                        /* entry.S only: never returns */
 
-#define PV_IRQ_OPS(OP, CS, SUB, P)                                           \
+#define PV_IRQ_OPS(OP, CS, HC, SUB, P)                                       \
 	CS(P, save_fl)                     /* unsigned long (void) */        \
 	CS(P, restore_fl)                  /* void (unsigned long) */        \
 	CS(P, irq_disable)                 /* void (void) */                 \
@@ -55,7 +60,7 @@ struct cpuid_regs {
 	OP(P, void, safe_halt, (void))     /* enable irqs and wait for one */ \
 	OP(P, void, halt, (void))          /* wait with irqs as they are */
 
-#define PV_LAZY_OPS(OP, CS, SUB, P)                                          \
+#define PV_LAZY_OPS(OP, CS, HC, SUB, P)                                      \
 	OP(P, void, enter, (void))                                           \
 	OP(P, void, leave, (void))                                           \
 	OP(P, void, flush, (void))
@@ -64,7 +69,7 @@ struct cpuid_regs {
  * page table of `level` (1 = PTE page .. 4 = top): a hypervisor may want
  * to know. alloc comes before the page is linked; from then on its
  * entries change only through set_pte and friends. */
-#define PV_MMU_OPS(OP, CS, SUB, P)                                           \
+#define PV_MMU_OPS(OP, CS, HC, SUB, P)                                       \
 	CS(P, read_cr2)                    /* unsigned long (void) */        \
 	OP(P, unsigned long, read_cr3, (void))                               \
 	OP(P, void, write_cr3, (unsigned long val))                          \
@@ -79,23 +84,39 @@ struct cpuid_regs {
 	OP(P, void, release_pt, (phys_addr_t pa, int level))                 \
 	SUB(P, pv_lazy_ops, lazy_mode, PV_LAZY_OPS)
 
-#define PV_APIC_OPS(OP, CS, SUB, P)                                          \
+#define PV_APIC_OPS(OP, CS, HC, SUB, P)                                      \
 	CS(P, eoi)                         /* void (void) */                 \
 	OP(P, void, send_ipi, (u32 apic_id, u32 vector))                     \
 	/* periodic timer: `vector` every `count` timer ticks */             \
 	OP(P, void, timer_periodic, (u32 vector, u32 count))                 \
 	OP(P, void, timer_stop, (void))
 
-#define PV_TIME_OPS(OP, CS, SUB, P)                                          \
+#define PV_TIME_OPS(OP, CS, HC, SUB, P)                                      \
 	OP(P, u64, sched_clock, (void))    /* ns since boot */               \
 	OP(P, u64, steal_clock, (int cpu)) /* ns this vCPU did not run */
 
-#define PV_LOCK_OPS(OP, CS, SUB, P)                                          \
+#define PV_LOCK_OPS(OP, CS, HC, SUB, P)                                      \
 	CS(P, spin_unlock)                 /* void (u8 *) */                 \
 	CS(P, vcpu_is_preempted)           /* bool (long cpu) */
 
+/*
+ * The hypervisor's own calls, in the hypercall convention. Their default
+ * (native.c) does nothing and returns -ENOSYS; a platform that has the
+ * instruction installs it and hands the patch engine its template
+ * (struct pv_platform.backend), so a site holds the instruction itself:
+ *   hypercall  KVM's: vmcall or vmmcall, by CPU vendor (pv/kvm_hypercall.c)
+ *   doorbell   pvhv's: `outl %eax,(%dx)`, nr to the port in a2 (pv/pvhv.c)
+ */
+#define PV_HV_OPS(OP, CS, HC, SUB, P)                                        \
+	HC(P, hypercall)                                                     \
+	HC(P, doorbell)
+
+/* What an hv op returns where nobody answers it, negated (Linux's ENOSYS;
+ * KVM's own "unknown hypercall" is -KVM_ENOSYS, 1000). */
+#define PV_HV_ENOSYS 38
+
 /* High-level ops: simple indirect calls. */
-#define PV_PLATFORM_OPS(OP, CS, SUB, P)                                      \
+#define PV_PLATFORM_OPS(OP, CS, HC, SUB, P)                                  \
 	OP(P, void, console_write, (const char *buf, size_t len))            \
 	OP(P, void, power_off, (int status) __attribute__((__noreturn__)))   \
 	OP(P, void, reboot, (void) __attribute__((__noreturn__)))            \
@@ -110,13 +131,15 @@ struct cpuid_regs {
 	AREA(pv_apic_ops, apic, PV_APIC_OPS)                                 \
 	AREA(pv_time_ops, time, PV_TIME_OPS)                                 \
 	AREA(pv_lock_ops, lock, PV_LOCK_OPS)                                 \
+	AREA(pv_hv_ops, hv, PV_HV_OPS)                                       \
 	AREA(pv_platform_ops, platform, PV_PLATFORM_OPS)
 
 /* The lists as struct members. */
 #define PV_FIELD_OP(P, ret, name, params) ret (*name) params;
 #define PV_FIELD_CS(P, name) struct pv_callee_save name;
+#define PV_FIELD_HC(P, name) struct pv_hcall name;
 #define PV_FIELD_SUB(P, tag, name, LIST) struct tag name;
-#define PV_FIELDS(LIST) LIST(PV_FIELD_OP, PV_FIELD_CS, PV_FIELD_SUB, _)
+#define PV_FIELDS(LIST) LIST(PV_FIELD_OP, PV_FIELD_CS, PV_FIELD_HC, PV_FIELD_SUB, _)
 
 struct pv_lazy_ops { PV_FIELDS(PV_LAZY_OPS) };
 struct pv_cpu_ops { PV_FIELDS(PV_CPU_OPS) };
@@ -125,6 +148,7 @@ struct pv_mmu_ops { PV_FIELDS(PV_MMU_OPS) };
 struct pv_apic_ops { PV_FIELDS(PV_APIC_OPS) };
 struct pv_time_ops { PV_FIELDS(PV_TIME_OPS) };
 struct pv_lock_ops { PV_FIELDS(PV_LOCK_OPS) };
+struct pv_hv_ops { PV_FIELDS(PV_HV_OPS) };
 struct pv_platform_ops { PV_FIELDS(PV_PLATFORM_OPS) };
 
 #define PV_FIELD_AREA(tag, name, LIST) struct tag name;

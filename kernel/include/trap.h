@@ -14,6 +14,15 @@ void trap_init(void);
 void irq_register(u8 vector, void (*fn)(void));
 
 /*
+ * count_insns - the instructions fn() executes (a call of it, less a call
+ * of an empty function), counted by single-stepping it (EFLAGS.TF, one
+ * #DB each) with interrupts off: deterministic where cycles mean nothing
+ * (an emulating hypervisor, TCG). 0 when the platform's restore_fl
+ * does not let TF through.
+ */
+u64 count_insns(void (*fn)(void));
+
+/*
  * Probes: touch memory that may fault. A fault at the probing instruction
  * is recovered (returns a negative value) and its details are kept in
  * last_fault; anything else still panics.

@@ -12,6 +12,7 @@
 #include <paravirt.h>
 #include <printk.h>
 #include <pv/platform.h>
+#include <pv/kvm_hypercall.h>
 #include <asm/tsc.h>
 #include <abi/kvm_para.h>
 
@@ -59,6 +60,7 @@ static void kvm_init(void)
 {
 	struct cpuid_regs r;
 
+	kvm_hypercall_init(kvm_base);   /* hv.hypercall: vmcall or vmmcall */
 	cpuid(kvm_base, 0, &r);
 	if (r.eax >= kvm_base + KVM_CPUID_TIMING_OFFSET) {
 		cpuid(kvm_base + KVM_CPUID_TIMING_OFFSET, 0, &r);
@@ -86,4 +88,5 @@ PV_PLATFORM(platform_kvm) = {
 	.detect = kvm_detect,
 	.init = kvm_init,
 	.report = kvm_report,
+	.backend = &kvm_backend,        /* the hypercall instruction */
 };

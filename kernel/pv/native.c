@@ -71,6 +71,17 @@ static noreturn void native_reboot(void)
 
 static void native_platform_init(void) { }
 
+/* hv.hypercall, hv.doorbell: bare metal has no hypervisor to call. A C
+ * function, never NULL (a NULL slot's sites would be ud2). */
+__attribute__((used)) static unsigned long
+native_hv_enosys(unsigned long nr, unsigned long a0, unsigned long a1,
+		 unsigned long a2, unsigned long a3)
+{
+	(void)nr, (void)a0, (void)a1, (void)a2, (void)a3;
+	return (unsigned long)-PV_HV_ENOSYS;
+}
+PV_HCALL_THUNK(native_hv_enosys);
+
 struct pv_ops pv_ops = {
 	.cpu = {
 		.cpuid = native_cpuid_op,
@@ -128,6 +139,10 @@ struct pv_ops pv_ops = {
 	.lock = {
 		.spin_unlock = PV_IS_CALLEE_SAVE(pv_native_spin_unlock),
 		.vcpu_is_preempted = PV_IS_CALLEE_SAVE(pv_native_vcpu_is_preempted),
+	},
+	.hv = {
+		.hypercall = PV_HCALL(native_hv_enosys),
+		.doorbell = PV_HCALL(native_hv_enosys),
 	},
 	.platform = {
 		.console_write = uart_write,

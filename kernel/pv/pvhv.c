@@ -9,7 +9,9 @@
  * page, then a 32-bit OUT of the operation number to pvhv's doorbell port
  * (measured cheaper than an MMIO doorbell and as cheap as a user-space MSR
  * exit, within noise, on this host: see the doc); the result is in the
- * page when the OUT retires. Interrupts are off around the call: an
+ * page when the OUT retires. The OUT is the op hv.doorbell, and its
+ * template (libpvops's out32_dx, `outl %eax,(%dx)`) is pvhv's backend
+ * template: the doorbell site holds the one-byte instruction itself. Interrupts are off around the call: an
  * interrupt handler that printed would reuse the page.
  *
  * pvoff=console and pvoff=power keep the UART and isa-debug-exit (and the
@@ -28,6 +30,12 @@ static u32 pvhv_base, pvhv_features, pvhv_ports;
 static bool pvhv_page_ok;
 static bool use_console, use_power;     /* offered, and not pvoff= */
 static struct pvhv_vcpu_page pvhv_page __attribute__((aligned(PVHV_PAGE_SIZE)));
+static u16 pvhv_doorbell_port;
+/* the doorbell as an inline OUT (hv.doorbell): pvhv's patch template */
+static struct pv_backend_tmpl pvhv_tmpls[] = {
+	PV_BACKEND_TMPL(PV_SLOT(hv.doorbell), pv_hcall_out32_dx, &pv_tmpl_out32_dx),
+};
+static struct pv_platform_backend pvhv_backend;
 /* the ops pvhv replaces, for when a call is refused */
 static void (*fallback_power_off)(int status) __attribute__((__noreturn__));
 static void (*fallback_reboot)(void) __attribute__((__noreturn__));
@@ -58,7 +66,7 @@ s64 pvhv_call(u32 op, u64 a0, u64 a1, u64 a2)
 	pvhv_page.args[0] = a0;
 	pvhv_page.args[1] = a1;
 	pvhv_page.args[2] = a2;
-	pvhv_out32((u16)(pvhv_ports + (PVHV_PORT_DOORBELL - PVHV_PORT_BASE)), op);
+	pv_doorbell(op, pvhv_doorbell_port);    /* "memory": pvhv writes the page */
 	ret = READ_ONCE(pvhv_page.ret);
 	arch_local_irq_restore(flags);
 	return ret;
@@ -149,6 +157,11 @@ static void pvhv_init(void)
 	pvhv_register_page();
 	if (!pvhv_page_ok)
 		return;
+	/* the doorbell: one OUT, inline at its site, instead of a call */
+	pvhv_doorbell_port = (u16)(pvhv_ports + (PVHV_PORT_DOORBELL - PVHV_PORT_BASE));
+	pv_ops.hv.doorbell = PV_IS_HCALL(pv_hcall_out32_dx);
+	pvhv_backend.tmpls = pvhv_tmpls;
+	pvhv_backend.nr = ARRAY_SIZE(pvhv_tmpls);
 	fallback_power_off = pv_ops.platform.power_off;
 	fallback_reboot = pv_ops.platform.reboot;
 	fallback_console_write = pv_ops.platform.console_write;
@@ -191,11 +204,17 @@ PV_PLATFORM(platform_pvhv) = {
 	.init = pvhv_init,
 	.report = pvhv_report,
 	.features = pvhv_pvoff,
+	.backend = &pvhv_backend,
 };
 
 bool pvhv_in_use(void)
 {
 	return pv_platform == &platform_pvhv && pvhv_page_ok;
+}
+
+u16 pvhv_doorbell(void)
+{
+	return pvhv_page_ok ? pvhv_doorbell_port : 0;
 }
 
 u32 pvhv_vcpu_id(void)

@@ -191,8 +191,43 @@ static bool probe_fixup(struct trap_frame *f)
 	return false;
 }
 
+/* count_insns (trap.h): while counting, each single-step #DB is one
+ * instruction retired with TF set. */
+static volatile bool stepping;
+static volatile u64 steps;
+
+static __attribute__((noinline)) void stepped(void) { __asm__ volatile(""); }
+
+/* Steps from the popf that sets TF to the one that clears it, fn's own
+ * instructions and the call around it among them. */
+static __attribute__((noinline)) u64 steps_of(void (*fn)(void))
+{
+	unsigned long flags = arch_local_save_flags();
+
+	arch_local_irq_disable();
+	steps = 0;
+	stepping = true;
+	arch_local_irq_restore((flags & ~X86_EFLAGS_IF) | X86_EFLAGS_TF);
+	fn();
+	arch_local_irq_restore(flags & ~(X86_EFLAGS_IF | X86_EFLAGS_TF));
+	stepping = false;
+	arch_local_irq_restore(flags);
+	return steps;
+}
+
+u64 count_insns(void (*fn)(void))
+{
+	u64 n = steps_of(fn), empty = steps_of(stepped);
+
+	return n > empty ? n - empty : 0;
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
+	if (f->vector == X86_TRAP_DB && stepping) {
+		steps++;
+		return;
+	}
 	if (f->vector >= X86_NR_EXCEPTIONS && irq_handlers[f->vector]) {
 		irq_handlers[f->vector]();
 		return;

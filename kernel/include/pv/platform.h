@@ -22,6 +22,19 @@
 #define PV_PRIO_ROOT       0    /* native: there when nothing else is */
 #define PV_PRIO_HYPERVISOR 10   /* a hypervisor known by its signature */
 
+/*
+ * A platform's own inline templates for the patch engine (what lguest did
+ * with pv_init_ops.patch; docs/libpvops.md, "Backend templates"): its
+ * init() fills `tmpls` and `nr` for the ops it installed that are one
+ * instruction, e.g. KVM's hv.hypercall as vmcall or vmmcall. Every
+ * platform of the chain that ran contributes; pv_patch_kernel() checks
+ * each table (pv_backend_check) and drops a bad one with a message.
+ */
+struct pv_platform_backend {
+	const struct pv_backend_tmpl *tmpls;
+	size_t nr;
+};
+
 struct pv_platform {
 	const char *name;           /* for pv=<name> and the boot report */
 	const char *base;           /* the platform it builds on; NULL: the root */
@@ -30,6 +43,7 @@ struct pv_platform {
 	void (*init)(void);         /* override ops, once, before patching */
 	void (*report)(void);       /* optional: features on and off, for the log */
 	const char *const *features; /* pvoff= names it honours, NULL-ended (optional) */
+	struct pv_platform_backend *backend; /* optional: filled by init() */
 };
 
 /*
@@ -91,6 +105,11 @@ void pv_platform_init_chain(const struct pv_platform *p,
 /* pv_patch_kernel - patch every kernel site unless pv=nopatch; logs the
  * counts and the time taken. Interrupts must be off, one CPU running. */
 void pv_patch_kernel(void);
+
+/* The backend templates the boot's patching used: every table of the
+ * chain that passed pv_backend_check, in one (for the self-tests). */
+extern const struct pv_backend_tmpl *pv_backend_used;
+extern size_t pv_backend_used_nr;
 
 /* The boot's patch results, for the report and the self-tests. */
 extern struct pv_patch_stats pv_patch_stats;

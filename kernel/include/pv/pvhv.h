@@ -19,6 +19,10 @@ s64 pvhv_call(u32 op, u64 a0, u64 a1, u64 a2);
 /* pvhv_in_use - is pvhv the chosen platform, with its page registered? */
 bool pvhv_in_use(void);
 
+/* pvhv_doorbell - the doorbell port that hv.doorbell rings (0 when the
+ * page is not registered). */
+u16 pvhv_doorbell(void);
+
 /* pvhv_vcpu_id - this vCPU's number, as pvhv wrote it in the page. */
 u32 pvhv_vcpu_id(void);
 

@@ -20,6 +20,7 @@
 #include <abi/pc_ports.h>   /* PORT_DEBUG_EXIT, the UART */
 
 /* ---- EFLAGS ---------------------------------------------------------- */
+#define X86_EFLAGS_TF X86_BIT(8)    /* trap after each instruction (#DB) */
 #define X86_EFLAGS_IF X86_BIT(9)    /* interrupts enabled */
 #define X86_EFLAGS_DF X86_BIT(10)   /* string instructions go downwards */
 
