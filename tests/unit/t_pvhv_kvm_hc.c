@@ -254,8 +254,12 @@ static int boot(const char *mode)
 		dup2(pfd[1], STDERR_FILENO);
 		close(pfd[0]);
 		close(pfd[1]);
-		execl(PVHV_BIN, PVHV_BIN, "--stats", "--timeout", "60", mode, "build/pvk.elf",
-		      (char *)NULL);
+		/* tests=off: only pvhv's verdict and the guest's CPUID are
+		 * checked here; with --kvm-hypercalls=on on a host that does
+		 * not handle them (PVM), pvk's hypercall self-test would
+		 * rightly fail (the matrix boots the self-tests) */
+		execl(PVHV_BIN, PVHV_BIN, "--stats", "--timeout", "60", "--cmdline",
+		      "tests=off", mode, "build/pvk.elf", (char *)NULL);
 		_exit(127);
 	}
 	close(pfd[1]);
