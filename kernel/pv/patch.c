@@ -33,6 +33,17 @@ _Static_assert(0 PV_OPS_AREAS(COUNT_AREA) == PV_NR_SLOTS,
 static u32 scratch[PV_PATCH_SCRATCH_LEN(MAX_SITES, PV_NR_SLOTS)];
 static struct pv_slot_count per_slot[PV_NR_SLOTS];
 
+/* The backend templates the platforms' init() added (pv_backend_add). */
+#define MAX_BACKEND 8
+struct pv_backend_tmpl pv_backend_tmpls[MAX_BACKEND];
+size_t pv_nr_backend_tmpls;
+
+void pv_backend_add(const struct pv_backend_tmpl *t)
+{
+	BUG_ON(pv_nr_backend_tmpls == MAX_BACKEND);
+	pv_backend_tmpls[pv_nr_backend_tmpls++] = *t;
+}
+
 struct pv_patch_stats pv_patch_stats;
 u64 pv_patch_tsc_cycles;
 bool pv_patched;
@@ -69,6 +80,8 @@ void pv_patch_kernel(void)
 		.slot_names = pv_slot_names,
 		.natives = native_patch_table,
 		.nr_natives = native_patch_table_len,
+		.backend = pv_backend_tmpls,
+		.nr_backend = pv_nr_backend_tmpls,
 		.scratch = scratch,
 		.scratch_len = ARRAY_SIZE(scratch),
 		.write = write_text,

@@ -29,6 +29,7 @@ struct pv_platform {
 	bool (*detect)(void);       /* is it here? (NULL: always, the root) */
 	void (*init)(void);         /* override ops, once, before patching */
 	void (*report)(void);       /* optional: features on and off, for the log */
+	void (*shutdown)(void);     /* optional: before power-off and reboot */
 	const char *const *features; /* pvoff= names it honours, NULL-ended (optional) */
 };
 
@@ -99,6 +100,16 @@ extern u64 pv_patch_tsc_cycles;
 /* pv_patch_report - log the counts, overall and per op. */
 void pv_patch_report(u64 khz);
 extern bool pv_patched;
+
+/*
+ * pv_backend_add - from a platform's init(): hand the patch engine one
+ * backend template (struct pv_backend_tmpl, docs/libpvops.md), used for
+ * the sites of its slot while the slot holds its function. The table
+ * the engine gets, for the self-tests' decoding: pv_backend_tmpls.
+ */
+void pv_backend_add(const struct pv_backend_tmpl *t);
+extern struct pv_backend_tmpl pv_backend_tmpls[];
+extern size_t pv_nr_backend_tmpls;
 
 /* The native ops with templates (kernel/pv/native.c). */
 extern const struct pv_native native_patch_table[];
