@@ -45,8 +45,8 @@ static const struct {
 	{ 9, { 0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 } },
 };
 
-/* Is p[0..len) a whole number of NOPs from the table? */
-static bool all_nops(const u8 *p, size_t len)
+/* Is p[0..len) a whole number of NOPs from the table? (t_kvm.c too) */
+bool all_nops(const u8 *p, size_t len)
 {
 	while (len) {
 		size_t k;
@@ -85,8 +85,9 @@ static bool is_original(const u8 *p, const struct pv_site *s)
 	return true;
 }
 
-/* Per slot, the template of the native function the slot holds, if any:
- * an entry for that slot, else one for any slot. Filled once a test. */
+/* Per slot, the template of the function the slot holds, if any: a
+ * platform's backend entry for that slot (pv_backend_add), else a native
+ * one for that slot, else one for any slot. Filled once a test. */
 static const struct pv_tmpl *slot_tmpl[PV_NR_SLOTS];
 
 static void find_templates(void)
@@ -95,11 +96,17 @@ static void find_templates(void)
 
 	for (size_t k = 0; k < PV_NR_SLOTS; k++)
 		slot_tmpl[k] = NULL;
+	for (size_t i = 0; i < pv_nr_backend_tmpls; i++) {
+		const struct pv_backend_tmpl *b = &pv_backend_tmpls[i];
+
+		if (b->slot < PV_NR_SLOTS && fn[b->slot] && fn[b->slot] == b->fn)
+			slot_tmpl[b->slot] = b->tmpl;
+	}
 	for (size_t i = 0; i < native_patch_table_len; i++) {
 		const struct pv_native *n = &native_patch_table[i];
 
 		if (n->slot != PV_ANY_SLOT && n->slot < PV_NR_SLOTS &&
-		    fn[n->slot] && fn[n->slot] == n->fn)
+		    !slot_tmpl[n->slot] && fn[n->slot] && fn[n->slot] == n->fn)
 			slot_tmpl[n->slot] = n->tmpl;
 	}
 	for (size_t i = 0; i < native_patch_table_len; i++) {
