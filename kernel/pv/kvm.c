@@ -137,6 +137,11 @@ u64 kvm_clock_read(void)
 	return ns;
 }
 
+bool kvm_clock_tsc_stable(void)
+{
+	return READ_ONCE(kvm_pvclock.flags) & pvclock_valid_flags;
+}
+
 u64 kvm_sched_clock(void)
 {
 	return kvm_clock_read() - kvm_clock_offset;
@@ -426,7 +431,8 @@ static void kvm_report(void)
 		case KVM_OFFERED: printk("pv: kvm: %s offered (used with SMP)\n", n); break;
 		case KVM_ON:
 			printk("pv: kvm: %s on%s\n", n,
-			       f == KVM_F_KVMCLOCK && !pvclock_valid_flags ? " (not stable: clamped)"
+			       f == KVM_F_KVMCLOCK && !kvm_clock_tsc_stable()
+			       ? " (TSC not stable: clamped)"
 			       : f == KVM_F_POLL_CONTROL ? " (host polls)" : "");
 			break;
 		}

@@ -66,14 +66,19 @@ static void check_sites(int slot, const u8 *want, size_t len, int *n, int *bad)
 }
 
 /*
- * kvmclock is sched_clock, never goes back, and over a real delay (~20 ms
+ * kvmclock is sched_clock, never goes back, and over a real delay (60 ms
  * of halts, timed by the APIC's ticks) agrees with the TSC-derived clock
  * within 0.1%. The two clocks are read in the same order at both ends, so
- * the time between the two reads cancels out of the deltas.
+ * the time between the two reads cancels out of the deltas. 60 ms, not
+ * less: nested under TCG kvmclock steps ~20 us ahead of the TSC once in
+ * such a delay (measured: 24 us over 20 ms, 16-24 us over 100 ms), an
+ * offset, not a rate. Where the host does not vouch for the TSC (no stable
+ * bit in the record) the bound is 1%: kvmclock follows the host's time
+ * there, re-anchored at each update, not the TSC.
  */
 KTEST(kvm_kvmclock_tracks_tsc)
 {
-	enum { READS = 32, DELAY_NS = 20000000 };
+	enum { READS = 32, DELAY_NS = 60000000 };
 	u64 k0, s0, k1, s1, prev, dk, ds;
 	int back = 0;
 
@@ -97,9 +102,15 @@ KTEST(kvm_kvmclock_tracks_tsc)
 	dk = k1 - k0;
 	ds = s1 - s0;
 	KT_EXPECTF(t, back == 0, "%d readings went back", back);
-	KT_EXPECTF(t, (dk > ds ? dk - ds : ds - dk) * 1000 <= ds,
-		   "kvmclock %llu ns, TSC %llu ns (%llu kHz)", (unsigned long long)dk,
-		   (unsigned long long)ds, (unsigned long long)tsc_khz());
+	u64 per_mille = kvm_clock_tsc_stable() ? 1 : 10;
+
+	printk("# kvm: kvmclock %llu ns, TSC-derived %llu ns over the delay (TSC %sstable)\n",
+	       (unsigned long long)dk, (unsigned long long)ds, per_mille == 1 ? "" : "not ");
+
+	KT_EXPECTF(t, (dk > ds ? dk - ds : ds - dk) * 1000 <= ds * per_mille,
+		   "kvmclock %llu ns, TSC %llu ns (%llu kHz), TSC %sstable",
+		   (unsigned long long)dk, (unsigned long long)ds,
+		   (unsigned long long)tsc_khz(), per_mille == 1 ? "" : "not ");
 }
 
 /* The host keeps the steal record: the MSR reads back registered, and
