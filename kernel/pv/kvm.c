@@ -82,6 +82,18 @@ static void refuse(enum kvm_feat f, const char *why)
 	refused[f] = why;
 }
 
+/* One site each for the MSR writes and CPUID leaves below: every site
+ * costs the patch engine's checks on every boot, bare metal too. */
+static __attribute__((noinline)) void msr_write(u32 msr, u64 v)
+{
+	wrmsr(msr, v);
+}
+
+static __attribute__((noinline)) void kvm_cpuid(u32 leaf, struct cpuid_regs *r)
+{
+	cpuid(leaf, 0, r);
+}
+
 static bool kvm_detect(void)
 {
 	kvm_base = hypervisor_cpuid_base("KVMKVMKVM\0\0\0");
@@ -163,7 +175,7 @@ static void kvm_read_wall_clock(void)
 	const volatile struct pvclock_wall_clock *w = &kvm_wall;
 	u32 version, sec, nsec;
 
-	wrmsr(MSR_KVM_WALL_CLOCK_NEW, __pa(&kvm_wall));
+	msr_write(MSR_KVM_WALL_CLOCK_NEW, __pa(&kvm_wall));
 	do {
 		version = w->version;
 		barrier();
@@ -178,13 +190,13 @@ static void kvm_read_wall_clock(void)
  * empty. */
 static bool kvmclock_register(void)
 {
-	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, __pa(&kvm_pvclock) | KVM_MSR_ENABLED);
+	msr_write(MSR_KVM_SYSTEM_TIME_NEW, __pa(&kvm_pvclock) | KVM_MSR_ENABLED);
 	/* the host fills it before the vCPU runs again: at most a short wait */
 	for (int i = 0; i < 1000 && (READ_ONCE(kvm_pvclock.version) & 1); i++)
 		barrier();
 	if (READ_ONCE(kvm_pvclock.version) && kvm_pvclock.tsc_to_system_mul)
 		return true;
-	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, 0);
+	msr_write(MSR_KVM_SYSTEM_TIME_NEW, 0);
 	return false;
 }
 
@@ -265,12 +277,12 @@ u64 kvm_steal_clock(int cpu)
 static void steal_time_init(void)
 {
 	/* zeroed (.bss), 64-byte aligned, as the host requires */
-	wrmsr(MSR_KVM_STEAL_TIME, __pa(&kvm_steal_time) | KVM_MSR_ENABLED);
+	msr_write(MSR_KVM_STEAL_TIME, __pa(&kvm_steal_time) | KVM_MSR_ENABLED);
 	/* KVM fills the record at an entry it marks for it, which under PVM
 	 * is not the one right after this write: the version is the
 	 * self-test's to watch; the MSR is read back here */
 	if (rdmsr(MSR_KVM_STEAL_TIME) != (__pa(&kvm_steal_time) | KVM_MSR_ENABLED)) {
-		wrmsr(MSR_KVM_STEAL_TIME, 0);
+		msr_write(MSR_KVM_STEAL_TIME, 0);
 		refuse(KVM_F_STEAL_TIME, "MSR does not read back");
 		return;
 	}
@@ -313,7 +325,7 @@ static void pv_eoi_init(void)
 		refuse(KVM_F_PV_EOI, "no local APIC");
 		return;
 	}
-	wrmsr(MSR_KVM_PV_EOI_EN, __pa(&kvm_pv_eoi_word) | KVM_MSR_ENABLED);
+	msr_write(MSR_KVM_PV_EOI_EN, __pa(&kvm_pv_eoi_word) | KVM_MSR_ENABLED);
 	/* an APIC write (an exit, under x2APIC a WRMSR) an interrupt becomes
 	 * a memory bit-clear whenever the host could do the EOI itself */
 	kvm_native_eoi = pv_ops.apic.eoi;
@@ -333,7 +345,7 @@ static void pv_eoi_init(void)
  */
 static void poll_control_init(void)
 {
-	wrmsr(MSR_KVM_POLL_CONTROL, 1);
+	msr_write(MSR_KVM_POLL_CONTROL, 1);
 }
 
 /* --- init, report, shutdown ------------------------------------------ */
@@ -343,9 +355,9 @@ static void kvm_init(void)
 	struct cpuid_regs r;
 	u32 max;
 
-	cpuid(kvm_base, 0, &r);
+	kvm_cpuid(kvm_base, &r);
 	max = r.eax ? r.eax : kvm_base + KVM_CPUID_FEATURES_OFFSET;   /* old hosts: 0 */
-	cpuid(kvm_base + KVM_CPUID_FEATURES_OFFSET, 0, &r);
+	kvm_cpuid(kvm_base + KVM_CPUID_FEATURES_OFFSET, &r);
 	kvm_eax = r.eax;
 	kvm_edx = r.edx;
 	for (int f = 0; f < KVM_F_NR; f++)
@@ -378,7 +390,7 @@ static void kvm_init(void)
 
 	/* the TSC frequency: the timing leaf, else the kvmclock record */
 	if (max >= kvm_base + KVM_CPUID_TIMING_OFFSET) {
-		cpuid(kvm_base + KVM_CPUID_TIMING_OFFSET, 0, &r);
+		kvm_cpuid(kvm_base + KVM_CPUID_TIMING_OFFSET, &r);
 		if (r.eax) {
 			tsc_set_khz(r.eax, "KVM CPUID timing leaf");
 			return;
@@ -392,7 +404,7 @@ static void kvm_init(void)
 		 * rate (no CPUID 0x15/0x16, maybe no PIT): read it once, and
 		 * unregister */
 		tsc_set_khz(kvmclock_tsc_khz(), "kvmclock record, read once");
-		wrmsr(MSR_KVM_SYSTEM_TIME_NEW, 0);
+		msr_write(MSR_KVM_SYSTEM_TIME_NEW, 0);
 	}
 }
 
@@ -451,11 +463,11 @@ static void kvm_report(void)
 static void kvm_shutdown(void)
 {
 	if (state[KVM_F_KVMCLOCK] == KVM_ON)
-		wrmsr(MSR_KVM_SYSTEM_TIME_NEW, 0);
+		msr_write(MSR_KVM_SYSTEM_TIME_NEW, 0);
 	if (state[KVM_F_STEAL_TIME] == KVM_ON)
-		wrmsr(MSR_KVM_STEAL_TIME, 0);
+		msr_write(MSR_KVM_STEAL_TIME, 0);
 	if (state[KVM_F_PV_EOI] == KVM_ON)
-		wrmsr(MSR_KVM_PV_EOI_EN, 0);
+		msr_write(MSR_KVM_PV_EOI_EN, 0);
 }
 
 PV_PLATFORM(platform_kvm) = {
