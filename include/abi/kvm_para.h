@@ -18,27 +18,29 @@
 #define KVM_CPUID_FEATURES_OFFSET  0x1          /* base + 1: EAX feature bits below */
 #define KVM_CPUID_TIMING_OFFSET    0x10         /* base + 0x10: EAX TSC kHz, EBX APIC bus kHz */
 
-/* Feature bit numbers in (base + 1).EAX. */
-#define KVM_FEATURE_CLOCKSOURCE2   3    /* kvmclock at MSR_KVM_SYSTEM_TIME_NEW */
-#define KVM_FEATURE_PV_UNHALT      7    /* KVM_HC_KICK_CPU: a VMCALL */
-#define KVM_FEATURE_PV_SEND_IPI    11   /* KVM_HC_SEND_IPI: a VMCALL */
-#define KVM_FEATURE_PV_SCHED_YIELD 13   /* KVM_HC_SCHED_YIELD: a VMCALL */
-
-/* The other feature bits, for naming what a VMM offers (cpuid.rst). */
+/* Feature bit numbers in (base + 1).EAX (cpuid.rst). */
 #define KVM_FEATURE_CLOCKSOURCE        0   /* kvmclock at MSRs 0x11/0x12 */
-#define KVM_FEATURE_NOP_IO_DELAY       1
+#define KVM_FEATURE_NOP_IO_DELAY       1   /* port I/O needs no delay */
 #define KVM_FEATURE_MMU_OP             2   /* deprecated */
+#define KVM_FEATURE_CLOCKSOURCE2       3   /* kvmclock at MSR_KVM_SYSTEM_TIME_NEW */
 #define KVM_FEATURE_ASYNC_PF           4
-#define KVM_FEATURE_STEAL_TIME         5
-#define KVM_FEATURE_PV_EOI             6
-#define KVM_FEATURE_PV_TLB_FLUSH       9   /* the steal-time preempted byte */
+#define KVM_FEATURE_STEAL_TIME         5   /* MSR_KVM_STEAL_TIME */
+#define KVM_FEATURE_PV_EOI             6   /* MSR_KVM_PV_EOI_EN */
+#define KVM_FEATURE_PV_UNHALT          7   /* KVM_HC_KICK_CPU: a VMCALL */
+#define KVM_FEATURE_PV_TLB_FLUSH       9   /* the steal record's preempted byte */
 #define KVM_FEATURE_ASYNC_PF_VMEXIT    10
-#define KVM_FEATURE_POLL_CONTROL       12
+#define KVM_FEATURE_PV_SEND_IPI        11  /* KVM_HC_SEND_IPI: a VMCALL */
+#define KVM_FEATURE_POLL_CONTROL       12  /* MSR_KVM_POLL_CONTROL */
+#define KVM_FEATURE_PV_SCHED_YIELD     13  /* KVM_HC_SCHED_YIELD: a VMCALL */
 #define KVM_FEATURE_ASYNC_PF_INT       14
 #define KVM_FEATURE_MSI_EXT_DEST_ID    15
 #define KVM_FEATURE_HC_MAP_GPA_RANGE   16  /* a VMCALL the VMM must handle */
 #define KVM_FEATURE_MIGRATION_CONTROL  17  /* an MSR the VMM must handle */
+/* the guest may trust PVCLOCK_TSC_STABLE_BIT in a pvclock record's flags */
 #define KVM_FEATURE_CLOCKSOURCE_STABLE_BIT 24
+
+/* (base + 1).EDX: hints. vCPUs are never preempted for long. */
+#define KVM_HINTS_REALTIME         0
 
 /* Hypercall numbers (RAX; uapi linux/kvm_para.h) and the error a guest
  * gets back for an unknown or not-offered one (RAX = -KVM_ENOSYS). */
@@ -48,8 +50,26 @@
 #define KVM_HC_MAP_GPA_RANGE       12
 #define KVM_ENOSYS                 1000
 
-/* kvmclock: write the physical address of a pvclock record | enable. */
-#define MSR_KVM_SYSTEM_TIME_NEW    0x4b564d01
+/* MSRs (msr.rst). Each but the wall clock and poll control takes the
+ * physical address of a guest record | KVM_MSR_ENABLED; 0 turns it off. */
+#define MSR_KVM_WALL_CLOCK_NEW     0x4b564d00   /* struct pvclock_wall_clock, filled at the write */
+#define MSR_KVM_SYSTEM_TIME_NEW    0x4b564d01   /* struct pvclock_vcpu_time_info */
+#define MSR_KVM_STEAL_TIME         0x4b564d03   /* struct kvm_steal_time, 64-byte aligned */
+#define MSR_KVM_PV_EOI_EN          0x4b564d04   /* a 4-byte aligned word */
+#define MSR_KVM_POLL_CONTROL       0x4b564d05   /* bit 0: the host may poll on HLT */
 #define KVM_MSR_ENABLED            1
+
+/* pvclock_vcpu_time_info.flags (pvclock-abi.h) */
+#define PVCLOCK_TSC_STABLE_BIT     (1 << 0)
+
+/* struct kvm_steal_time (64 bytes): offsets, and the preempted byte's bits */
+#define KVM_STEAL_TIME_STEAL       0    /* u64 ns */
+#define KVM_STEAL_TIME_VERSION     8    /* u32, odd while the host writes */
+#define KVM_STEAL_TIME_PREEMPTED   16   /* u8 */
+#define KVM_STEAL_TIME_SIZE        64
+#define KVM_VCPU_PREEMPTED         (1 << 0)
+
+/* The PV EOI word: bit 0 set by the host when the guest may skip the EOI. */
+#define KVM_PV_EOI_BIT             0
 
 #endif /* ABI_KVM_PARA_H */

@@ -114,9 +114,13 @@ static inline u64 steal_clock(int cpu) { return PVOP_CALL1(u64, time.steal_clock
 /* --- lock ------------------------------------------------------------ */
 
 static inline void pv_spin_unlock(u8 *lock) { PVOP_VCALLEE1(lock.spin_unlock, lock); }
+/* Room for KVM's inline read of the preempted byte (15 bytes, pv/kvm.c). */
+#define PV_SITE_PREEMPTED_LEN 15
 static inline bool vcpu_is_preempted(long cpu)
 {
-	return PVOP_CALLEE1(bool, lock.vcpu_is_preempted, cpu);
+	return __PV_RET(bool, __PVOP_CALLEE(PV_SITE_PREEMPTED_LEN, PV_SITE_F_RET,
+					    lock.vcpu_is_preempted, ,
+					    "D"((unsigned long)cpu)));
 }
 
 /* --- hv: the hypervisor's own calls, hypercall convention ------------ */
@@ -159,15 +163,24 @@ static inline long pv_doorbell(u32 nr, u16 port)
 
 /* --- platform: simple indirect calls --------------------------------- */
 
+/* pv_platform_shutdown - each platform's shutdown hook, top first: what
+ * must be undone before the machine goes (kernel/pv/platform.c). */
+void pv_platform_shutdown(void);
+
 static inline void console_write(const char *s, size_t n)
 {
 	PV_CALL(platform.console_write, s, n);
 }
 static inline noreturn void power_off(int status)
 {
+	pv_platform_shutdown();
 	PV_CALL(platform.power_off, status);
 }
-static inline noreturn void reboot(void) { PV_CALL(platform.reboot); }
+static inline noreturn void reboot(void)
+{
+	pv_platform_shutdown();
+	PV_CALL(platform.reboot);
+}
 static inline void platform_init(void) { PV_CALL(platform.platform_init); }
 static inline void timer_init(void) { PV_CALL(platform.timer_init); }
 

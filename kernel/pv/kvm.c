@@ -1,22 +1,54 @@
 /*
- * kvm.c - KVM. pvk knows it by its signature and, so far, asks it one
- * thing: the TSC frequency, which this host's CPUs do not report in CPUID
- * leaves 0x15/0x16 and a PIT may not be there to measure. Otherwise it
- * runs the native ops and says so; the MSR-based paravirt features
- * (kvmclock as sched_clock, steal time, PV EOI, PV TLB flush) are not
- * used yet.
+ * kvm.c - KVM: the operations it does better than the hardware, each
+ * taken up only where CPUID (KVM's base + 1).EAX offers it, each with the
+ * native op as its fallback, each switchable off alone (pvoff=NAME) and
+ * each reported on one line, `pv: kvm: NAME on|off (pvoff)|absent|
+ * refused (REASON)`:
  *
- * Sources: Documentation/virt/kvm/x86/cpuid.rst and msr.rst.
+ *   kvmclock      the pvclock record as sched_clock and the TSC frequency;
+ *                 the wall clock, read once
+ *   steal_time    the steal record as steal_clock, its preempted byte as
+ *                 vcpu_is_preempted, patched in inline
+ *   pv_eoi        the APIC EOI skipped when the host already did it
+ *   nop_io_delay  io_delay patched to NOPs
+ *   poll_control  host-side halt polling, kept on (see poll_control_init)
+ *   pv_unhalt, pv_send_ipi, pv_sched_yield, pv_tlb_flush: offered or not,
+ *                 reported only; the SMP code will use them
+ *
+ * Every record the host writes into is unregistered before power-off and
+ * reboot (kvm_shutdown), as Linux does, so the host stops writing into
+ * memory the next kernel owns.
+ *
+ * Sources: Documentation/virt/kvm/x86/cpuid.rst and msr.rst; Linux's
+ * arch/x86/kernel/{kvm.c,kvmclock.c,pvclock.c} (/work/kvm-facts.md).
  */
+#include <cmdline.h>
 #include <mm.h>
 #include <paravirt.h>
 #include <printk.h>
+#include <pv/kvm.h>
 #include <pv/platform.h>
 #include <pv/kvm_hypercall.h>
+#include <pvops/native.h>
 #include <asm/tsc.h>
+#include <asm/x86.h>
 #include <abi/kvm_para.h>
 
-/* The record KVM fills for kvmclock (msr.rst, "pvclock"). */
+#define NS_PER_SEC 1000000000ull
+
+/* KVM's templates for the patch engine, filled by init(): the hypercall
+ * instruction (kvm_hypercall.c) and the inline vcpu_is_preempted. */
+static struct pv_backend_tmpl kvm_tmpls[2];
+static struct pv_platform_backend kvm_backend = { .tmpls = kvm_tmpls };
+
+void kvm_backend_add(const struct pv_backend_tmpl *t)
+{
+	BUG_ON(kvm_backend.nr == ARRAY_SIZE(kvm_tmpls));
+	kvm_tmpls[kvm_backend.nr++] = *t;
+}
+
+/* The record KVM fills for kvmclock (msr.rst, "pvclock"): 32 bytes,
+ * 32-byte aligned so it never crosses a page. */
 struct pvclock_vcpu_time_info {
 	u32 version;
 	u32 pad0;
@@ -27,9 +59,52 @@ struct pvclock_vcpu_time_info {
 	u8 flags;
 	u8 pad[2];
 } __attribute__((packed, aligned(32)));
+_Static_assert(sizeof(struct pvclock_vcpu_time_info) == 32, "pvclock record");
 
-static struct pvclock_vcpu_time_info probe_clock;
-static u32 kvm_base;
+/* Filled by the host when the guest writes MSR_KVM_WALL_CLOCK_NEW. */
+struct pvclock_wall_clock {
+	u32 version;
+	u32 sec;
+	u32 nsec;
+} __attribute__((packed, aligned(4)));
+
+_Static_assert(__builtin_offsetof(struct kvm_steal_time, version) == KVM_STEAL_TIME_VERSION &&
+	       __builtin_offsetof(struct kvm_steal_time, preempted) == KVM_STEAL_TIME_PREEMPTED &&
+	       sizeof(struct kvm_steal_time) == KVM_STEAL_TIME_SIZE, "kvm_steal_time");
+
+static u32 kvm_base, kvm_eax, kvm_edx;   /* the base leaf; (base + 1).EAX, EDX */
+static u8 state[KVM_F_NR];               /* enum kvm_feat_state */
+static const char *refused[KVM_F_NR];    /* why, when KVM_REFUSED */
+
+#define KVM_FEAT_NAME(e, name, bit) #name,
+static const char *const kvm_feature_names[KVM_F_NR + 1] = {
+	KVM_FEATURES(KVM_FEAT_NAME) NULL
+};
+#define KVM_FEAT_BIT(e, name, bit) bit,
+static const u8 kvm_feature_bits[KVM_F_NR] = { KVM_FEATURES(KVM_FEAT_BIT) };
+
+enum kvm_feat_state kvm_feature(enum kvm_feat f)
+{
+	return f < KVM_F_NR ? (enum kvm_feat_state)state[f] : KVM_ABSENT;
+}
+
+static void refuse(enum kvm_feat f, const char *why)
+{
+	state[f] = KVM_REFUSED;
+	refused[f] = why;
+}
+
+/* One site each for the MSR writes and CPUID leaves below: every site
+ * costs the patch engine's checks on every boot, bare metal too. */
+static __attribute__((noinline)) void msr_write(u32 msr, u64 v)
+{
+	wrmsr(msr, v);
+}
+
+static __attribute__((noinline)) void kvm_cpuid(u32 leaf, struct cpuid_regs *r)
+{
+	cpuid(leaf, 0, r);
+}
 
 static bool kvm_detect(void)
 {
@@ -37,50 +112,377 @@ static bool kvm_detect(void)
 	return kvm_base != 0;
 }
 
-/* TSC kHz from the kvmclock record: ns = tsc * mul >> 32, shifted. */
-static u64 kvmclock_tsc_khz(void)
-{
-	u64 khz;
+/* --- kvmclock -------------------------------------------------------- */
 
-	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, __pa(&probe_clock) | KVM_MSR_ENABLED);
-	for (int i = 0; i < 1000 && (!READ_ONCE(probe_clock.version) ||
-				     (READ_ONCE(probe_clock.version) & 1)); i++)
+static struct pvclock_vcpu_time_info kvm_pvclock;
+static struct pvclock_wall_clock kvm_wall;
+static u8 pvclock_valid_flags;     /* PVCLOCK_TSC_STABLE_BIT: CPUID bit 24 */
+static u64 pvclock_last;           /* the clamp, when the TSC is not stable */
+static u64 kvm_clock_offset;       /* the reading at registration: "boot" */
+static u64 kvm_wall_sec;           /* wall time at registration, s */
+
+/*
+ * One reading: the version protocol (odd while the host writes; read
+ * again until it is even and the same before and after), then
+ * system_time + ((tsc - tsc_timestamp) << shift) * mul >> 32, the
+ * product in 128 bits. No fence before RDTSC: the host rewrites the
+ * record only from this vCPU's thread, at an entry, and the exit before
+ * it serializes.
+ */
+u64 kvm_clock_read(void)
+{
+	const volatile struct pvclock_vcpu_time_info *p = &kvm_pvclock;
+	u32 version;
+	u64 ns, last;
+	u8 flags;
+
+	do {
+		version = p->version;
 		barrier();
-	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, 0);
-	if (!probe_clock.tsc_to_system_mul)
-		return 0;
-	khz = (1000000ull << 32) / probe_clock.tsc_to_system_mul;
-	return probe_clock.tsc_shift < 0 ? khz << -probe_clock.tsc_shift
-					 : khz >> probe_clock.tsc_shift;
+		u64 d = native_rdtsc() - p->tsc_timestamp;
+		s8 shift = p->tsc_shift;
+
+		d = shift >= 0 ? d << shift : d >> -shift;
+		ns = p->system_time +
+		     (u64)(((unsigned __int128)d * p->tsc_to_system_mul) >> 32);
+		flags = p->flags;
+		barrier();
+	} while ((version & 1) || version != p->version);
+	if (flags & pvclock_valid_flags)
+		return ns;                   /* the host vouches for the TSC */
+	/* else never go back (pvclock.c's last_value): one CPU today, but an
+	 * interrupt may read in between, hence the compare-exchange */
+	last = __atomic_load_n(&pvclock_last, __ATOMIC_RELAXED);
+	do {
+		if (ns <= last)
+			return last;
+	} while (!__atomic_compare_exchange_n(&pvclock_last, &last, ns, false,
+					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	return ns;
 }
 
-/* kvm_init - no op overridden yet: the TSC frequency, from the timing
- * leaf, else kvmclock's record, which this host's CPUID 0x15/0x16 lack. */
+bool kvm_clock_tsc_stable(void)
+{
+	return READ_ONCE(kvm_pvclock.flags) & pvclock_valid_flags;
+}
+
+u64 kvm_sched_clock(void)
+{
+	return kvm_clock_read() - kvm_clock_offset;
+}
+
+/* TSC kHz from the record: the inverse of the scaling (pvclock_tsc_khz). */
+static u64 kvmclock_tsc_khz(void)
+{
+	u64 khz = (1000000ull << 32) / kvm_pvclock.tsc_to_system_mul;
+
+	return kvm_pvclock.tsc_shift < 0 ? khz << -kvm_pvclock.tsc_shift
+					 : khz >> kvm_pvclock.tsc_shift;
+}
+
+/* The wall clock, once: the host fills the record at the MSR write with
+ * the wall time at which kvmclock read 0; add the clock. */
+static void kvm_read_wall_clock(void)
+{
+	const volatile struct pvclock_wall_clock *w = &kvm_wall;
+	u32 version, sec, nsec;
+
+	msr_write(MSR_KVM_WALL_CLOCK_NEW, __pa(&kvm_wall));
+	do {
+		version = w->version;
+		barrier();
+		sec = w->sec;
+		nsec = w->nsec;
+		barrier();
+	} while ((version & 1) || version != w->version);
+	kvm_wall_sec = sec + (nsec + kvm_clock_offset) / NS_PER_SEC;
+}
+
+/* Register the record; false, and unregistered, when the host left it
+ * empty. */
+static bool kvmclock_register(void)
+{
+	msr_write(MSR_KVM_SYSTEM_TIME_NEW, __pa(&kvm_pvclock) | KVM_MSR_ENABLED);
+	/* the host fills it before the vCPU runs again: at most a short wait */
+	for (int i = 0; i < 1000 && (READ_ONCE(kvm_pvclock.version) & 1); i++)
+		barrier();
+	if (READ_ONCE(kvm_pvclock.version) && kvm_pvclock.tsc_to_system_mul)
+		return true;
+	msr_write(MSR_KVM_SYSTEM_TIME_NEW, 0);
+	return false;
+}
+
+static void kvmclock_init(void)
+{
+	if (!kvmclock_register()) {
+		refuse(KVM_F_KVMCLOCK, "host left the record empty");
+		return;
+	}
+	if (kvm_eax & (1u << KVM_FEATURE_CLOCKSOURCE_STABLE_BIT))
+		pvclock_valid_flags = PVCLOCK_TSC_STABLE_BIT;
+	kvm_clock_offset = kvm_clock_read();
+	kvm_read_wall_clock();
+	/* the TSC through a division a read, from a start tsc_init chose: one
+	 * register read and a multiply from the host's own record */
+	pv_ops.time.sched_clock = kvm_sched_clock;
+}
+
+/* --- steal time ------------------------------------------------------ */
+
+struct kvm_steal_time kvm_steal_time;
+/* The per-CPU record addresses, as Linux's __per_cpu_offset: one CPU, one
+ * entry. Each further CPU registers its own record and fills its entry;
+ * the inline vcpu_is_preempted below then works for any CPU unchanged. */
+struct kvm_steal_time *kvm_steal_time_of[1] = { &kvm_steal_time };
+
+/*
+ * vcpu_is_preempted(cpu), Linux's __raw_callee_save___kvm_vcpu_is_preempted:
+ * the CPU's record address from the table (absolute, sign-extended: the
+ * kernel lives in the top 2 GiB, so the bytes mean the same at any site),
+ * the whole preempted byte against 0, the answer in %al. Only rax and the
+ * flags change: a callee-save op as it stands, and a backend template the
+ * engine copies into each site (15 bytes; the site has room: paravirt.h).
+ * Its native twin is pv_native_vcpu_is_preempted, `xor %eax,%eax`.
+ */
+#define KVM_STR_(x) #x
+#define KVM_STR(x) KVM_STR_(x)
+#define KVM_PREEMPTED_INSNS                                                 \
+	"movq kvm_steal_time_of(,%rdi,8), %rax\n\t"                          \
+	"cmpb $0, " KVM_STR(KVM_STEAL_TIME_PREEMPTED) "(%rax)\n\t"           \
+	"setne %al"
+extern const u8 kvm_preempted_bytes[], kvm_preempted_end[];
+__asm__(".pushsection .rodata\n"
+	"kvm_preempted_bytes:\n\t" KVM_PREEMPTED_INSNS "\n"
+	"kvm_preempted_end:\n\t"
+	".popsection\n\t"
+	".pushsection .text\n\t"
+	".globl kvm_vcpu_is_preempted\n\t"
+	".type kvm_vcpu_is_preempted, @function\n"
+	"kvm_vcpu_is_preempted:\n\t" KVM_PREEMPTED_INSNS "\n\tret\n\t"
+	".size kvm_vcpu_is_preempted, . - kvm_vcpu_is_preempted\n\t"
+	".popsection\n");
+
+static const struct pv_tmpl kvm_tmpl_preempted = {
+	.name = "movq kvm_steal_time_of(,%rdi,8),%rax; cmpb $0,16(%rax); setne %al",
+	.bytes = kvm_preempted_bytes,
+	.end = kvm_preempted_end,
+	.clobbers = PV_CLOB(RAX),
+	.fn = kvm_vcpu_is_preempted,
+};
+
+/* Steal time in ns, read under the record's version protocol. */
+u64 kvm_steal_clock(int cpu)
+{
+	const volatile struct kvm_steal_time *st = kvm_steal_time_of[cpu];
+	u32 version;
+	u64 steal;
+
+	do {
+		version = st->version;
+		barrier();
+		steal = st->steal;
+		barrier();
+	} while ((version & 1) || version != st->version);
+	return steal;
+}
+
+static void steal_time_init(void)
+{
+	/* zeroed (.bss), 64-byte aligned, as the host requires */
+	msr_write(MSR_KVM_STEAL_TIME, __pa(&kvm_steal_time) | KVM_MSR_ENABLED);
+	/* KVM fills the record at an entry it marks for it, which under PVM
+	 * is not the one right after this write: the version is the
+	 * self-test's to watch; the MSR is read back here */
+	if (rdmsr(MSR_KVM_STEAL_TIME) != (__pa(&kvm_steal_time) | KVM_MSR_ENABLED)) {
+		msr_write(MSR_KVM_STEAL_TIME, 0);
+		refuse(KVM_F_STEAL_TIME, "MSR does not read back");
+		return;
+	}
+	/* native: 0 ns, and no vCPU is ever preempted */
+	pv_ops.time.steal_clock = kvm_steal_clock;
+	pv_ops.lock.vcpu_is_preempted = PV_IS_CALLEE_SAVE(kvm_vcpu_is_preempted);
+	kvm_backend_add(&(struct pv_backend_tmpl)PV_BACKEND_TMPL(
+		PV_SLOT(lock.vcpu_is_preempted), kvm_vcpu_is_preempted,
+		&kvm_tmpl_preempted));
+}
+
+/* --- PV EOI ---------------------------------------------------------- */
+
+u32 kvm_pv_eoi_word __attribute__((aligned(4)));
+volatile u64 kvm_pv_eoi_skipped;
+struct pv_callee_save kvm_native_eoi;
+
+/*
+ * The EOI op: test and clear the bit the host sets when it has already
+ * done this EOI, in one instruction (the host changes it only while this
+ * vCPU is out, so no lock prefix: Linux's __test_and_clear_bit); set,
+ * count the skipped write and return; clear, the native EOI (a
+ * callee-save op itself, so a tail jump keeps the convention).
+ */
+__asm__(".pushsection .text\n\t"
+	".globl kvm_pv_eoi\n\t"
+	".type kvm_pv_eoi, @function\n"
+	"kvm_pv_eoi:\n\t"
+	"btrl $" KVM_STR(KVM_PV_EOI_BIT) ", kvm_pv_eoi_word(%rip)\n\t"
+	"jnc 1f\n\t"
+	"incq kvm_pv_eoi_skipped(%rip)\n\t"
+	"ret\n"
+	"1:\tjmp *kvm_native_eoi(%rip)\n\t"
+	".size kvm_pv_eoi, . - kvm_pv_eoi\n\t"
+	".popsection\n");
+
+static void pv_eoi_init(void)
+{
+	if (!pv_ops.apic.eoi.func) {
+		refuse(KVM_F_PV_EOI, "no local APIC");
+		return;
+	}
+	msr_write(MSR_KVM_PV_EOI_EN, __pa(&kvm_pv_eoi_word) | KVM_MSR_ENABLED);
+	/* an APIC write (an exit, under x2APIC a WRMSR) an interrupt becomes
+	 * a memory bit-clear whenever the host could do the EOI itself */
+	kvm_native_eoi = pv_ops.apic.eoi;
+	pv_ops.apic.eoi = PV_IS_CALLEE_SAVE(kvm_pv_eoi);
+}
+
+/* --- poll control ---------------------------------------------------- */
+
+/*
+ * Host-side halt polling: when pvk halts, KVM may spin a while before it
+ * schedules the vCPU out, so an interrupt that comes soon is delivered
+ * without a sleep and a wake-up. Linux turns it off (writes 0) only when
+ * its guest-side haltpoll cpuidle driver polls instead. pvk's idle is a
+ * bare safe_halt and it never polls itself, so host polling is what keeps
+ * its wake-ups short: leave it on, explicitly (1), since a kernel before
+ * this one (a kexec) may have turned it off and the MSR survives that.
+ */
+static void poll_control_init(void)
+{
+	msr_write(MSR_KVM_POLL_CONTROL, 1);
+}
+
+/* --- init, report, shutdown ------------------------------------------ */
+
 static void kvm_init(void)
 {
 	struct cpuid_regs r;
+	u32 max;
 
 	kvm_hypercall_init(kvm_base);   /* hv.hypercall: vmcall or vmmcall */
-	cpuid(kvm_base, 0, &r);
-	if (r.eax >= kvm_base + KVM_CPUID_TIMING_OFFSET) {
-		cpuid(kvm_base + KVM_CPUID_TIMING_OFFSET, 0, &r);
+	kvm_cpuid(kvm_base, &r);
+	max = r.eax ? r.eax : kvm_base + KVM_CPUID_FEATURES_OFFSET;   /* old hosts: 0 */
+	kvm_cpuid(kvm_base + KVM_CPUID_FEATURES_OFFSET, &r);
+	kvm_eax = r.eax;
+	kvm_edx = r.edx;
+	for (int f = 0; f < KVM_F_NR; f++)
+		state[f] = !(kvm_eax & (1u << kvm_feature_bits[f])) ? KVM_ABSENT
+			   : pv_feature_off(kvm_feature_names[f]) ? KVM_OFF
+			   : f >= KVM_F_PV_UNHALT ? KVM_OFFERED : KVM_ON;
+
+	if (state[KVM_F_KVMCLOCK] == KVM_ON)
+		kvmclock_init();
+	if (state[KVM_F_STEAL_TIME] == KVM_ON)
+		steal_time_init();
+	if (state[KVM_F_PV_EOI] == KVM_ON)
+		pv_eoi_init();
+	if (state[KVM_F_NOP_IO_DELAY] == KVM_ON)
+		/* an OUT to port 0x80 (an exit) that delays nothing under KVM:
+		 * pv_nop, so every site becomes NOPs */
+		pv_ops.cpu.io_delay = (void (*)(void))pv_nop;
+	if (state[KVM_F_POLL_CONTROL] == KVM_ON)
+		poll_control_init();
+	/* Linux uses PV TLB flush and sched-yield only with steal time (the
+	 * preempted byte) and without the REALTIME hint (vCPUs never wait) */
+	for (int f = KVM_F_PV_SCHED_YIELD; f <= KVM_F_PV_TLB_FLUSH; f++) {
+		if (state[f] != KVM_OFFERED)
+			continue;
+		if (state[KVM_F_STEAL_TIME] != KVM_ON)
+			refuse(f, "needs steal_time");
+		else if (kvm_edx & (1u << KVM_HINTS_REALTIME))
+			refuse(f, "REALTIME hint");
+	}
+
+	/* the TSC frequency: the timing leaf, else the kvmclock record */
+	if (max >= kvm_base + KVM_CPUID_TIMING_OFFSET) {
+		kvm_cpuid(kvm_base + KVM_CPUID_TIMING_OFFSET, &r);
 		if (r.eax) {
 			tsc_set_khz(r.eax, "KVM CPUID timing leaf");
 			return;
 		}
 	}
-	cpuid(kvm_base + KVM_CPUID_FEATURES_OFFSET, 0, &r);
-	if (r.eax & (1u << KVM_FEATURE_CLOCKSOURCE2))
+	if (state[KVM_F_KVMCLOCK] == KVM_ON) {
 		tsc_set_khz(kvmclock_tsc_khz(), "kvmclock");
+	} else if (state[KVM_F_KVMCLOCK] == KVM_OFF && kvmclock_register()) {
+		/* pvoff=kvmclock: not the clock, but where there is no timing
+		 * leaf (QEMU) the record is the one exact source of the TSC
+		 * rate (no CPUID 0x15/0x16, maybe no PIT): read it once, and
+		 * unregister */
+		tsc_set_khz(kvmclock_tsc_khz(), "kvmclock record, read once");
+		msr_write(MSR_KVM_SYSTEM_TIME_NEW, 0);
+	}
 }
 
+/* Days since 1970-01-01 to a civil date (H. Hinnant's days_from_civil,
+ * inverted). */
+static void civil(u64 days, u32 *y, u32 *m, u32 *d)
+{
+	u64 z = days + 719468, era = z / 146097, doe = z - era * 146097;
+	u64 yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	u64 doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+
+	*d = (u32)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (u32)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (u32)(yoe + era * 400 + (*m <= 2));
+}
+
+/*
+ * One line a feature, one printk a line (under a hypervisor each is a
+ * console exit). The four SMP features say "offered (used with SMP)",
+ * not "on": offered and not refused, but nothing uses them with one CPU
+ * (a kick, an IPI to a set, a yield to a preempted vCPU, a flush left to
+ * the host all need a second vCPU), and "on" would claim a use there is
+ * not.
+ */
 static void kvm_report(void)
 {
-	printk("pv: kvm: signature at %#x; paravirt features not used yet, "
-	       "native ops\n", kvm_base);
+	printk("pv: kvm: signature at %#x, features %#x, hints %#x\n", kvm_base,
+	       kvm_eax, kvm_edx);
+	for (int f = 0; f < KVM_F_NR; f++) {
+		const char *n = kvm_feature_names[f];
+
+		switch (state[f]) {
+		case KVM_ABSENT:  printk("pv: kvm: %s absent\n", n); break;
+		case KVM_OFF:     printk("pv: kvm: %s off (pvoff)\n", n); break;
+		case KVM_REFUSED: printk("pv: kvm: %s refused (%s)\n", n, refused[f]); break;
+		case KVM_OFFERED: printk("pv: kvm: %s offered (used with SMP)\n", n); break;
+		case KVM_ON:
+			printk("pv: kvm: %s on%s\n", n,
+			       f == KVM_F_KVMCLOCK && !kvm_clock_tsc_stable()
+			       ? " (TSC not stable: clamped)"
+			       : f == KVM_F_POLL_CONTROL ? " (host polls)" : "");
+			break;
+		}
+	}
+	if (state[KVM_F_KVMCLOCK] == KVM_ON) {
+		u32 y, mo, d, s = (u32)(kvm_wall_sec % 86400);
+
+		civil(kvm_wall_sec / 86400, &y, &mo, &d);
+		printk("kvm: wall clock %04u-%02u-%02u %02u:%02u:%02u UTC\n", y, mo, d,
+		       s / 3600, s / 60 % 60, s % 60);
+	}
 }
 
-/* No op of KVM's is used yet, so nothing for pvoff= to turn off. */
+/* Before power-off and reboot: stop the host writing into records a next
+ * kernel (kexec) or a crash dump would find its memory changed under. */
+static void kvm_shutdown(void)
+{
+	if (state[KVM_F_KVMCLOCK] == KVM_ON)
+		msr_write(MSR_KVM_SYSTEM_TIME_NEW, 0);
+	if (state[KVM_F_STEAL_TIME] == KVM_ON)
+		msr_write(MSR_KVM_STEAL_TIME, 0);
+	if (state[KVM_F_PV_EOI] == KVM_ON)
+		msr_write(MSR_KVM_PV_EOI_EN, 0);
+}
+
 PV_PLATFORM(platform_kvm) = {
 	.name = "kvm",
 	.base = "native",
@@ -88,5 +490,7 @@ PV_PLATFORM(platform_kvm) = {
 	.detect = kvm_detect,
 	.init = kvm_init,
 	.report = kvm_report,
-	.backend = &kvm_backend,        /* the hypercall instruction */
+	.shutdown = kvm_shutdown,
+	.features = kvm_feature_names,
+	.backend = &kvm_backend,        /* hypercall, vcpu_is_preempted inline */
 };

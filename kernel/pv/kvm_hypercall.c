@@ -24,8 +24,6 @@
 static u32 hc_base;
 static const struct pv_tmpl *hc_tmpl;
 static char hc_vendor[PV_CPU_VENDOR_LEN + 1];
-static struct pv_backend_tmpl hc_tmpls[1];
-struct pv_platform_backend kvm_backend;
 
 /* hv.hypercall where the vendor has no known instruction. */
 __attribute__((used)) static unsigned long
@@ -58,10 +56,8 @@ void kvm_hypercall_init(u32 base)
 	/* the instruction itself at each site, instead of a call to a C
 	 * function that has nothing to do but it */
 	pv_ops.hv.hypercall = PV_IS_HCALL(hc_tmpl->fn);
-	hc_tmpls[0] = (struct pv_backend_tmpl)
-		PV_BACKEND_TMPL(PV_SLOT(hv.hypercall), hc_tmpl->fn, hc_tmpl);
-	kvm_backend.tmpls = hc_tmpls;
-	kvm_backend.nr = ARRAY_SIZE(hc_tmpls);
+	kvm_backend_add(&(struct pv_backend_tmpl)
+		PV_BACKEND_TMPL(PV_SLOT(hv.hypercall), hc_tmpl->fn, hc_tmpl));
 	printk("pv: kvm: hypercall %s (%s CPU)\n", hc_tmpl->name, hc_vendor);
 }
 

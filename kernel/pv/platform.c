@@ -16,6 +16,9 @@ extern const struct pv_platform __start_pv_platforms[], __stop_pv_platforms[];
 	for (const struct pv_platform *p = __start_pv_platforms; p < __stop_pv_platforms; p++)
 
 const struct pv_platform *pv_platform;
+/* The platforms whose init() ran at boot, base first. */
+static const struct pv_platform *ran_list[8];
+static int nr_ran;
 
 u32 hypervisor_cpuid_base(const char sig[12])
 {
@@ -145,6 +148,8 @@ static void run_chain(const struct pv_platform *p, const struct pv_platform *aft
 	if (!chosen && !present(p))
 		return;
 	p->init();
+	if (ran && nr_ran < (int)ARRAY_SIZE(ran_list))
+		ran_list[nr_ran++] = p;
 	if (!chosen && ran) {
 		size_t n = strlen(ran);
 		snprintf(ran + n, size - n, "%s%s", n ? ", " : "", p->name);
@@ -216,6 +221,14 @@ void pv_platform_setup(void)
 	/* one printk: under a hypervisor each is a console exit */
 	printk("pv: platform %s%s%s%s\n", best->name, on[0] ? " (built on " : "", on,
 	       on[0] ? ")" : "");
-	if (best->report)
-		best->report();
+	for (int i = 0; i < nr_ran; i++)       /* pvhv's report after KVM's */
+		if (ran_list[i]->report)
+			ran_list[i]->report();
+}
+
+void pv_platform_shutdown(void)
+{
+	for (int i = nr_ran - 1; i >= 0; i--)
+		if (ran_list[i]->shutdown)
+			ran_list[i]->shutdown();
 }

@@ -100,7 +100,7 @@ static void find_templates(void)
 	for (size_t i = 0; i < pv_backend_used_nr; i++) {
 		const struct pv_backend_tmpl *b = &pv_backend_used[i];
 
-		if (b->slot < PV_NR_SLOTS && fn[b->slot] == b->fn)
+		if (b->slot < PV_NR_SLOTS && fn[b->slot] && fn[b->slot] == b->fn)
 			slot_tmpl[b->slot] = b->tmpl;
 	}
 	for (size_t i = 0; i < native_patch_table_len; i++) {

@@ -42,6 +42,7 @@ struct pv_platform {
 	bool (*detect)(void);       /* is it here? (NULL: always, the root) */
 	void (*init)(void);         /* override ops, once, before patching */
 	void (*report)(void);       /* optional: features on and off, for the log */
+	void (*shutdown)(void);     /* optional: before power-off and reboot */
 	const char *const *features; /* pvoff= names it honours, NULL-ended (optional) */
 	struct pv_platform_backend *backend; /* optional: filled by init() */
 };
@@ -118,6 +119,7 @@ extern u64 pv_patch_tsc_cycles;
 /* pv_patch_report - log the counts, overall and per op. */
 void pv_patch_report(u64 khz);
 extern bool pv_patched;
+
 
 /* The native ops with templates (kernel/pv/native.c). */
 extern const struct pv_native native_patch_table[];

@@ -1,0 +1,76 @@
+/*
+ * pv/kvm.h - what the KVM platform (kernel/pv/kvm.c) tells the rest of
+ * the kernel about the paravirt features it took up, for the self-tests
+ * that prove each one engaged (kernel/tests/t_kvm.c). The interface
+ * itself: abi/kvm_para.h.
+ */
+#ifndef PVK_PV_KVM_H
+#define PVK_PV_KVM_H
+
+#include <types.h>
+#include <pvops/callee_save.h>
+#include <abi/kvm_para.h>
+
+/* The features, in the order the boot report lists them:
+ * X(ENUM, name for pvoff= and the report, CPUID (base + 1).EAX bit) */
+#define KVM_FEATURES(X)                                                     \
+	X(KVMCLOCK, kvmclock, KVM_FEATURE_CLOCKSOURCE2)                     \
+	X(STEAL_TIME, steal_time, KVM_FEATURE_STEAL_TIME)                   \
+	X(PV_EOI, pv_eoi, KVM_FEATURE_PV_EOI)                               \
+	X(NOP_IO_DELAY, nop_io_delay, KVM_FEATURE_NOP_IO_DELAY)             \
+	X(POLL_CONTROL, poll_control, KVM_FEATURE_POLL_CONTROL)             \
+	X(PV_UNHALT, pv_unhalt, KVM_FEATURE_PV_UNHALT)                      \
+	X(PV_SEND_IPI, pv_send_ipi, KVM_FEATURE_PV_SEND_IPI)                \
+	X(PV_SCHED_YIELD, pv_sched_yield, KVM_FEATURE_PV_SCHED_YIELD)        \
+	X(PV_TLB_FLUSH, pv_tlb_flush, KVM_FEATURE_PV_TLB_FLUSH)
+
+#define KVM_FEAT_ENUM(e, name, bit) KVM_F_##e,
+enum kvm_feat { KVM_FEATURES(KVM_FEAT_ENUM) KVM_F_NR };
+#undef KVM_FEAT_ENUM
+
+enum kvm_feat_state {
+	KVM_ABSENT,         /* not offered, or not on KVM at all */
+	KVM_OFF,            /* offered, pvoff= turned it off: native */
+	KVM_ON,             /* offered and used */
+	KVM_REFUSED,        /* offered, but the host did not follow through */
+	KVM_OFFERED,        /* offered; used by the SMP code, not yet here */
+};
+
+/* kvm_feature - what became of feature f on this boot (KVM_ABSENT
+ * unless KVM's init() ran). */
+enum kvm_feat_state kvm_feature(enum kvm_feat f);
+
+/* kvmclock: the pvclock reading in ns (the host's clock, not offset to
+ * boot; the version protocol and the stable bit honoured); the
+ * sched_clock op built on it. */
+u64 kvm_clock_read(void);
+/* kvm_clock_tsc_stable - does the host vouch for the TSC (stable bit
+ * offered, and set in the record)? If not, each update re-anchors the
+ * record to the host's clock, which may run at another rate than the TSC. */
+bool kvm_clock_tsc_stable(void);
+u64 kvm_sched_clock(void);
+
+/* steal time: the record (one CPU: one record), the table of per-CPU
+ * record addresses the inline vcpu_is_preempted indexes, its function
+ * twin and the bytes the template holds; the steal_clock op. */
+struct kvm_steal_time {
+	u64 steal;
+	u32 version;
+	u32 flags;
+	u8 preempted;
+	u8 u8_pad[3];
+	u32 pad[11];
+} __attribute__((aligned(64)));
+extern struct kvm_steal_time kvm_steal_time;
+extern struct kvm_steal_time *kvm_steal_time_of[];
+extern const char kvm_vcpu_is_preempted[];
+u64 kvm_steal_clock(int cpu);
+
+/* PV EOI: the word the host sets bit 0 of, the EOI op, the EOIs it skipped because the host had set the
+ * bit, and the native EOI it falls back to. */
+extern u32 kvm_pv_eoi_word;
+extern const char kvm_pv_eoi[];
+extern volatile u64 kvm_pv_eoi_skipped;
+extern struct pv_callee_save kvm_native_eoi;
+
+#endif /* PVK_PV_KVM_H */
