@@ -12,8 +12,8 @@
  *
  * PV_SITE slot, clobbers[, len[, flags]] emits `call *PV_OPS+slot*8(%rip)`,
  * padded to `len` bytes, and a record identical in layout to the one the
- * C macros in pvops/ops.h emit. The code around the site must treat every
- * register in `clobbers` as lost.
+ * C macros in pvops/ops.h emit, with PV_SITE_F_ASM added to `flags`. The
+ * code around the site must treat every register in `clobbers` as lost.
  */
 #ifndef PVOPS_ASM_H
 #define PVOPS_ASM_H
@@ -38,7 +38,7 @@
 	.long 771b - .
 	.short \slot
 	.byte 773b - 771b
-	.byte \flags
+	.byte (\flags) | PV_SITE_F_ASM
 	.short \clobbers
 	.short 0
 	.popsection

@@ -27,8 +27,11 @@
 
 /* The site uses the op's return value (rax): it must not become all NOPs. */
 #define PV_SITE_F_RET 0x01
+/* The site is in hand-written assembly (pvops/asm.h's PV_SITE), not a C
+ * macro of pvops/ops.h: for tools (pvsites); the engine ignores it. */
+#define PV_SITE_F_ASM 0x02
 /* Every flag the engine knows; any other bit marks a corrupt record. */
-#define PV_SITE_F_KNOWN PV_SITE_F_RET
+#define PV_SITE_F_KNOWN (PV_SITE_F_RET | PV_SITE_F_ASM)
 
 /*
  * Section for the records. No leading dot, so a hosted link provides

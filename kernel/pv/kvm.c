@@ -41,10 +41,10 @@
 static struct pv_backend_tmpl kvm_tmpls[2];
 static struct pv_platform_backend kvm_backend = { .tmpls = kvm_tmpls };
 
-void kvm_backend_add(const struct pv_backend_tmpl *t)
+void kvm_backend_add(const struct pv_plan *e)
 {
-	BUG_ON(kvm_backend.nr == ARRAY_SIZE(kvm_tmpls));
-	kvm_tmpls[kvm_backend.nr++] = *t;
+	BUG_ON(kvm_backend.nr == ARRAY_SIZE(kvm_tmpls) || !e->tmpl);
+	kvm_tmpls[kvm_backend.nr++] = pv_plan_backend(e);
 }
 
 /* The record KVM fills for kvmclock (msr.rst, "pvclock"): 32 bytes,
@@ -224,7 +224,7 @@ static void kvmclock_init(void)
 	kvm_read_wall_clock();
 	/* the TSC through a division a read, from a start tsc_init chose: one
 	 * register read and a multiply from the host's own record */
-	pv_ops.time.sched_clock = kvm_sched_clock;
+	PV_PLAN("kvm", "kvmclock", time.sched_clock, kvm_sched_clock, NULL);
 }
 
 /* --- steal time ------------------------------------------------------ */
@@ -299,11 +299,9 @@ static void steal_time_init(void)
 		return;
 	}
 	/* native: 0 ns, and no vCPU is ever preempted */
-	pv_ops.time.steal_clock = kvm_steal_clock;
-	pv_ops.lock.vcpu_is_preempted = PV_IS_CALLEE_SAVE(kvm_vcpu_is_preempted);
-	kvm_backend_add(&(struct pv_backend_tmpl)PV_BACKEND_TMPL(
-		PV_SLOT(lock.vcpu_is_preempted), kvm_vcpu_is_preempted,
-		&kvm_tmpl_preempted));
+	PV_PLAN("kvm", "steal_time", time.steal_clock, kvm_steal_clock, NULL);
+	kvm_backend_add(PV_PLAN("kvm", "steal_time", lock.vcpu_is_preempted,
+				kvm_vcpu_is_preempted, &kvm_tmpl_preempted));
 }
 
 /* --- PV EOI ---------------------------------------------------------- */
@@ -341,7 +339,7 @@ static void pv_eoi_init(void)
 	/* an APIC write (an exit, under x2APIC a WRMSR) an interrupt becomes
 	 * a memory bit-clear whenever the host could do the EOI itself */
 	kvm_native_eoi = pv_ops.apic.eoi;
-	pv_ops.apic.eoi = PV_IS_CALLEE_SAVE(kvm_pv_eoi);
+	PV_PLAN("kvm", "pv_eoi", apic.eoi, kvm_pv_eoi, NULL);
 }
 
 /* --- poll control ---------------------------------------------------- */
@@ -387,7 +385,7 @@ static void kvm_init(void)
 	if (state[KVM_F_NOP_IO_DELAY] == KVM_ON)
 		/* an OUT to port 0x80 (an exit) that delays nothing under KVM:
 		 * pv_nop, so every site becomes NOPs */
-		pv_ops.cpu.io_delay = (void (*)(void))pv_nop;
+		PV_PLAN("kvm", "nop_io_delay", cpu.io_delay, pv_nop, NULL);
 	if (state[KVM_F_POLL_CONTROL] == KVM_ON)
 		poll_control_init();
 	/* Linux uses PV TLB flush and sched-yield only with steal time (the

@@ -48,16 +48,21 @@ void kvm_hypercall_init(u32 base)
 	for (int i = 0; i < PV_CPU_VENDOR_LEN; i++)
 		hc_vendor[i] = raw[i] >= ' ' && raw[i] <= '~' ? raw[i] : '?';
 	hc_tmpl = pv_hypercall_tmpl(raw);
-	if (!hc_tmpl) {
-		pv_ops.hv.hypercall = PV_HCALL(kvm_hcall_refused);
+	/* the instruction itself at each site, instead of a call to a C
+	 * function that has nothing to do but it; one record per vendor, so
+	 * tools see each (pvops/plan.h) */
+	if (hc_tmpl == &pv_tmpl_vmcall) {
+		kvm_backend_add(PV_PLAN("kvm", "vendor=intel", hv.hypercall,
+					pv_hcall_vmcall, &pv_tmpl_vmcall));
+	} else if (hc_tmpl == &pv_tmpl_vmmcall) {
+		kvm_backend_add(PV_PLAN("kvm", "vendor=amd", hv.hypercall,
+					pv_hcall_vmmcall, &pv_tmpl_vmmcall));
+	} else {
+		hc_tmpl = NULL;
+		PV_PLAN("kvm", "vendor=other", hv.hypercall, __pv_hc_kvm_hcall_refused, NULL);
 		printk("pv: kvm: hypercall refused (unknown vendor %s)\n", hc_vendor);
 		return;
 	}
-	/* the instruction itself at each site, instead of a call to a C
-	 * function that has nothing to do but it */
-	pv_ops.hv.hypercall = PV_IS_HCALL(hc_tmpl->fn);
-	kvm_backend_add(&(struct pv_backend_tmpl)
-		PV_BACKEND_TMPL(PV_SLOT(hv.hypercall), hc_tmpl->fn, hc_tmpl));
 	printk("pv: kvm: hypercall %s (%s CPU)\n", hc_tmpl->name, hc_vendor);
 }
 

@@ -186,10 +186,7 @@ static void native_init(void)
 
 	if (!apic)
 		return;                /* apic_timer_init will say so */
-	pv_ops.apic.eoi = apic->eoi;
-	pv_ops.apic.send_ipi = apic->send_ipi;
-	pv_ops.apic.timer_periodic = apic->timer_periodic;
-	pv_ops.apic.timer_stop = apic->timer_stop;
+	apic_install(apic);
 }
 
 /* The root: always there (no detect), every other platform builds on it. */

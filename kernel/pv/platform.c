@@ -58,6 +58,13 @@ static void log_hypervisor(void)
 	printk("pv: hypervisor signature '%s' at %#x\n", sig, CPUID_HV_BASE);
 }
 
+const struct pv_plan *pv_plan_apply(const struct pv_plan *e)
+{
+	BUG_ON(e->slot >= PV_NR_SLOTS);
+	((uintptr_t *)&pv_ops)[e->slot] = e->fn;
+	return e;
+}
+
 const struct pv_platform *pv_platform_find(const char *name)
 {
 	for_each_platform(p)

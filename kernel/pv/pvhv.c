@@ -32,9 +32,7 @@ static bool use_console, use_power;     /* offered, and not pvoff= */
 static struct pvhv_vcpu_page pvhv_page __attribute__((aligned(PVHV_PAGE_SIZE)));
 static u16 pvhv_doorbell_port;
 /* the doorbell as an inline OUT (hv.doorbell): pvhv's patch template */
-static struct pv_backend_tmpl pvhv_tmpls[] = {
-	PV_BACKEND_TMPL(PV_SLOT(hv.doorbell), pv_hcall_out32_dx, &pv_tmpl_out32_dx),
-};
+static struct pv_backend_tmpl pvhv_tmpls[1];
 static struct pv_platform_backend pvhv_backend;
 /* the ops pvhv replaces, for when a call is refused */
 static void (*fallback_power_off)(int status) __attribute__((__noreturn__));
@@ -159,7 +157,8 @@ static void pvhv_init(void)
 		return;
 	/* the doorbell: one OUT, inline at its site, instead of a call */
 	pvhv_doorbell_port = (u16)(pvhv_ports + (PVHV_PORT_DOORBELL - PVHV_PORT_BASE));
-	pv_ops.hv.doorbell = PV_IS_HCALL(pv_hcall_out32_dx);
+	pvhv_tmpls[0] = pv_plan_backend(PV_PLAN("pvhv", "page", hv.doorbell,
+						pv_hcall_out32_dx, &pv_tmpl_out32_dx));
 	pvhv_backend.tmpls = pvhv_tmpls;
 	pvhv_backend.nr = ARRAY_SIZE(pvhv_tmpls);
 	fallback_power_off = pv_ops.platform.power_off;
@@ -169,14 +168,14 @@ static void pvhv_init(void)
 	use_power = offered(PVHV_FEAT_POWER, "power");
 	if (use_console)
 		/* the UART's two exits a byte (IN of LSR, OUT of THR): one a buffer */
-		pv_ops.platform.console_write = pvhv_console_write;
+		PV_PLAN("pvhv", "console", platform.console_write, pvhv_console_write, NULL);
 	if (use_power) {
 		/* isa-debug-exit, which QEMU turns into (status << 1) | 1:
 		 * the status arrives whole, in the one exit */
-		pv_ops.platform.power_off = pvhv_power_off;
+		PV_PLAN("pvhv", "power", platform.power_off, pvhv_power_off, NULL);
 		/* the triple fault, which pvhv could not tell from a crash,
 		 * and which takes an exception's worth of emulation first */
-		pv_ops.platform.reboot = pvhv_reboot;
+		PV_PLAN("pvhv", "power", platform.reboot, pvhv_reboot, NULL);
 	}
 }
 

@@ -4,6 +4,7 @@
  */
 #include <paging.h>
 #include <paravirt.h>
+#include <pv/platform.h>
 #include <printk.h>
 #include <trap.h>
 #include <asm/apic.h>
@@ -86,6 +87,23 @@ const struct apic_driver *apic_probe(void)
 	else
 		apic = &xapic_driver;
 	return apic;
+}
+
+void apic_install(const struct apic_driver *d)
+{
+	if (d == &x2apic_driver) {
+		PV_PLAN("native", "apic=x2apic", apic.eoi, __pv_cs_x2apic_eoi, NULL);
+		PV_PLAN("native", "apic=x2apic", apic.send_ipi, x2apic_send_ipi, NULL);
+	} else {
+		PV_PLAN("native", "apic=xapic", apic.eoi, __pv_cs_xapic_eoi, NULL);
+		PV_PLAN("native", "apic=xapic", apic.send_ipi, xapic_send_ipi, NULL);
+	}
+	PV_PLAN("native", "apic", apic.timer_periodic, apic_timer_periodic_native, NULL);
+	PV_PLAN("native", "apic", apic.timer_stop, apic_timer_stop_native, NULL);
+	/* the records name the functions; the driver must agree */
+	BUG_ON(pv_ops.apic.eoi.func != d->eoi.func || pv_ops.apic.send_ipi != d->send_ipi ||
+	       pv_ops.apic.timer_periodic != d->timer_periodic ||
+	       pv_ops.apic.timer_stop != d->timer_stop);
 }
 
 const char *apic_mode_name(void)

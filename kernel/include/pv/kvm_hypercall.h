@@ -30,7 +30,7 @@ void kvm_hypercall_init(u32 base);
 /* kvm_backend_add - add a template to KVM's table for the patch engine
  * (platform_kvm.backend, kernel/pv/kvm.c); from KVM's init() only, at
  * most two (the hypercall, vcpu_is_preempted). */
-void kvm_backend_add(const struct pv_backend_tmpl *t);
+void kvm_backend_add(const struct pv_plan *e);
 
 /* kvm_hypercall_tmpl - the instruction chosen (pv_tmpl_vmcall or
  * pv_tmpl_vmmcall); NULL when KVM's init did not run or refused. */

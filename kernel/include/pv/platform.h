@@ -16,6 +16,7 @@
 
 #include <types.h>
 #include <pvops/patch.h>
+#include <pvops/plan.h>
 #include <abi/x86.h>     /* the hypervisor CPUID range: CPUID_HV_* */
 
 /* Priorities: how far a platform ranks above the one it builds on. */
@@ -46,6 +47,44 @@ struct pv_platform {
 	const char *const *features; /* pvoff= names it honours, NULL-ended (optional) */
 	struct pv_platform_backend *backend; /* optional: filled by init() */
 };
+
+/* name and base lead the struct: tools read them from the image. */
+_Static_assert(__builtin_offsetof(struct pv_platform, name) == 0 &&
+	       __builtin_offsetof(struct pv_platform, base) == 8,
+	       "struct pv_platform: name, base first (pvsites reads them)");
+
+/*
+ * PV_PLAN(platform, when, op, fn, tmpl) - in a platform's init(): put
+ * `fn` in slot `op` (pv_ops.op: fn itself for a C-ABI op, the .func of a
+ * callee-save or hcall op), through a record in the image (pvops/plan.h)
+ * that says so, so tools see what init() does. `when` is NULL or the
+ * condition init() tested ("steal_time", "vendor=intel"); `tmpl` the
+ * backend template the platform hands the engine for it, or NULL.
+ * Evaluates to the record (a backend table takes slot, fn and tmpl from
+ * it: pv_plan_backend). Every argument but the op is a link-time constant.
+ */
+#define PV_PLAN(platform_, when_, op, fn_, tmpl_) ({                       \
+	static const struct pv_plan __pv_plan                               \
+		__attribute__((used, section("pv_plan"), aligned(8))) = {   \
+		.platform = (uintptr_t)(platform_),                         \
+		.when = (uintptr_t)(when_),                                 \
+		.fn = (uintptr_t)(fn_),                                     \
+		.tmpl = (uintptr_t)(tmpl_),                                 \
+		.slot = PV_SLOT(op),                                        \
+	};                                                                  \
+	_Static_assert(sizeof(pv_ops.op) == sizeof(void *), "one word");   \
+	pv_plan_apply(&__pv_plan);                                          \
+})
+
+/* pv_plan_apply - write the record's fn into its slot; returns e. */
+const struct pv_plan *pv_plan_apply(const struct pv_plan *e);
+
+/* pv_plan_backend - the record as a backend template entry. */
+static inline struct pv_backend_tmpl pv_plan_backend(const struct pv_plan *e)
+{
+	return (struct pv_backend_tmpl){ .slot = e->slot, .fn = e->fn,
+		.tmpl = (const struct pv_tmpl *)e->tmpl };
+}
 
 /*
  * PV_PLATFORM(sym) - register a platform: the definition that follows goes

@@ -25,6 +25,10 @@ struct apic_driver {
  * there is none. Remembered for apic_timer_init. Before patching. */
 const struct apic_driver *apic_probe(void);
 
+/* apic_install - put driver d's ops in pv_ops.apic (native_init), each
+ * through a PV_PLAN record: "apic=x2apic" or "apic=xapic", "apic". */
+void apic_install(const struct apic_driver *d);
+
 /* apic_mode_name - "x2APIC", "xAPIC" or "none". */
 const char *apic_mode_name(void);
 
