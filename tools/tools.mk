@@ -9,3 +9,15 @@ $(PVRUN): $(PVRUN_OBJS)
 	$(Q)$(CC) -o $@ $^
 
 all: $(PVRUN)
+
+# pvsites: pvk's patch sites, and what the patch engine (libpvops, hosted)
+# makes of them on each platform (tools/pvsites/; Capstone disassembles).
+PVSITES := $(BUILD)/pvsites
+PVSITES_OBJS := $(patsubst %.c,$(BUILD)/hosted/%.o,tools/pvsites/pvsites.c \
+	tools/pvsites/elfimg.c)
+
+$(PVSITES): $(PVSITES_OBJS) $(LIBPVOPS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $(PVSITES_OBJS) $(LIBPVOPS) -lcapstone
+
+all: $(PVSITES)
