@@ -98,7 +98,7 @@ test:
 # leaves its exit status beside its TAP, and the summary checks that every
 # suite named in SUITES reported (tests/summary.sh).
 RESULTS := $(BUILD)/results
-SUITES := build harness unit pvhv-unit static matrix
+SUITES := build harness unit pvhv-unit pvsites static matrix
 SUITE = -$(Q)tests/run-suite.sh $(RESULTS)
 test-run:
 	$(Q)rm -rf $(RESULTS) && mkdir -p $(RESULTS)
@@ -106,6 +106,7 @@ test-run:
 	$(SUITE) harness tests/harness/run.sh $(RESULTS)/harness.tap
 	$(SUITE) unit $(MAKE) --no-print-directory test-unit
 	$(SUITE) pvhv-unit $(MAKE) --no-print-directory test-pvhv-unit
+	$(SUITE) pvsites $(MAKE) --no-print-directory test-pvsites
 	$(SUITE) static tests/static/run.sh $(RESULTS)/static.tap
 	$(SUITE) matrix $(MAKE) --no-print-directory test-matrix
 	$(Q)tests/summary.sh $(RESULTS) $(SUITES)

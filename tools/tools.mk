@@ -21,3 +21,20 @@ $(PVSITES): $(PVSITES_OBJS) $(LIBPVOPS)
 	$(Q)$(CC) -o $@ $(PVSITES_OBJS) $(LIBPVOPS) -lcapstone
 
 all: $(PVSITES)
+
+# pvsites' tests (Criterion): on $(PVK) and on copies broken on purpose;
+# make test's pvsites suite, which also runs pvsites --check on $(PVK).
+PVSITES_TEST := $(BUILD)/tests/pvsites
+$(BUILD)/hosted/tests/pvsites/t_pvsites.o: HOSTED_CFLAGS += \
+	-DPVSITES_BIN='"$(PVSITES)"' -DPVK_ELF='"$(PVK)"'
+$(PVSITES_TEST): $(BUILD)/hosted/tests/pvsites/t_pvsites.o
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ -lcriterion
+
+all: $(PVSITES_TEST)
+
+.PHONY: test-pvsites
+test-pvsites: $(PVSITES) $(PVSITES_TEST) $(PVK)
+	$(Q)$(PVSITES) --check $(PVK); c=$$?; \
+	tests/run-unit.sh $(PVSITES_TEST) $(RESULTS)/pvsites.tap && exit $$c
