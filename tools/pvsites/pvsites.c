@@ -279,6 +279,16 @@ static void load_image(struct image *im, const char *path)
 	}
 	if (!im->nr_plat)
 		bad("no platform registered in pv_platforms");
+	/* the root first, then by name: a stable order for --check */
+	for (size_t i = 1; i < im->nr_plat; i++)
+		for (size_t j = i; j > 0; j--) {
+			struct platform *a = &im->plat[j - 1], *b = &im->plat[j], t;
+
+			if ((a->base && !b->base) ||
+			    (!!a->base == !!b->base && strcmp(a->name, b->name) > 0)) {
+				t = *a, *a = *b, *b = t;
+			}
+		}
 
 	const Elf64_Shdr *pp = elfimg_section(e, "pv_plan");
 	if (!pp)
@@ -792,7 +802,9 @@ static const char *call_target(const struct elfimg *e, const cs_insn *in)
  * out) against the function of the same name in the no-paravirt image,
  * both decoded whole with Capstone, NOPs dropped: an inline site matches
  * when its bytes occur as consecutive instructions there (the k-th such
- * site of the function against the k-th occurrence); a direct call when
+ * site of the function against the k-th occurrence), or else, weaker,
+ * its mnemonics ("sameops": the compiler chose other registers); a
+ * direct call when
  * the no-paravirt function calls the same-named function as often. NOP
  * sites have nothing to compare. Limits: bytes, not meaning (an
  * instruction with a different rip-relative displacement differs), and
@@ -803,7 +815,7 @@ static int compare(const struct image *im, const struct run *r, const char *nopv
 	const char *why;
 	int io;
 	struct elfimg *nv = elfimg_open(nopv_path, &why, &io);
-	size_t same = 0, differ = 0, missing = 0, nothing = 0;
+	size_t same = 0, sameops = 0, differ = 0, missing = 0, nothing = 0;
 
 	if (!nv)
 		die(io ? EX_NOINPUT : EX_DATAERR, "%s: %s", nopv_path, why);
@@ -845,6 +857,7 @@ static int compare(const struct image *im, const struct run *r, const char *nopv
 			const char *tgt = call_target(im->elf, &site.insn[site.keep[0]]);
 			size_t k = 0, hits = 0;
 			bool found = false;
+			int mnem = 0;
 
 			for (size_t j = 0; j < i; j++) {
 				const struct pv_decision *e = &r->d[j];
@@ -857,25 +870,35 @@ static int compare(const struct image *im, const struct run *r, const char *nopv
 					k++;
 			}
 			decode(elfimg_at(nv, g->st_value, g->st_size), g->st_size, g->st_value, &np);
-			for (size_t a = 0; a < np.nkeep && !found; a++) {
-				bool m = true;
+			/* pass 0: the same bytes; pass 1: the same mnemonics
+			 * (other registers or displacements) */
+			for (int pass = 0; pass < 2 && !found && !tgt; pass++) {
+				hits = 0;
+				for (size_t a = 0; a < np.nkeep && !found; a++) {
+					bool m = true;
 
-				if (tgt) {
-					const char *t2 = call_target(nv, &np.insn[np.keep[a]]);
-					m = t2 && !strcmp(t2, tgt);
-				} else {
 					for (size_t b = 0; b < site.nkeep && m; b++) {
 						const cs_insn *x = &site.insn[site.keep[b]];
 						const cs_insn *y = a + b < np.nkeep ? &np.insn[np.keep[a + b]] : NULL;
 
-						m = y && x->size == y->size && !memcmp(x->bytes, y->bytes, x->size);
+						m = y && (pass ? x->id == y->id
+							  : x->size == y->size &&
+							    !memcmp(x->bytes, y->bytes, x->size));
 					}
+					if (m && hits++ == k)
+						found = true;
 				}
-				if (m && hits++ == k)
+				if (found)
+					mnem = pass;
+			}
+			for (size_t a = 0; tgt && a < np.nkeep && !found; a++) {
+				const char *t2 = call_target(nv, &np.insn[np.keep[a]]);
+
+				if (t2 && !strcmp(t2, tgt) && hits++ == k)
 					found = true;
 			}
-			result = found ? "same" : "differs";
-			found ? same++ : differ++;
+			result = !found ? "differs" : mnem ? "sameops" : "same";
+			!found ? differ++ : mnem ? sameops++ : same++;
 			free_stream(&pv);
 			free_stream(&np);
 		}
@@ -895,11 +918,13 @@ static int compare(const struct image *im, const struct run *r, const char *nopv
 		free_stream(&site);
 	}
 	if (json)
-		printf("],\"same\":%zu,\"differs\":%zu,\"nofunc\":%zu,\"nothing\":%zu}\n",
-		       same, differ, missing, nothing);
+		printf("],\"same\":%zu,\"sameops\":%zu,\"differs\":%zu,\"nofunc\":%zu,\"nothing\":%zu}\n",
+		       same, sameops, differ, missing, nothing);
 	else
-		printf("# same %zu, differs %zu, nofunc %zu (function not in the no-paravirt image), "
-		       "nothing %zu (all NOPs)\n", same, differ, missing, nothing);
+		printf("# same %zu (bytes), sameops %zu (mnemonics; other registers or "
+		       "displacements), differs %zu, nofunc %zu (function not in the "
+		       "no-paravirt image), nothing %zu (all NOPs)\n", same, sameops,
+		       differ, missing, nothing);
 	elfimg_close(nv);
 	return differ || missing ? EX_CHECK : EX_OK;
 }
