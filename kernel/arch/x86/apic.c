@@ -12,7 +12,7 @@
 #include <asm/x86_bits.h>
 
 static volatile u32 *xapic;        /* mapped at FIX_APIC by apic_timer_init */
-static const struct apic_driver *apic;   /* apic_probe's choice */
+const struct apic_driver *apic;          /* apic_probe's choice (asm/apic.h) */
 volatile u64 apic_ticks;
 
 #define X2APIC_MSR(reg) (MSR_X2APIC_BASE + ((reg) >> 4))
@@ -86,6 +86,14 @@ const struct apic_driver *apic_probe(void)
 	else
 		apic = &xapic_driver;
 	return apic;
+}
+
+void apic_native_eoi(void)
+{
+	if (apic == &x2apic_driver)
+		x2apic_eoi();
+	else
+		xapic_eoi();
 }
 
 const char *apic_mode_name(void)

@@ -21,9 +21,17 @@ struct apic_driver {
 	void (*write)(u32 reg, u32 v);           /* the driver's own */
 };
 
+/* apic_probe's choice (NULL before it, or without an APIC). */
+extern const struct apic_driver *apic;
+
 /* apic_probe - the local APIC's mode (CPUID): its driver, or NULL when
  * there is none. Remembered for apic_timer_init. Before patching. */
 const struct apic_driver *apic_probe(void);
+
+/* apic_native_eoi - the probed mode's EOI as a plain C function (the
+ * PARAVIRT=0 build's apic_eoi: a direct call, as Linux's apic->eoi()
+ * without paravirt is one call). After apic_probe. */
+void apic_native_eoi(void);
 
 /* apic_mode_name - "x2APIC", "xAPIC" or "none". */
 const char *apic_mode_name(void);
