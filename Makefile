@@ -8,7 +8,9 @@
 #   make gdb        pvk in QEMU, halted, with gdb attached
 #   make iso        a GRUB rescue ISO booting pvk through Multiboot2
 #   make bench      every benchmark (make bench-host: the libpvops part alone;
-#                   bench-pvhv, bench-kvm: bench/results/pvhv.md, kvm.md)
+#                   bench-pvhv, bench-kvm, bench-ops: bench/results/pvhv.md,
+#                   kvm.md, ops.md)
+#   make nopv       the PARAVIRT=0 kernel alone: build/nopv/pvk.elf
 #   make clean      remove build/
 #   V=1             show full commands
 
@@ -59,6 +61,7 @@ include examples/demo/demo.mk
 include tests/unit/unit.mk
 include bench/host/bench.mk
 include bench/kvm/bench.mk
+include bench/ops/bench.mk
 
 # The PARAVIRT=0 kernel beside this one: $(BUILD)/nopv/pvk.elf.
 NOPV_PVK := $(BUILD)/nopv/pvk.elf
@@ -155,7 +158,7 @@ gdb:
 
 bench:
 	$(Q)tools/deps.sh build test qemu
-	$(Q)$(MAKE) --no-print-directory bench-host bench-pvhv bench-kvm
+	$(Q)$(MAKE) --no-print-directory bench-host bench-pvhv bench-kvm bench-ops
 
 clean:
 	rm -rf $(BUILD)
