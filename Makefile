@@ -8,7 +8,9 @@
 #   make gdb        pvk in QEMU, halted, with gdb attached
 #   make iso        a GRUB rescue ISO booting pvk through Multiboot2
 #   make bench      every benchmark (make bench-host: the libpvops part alone;
-#                   bench-pvhv, bench-kvm: bench/results/pvhv.md, kvm.md)
+#                   bench-pvhv, bench-kvm, bench-ops: bench/results/pvhv.md,
+#                   kvm.md, ops.md)
+#   make nopv       the PARAVIRT=0 kernel alone: build/nopv/pvk.elf
 #   make clean      remove build/
 #   V=1             show full commands
 
@@ -20,6 +22,15 @@ Q := @
 endif
 
 BUILD := build
+# PARAVIRT=0: the kernel without paravirt (kernel/kernel.mk), built by
+# default in build/nopv so it sits beside the paravirt build/pvk.elf;
+# `make nopv` builds only that image ($(BUILD)/nopv/pvk.elf).
+PARAVIRT := 1
+ifeq ($(PARAVIRT),0)
+ifeq ($(origin BUILD),file)
+BUILD := build/nopv
+endif
+endif
 CC ?= cc
 ifeq ($(origin CC),default)
 CC := gcc
@@ -38,7 +49,7 @@ FREE_CFLAGS := $(BASE_CFLAGS) -ffreestanding -fno-pic -fno-pie \
 	-fno-stack-protector -fno-asynchronous-unwind-tables \
 	-fno-omit-frame-pointer
 
-.PHONY: all test test-run run demo gdb bench bench-host clean deps
+.PHONY: all test test-run run demo gdb bench bench-host clean deps nopv
 all:
 
 include lib/lib.mk
@@ -50,6 +61,12 @@ include examples/demo/demo.mk
 include tests/unit/unit.mk
 include bench/host/bench.mk
 include bench/kvm/bench.mk
+include bench/ops/bench.mk
+
+# The PARAVIRT=0 kernel beside this one: $(BUILD)/nopv/pvk.elf.
+NOPV_PVK := $(BUILD)/nopv/pvk.elf
+nopv:
+	$(Q)$(MAKE) --no-print-directory PARAVIRT=0 BUILD=$(BUILD)/nopv $(NOPV_PVK)
 
 # Rules shared by every part.
 $(BUILD)/hosted/%.o: %.c
@@ -98,11 +115,13 @@ test:
 # leaves its exit status beside its TAP, and the summary checks that every
 # suite named in SUITES reported (tests/summary.sh).
 RESULTS := $(BUILD)/results
-SUITES := build harness unit pvhv-unit pvsites static matrix
+SUITES := build nopv harness unit pvhv-unit pvsites static matrix
 SUITE = -$(Q)tests/run-suite.sh $(RESULTS)
 test-run:
 	$(Q)rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	$(SUITE) build --tap "make all builds every part" $(MAKE) --no-print-directory all
+	$(SUITE) nopv --tap "make nopv builds the PARAVIRT=0 kernel, no site record or pv_ops in it" \
+		$(MAKE) --no-print-directory nopv
 	$(SUITE) harness tests/harness/run.sh $(RESULTS)/harness.tap
 	$(SUITE) unit $(MAKE) --no-print-directory test-unit
 	$(SUITE) pvhv-unit $(MAKE) --no-print-directory test-pvhv-unit
@@ -117,7 +136,7 @@ test-run:
 # stale L1 is removed so that it cannot stand in).
 .PHONY: test-matrix
 test-matrix: $(PVK) $(PVRUN) $(PVHV) $(PVHV_ASAN)
-	-$(Q)$(MAKE) --no-print-directory $(ISO)
+	-$(Q)$(MAKE) --no-print-directory $(ISO) nopv
 	-$(Q)$(MAKE) --no-print-directory nested || rm -f $(NESTED)/tools.cpio.gz
 	$(Q)tests/boot/matrix.sh $(RESULTS)
 
@@ -140,7 +159,7 @@ gdb:
 
 bench:
 	$(Q)tools/deps.sh build test qemu
-	$(Q)$(MAKE) --no-print-directory bench-host bench-pvhv bench-kvm
+	$(Q)$(MAKE) --no-print-directory bench-host bench-pvhv bench-kvm bench-ops
 
 clean:
 	rm -rf $(BUILD)

@@ -126,6 +126,7 @@ static const struct {
 	{ "irq", bench_irq },
 	{ "iodelay", bench_iodelay },
 	{ "clock", bench_clock },
+	{ "ops", bench_ops },
 };
 
 void bench_run(const char *name)
@@ -135,5 +136,5 @@ void bench_run(const char *name)
 			workloads[i].run();
 			return;
 		}
-	printk("bench: unknown workload '%s' (console, irq, iodelay, clock)\n", name);
+	printk("bench: unknown workload '%s' (console, irq, iodelay, clock, ops)\n", name);
 }

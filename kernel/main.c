@@ -36,7 +36,7 @@ noreturn void kernel_main(struct boot_info *bi)
 
 	pv_platform_setup();
 	if (!strcmp(boot_params.crash, "null_op"))
-		pv_ops.cpu.wbinvd = NULL;     /* as if a platform forgot an op */
+		pv_crash_null_op();           /* as if a platform forgot an op */
 	pv_patch_kernel();
 	tsc_init(bi);
 

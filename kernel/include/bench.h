@@ -10,8 +10,13 @@
  *   irq      1000 timer interrupts waited for with sti; hlt
  *   iodelay  10000 io_delay, interrupts off; one call's instructions
  *   clock    10000 sched_clock, interrupts off; one call's instructions
+ *   ops      each hot op's instructions (NOPs among them) and cycles per
+ *            call (kernel/arch/x86/bench_ops.c)
  * The host counts the exits (bench/kvm/run.sh); the kernel prints what it
  * can measure itself, one "bench: NAME: ..." line. */
 void bench_run(const char *name);
+
+/* bench_ops - bench=ops (kernel/arch/x86/bench_ops.c). */
+void bench_ops(void);
 
 #endif /* PVK_BENCH_H */

@@ -22,6 +22,16 @@ void irq_register(u8 vector, void (*fn)(void));
  */
 u64 count_insns(void (*fn)(void));
 
+/* count_insns_nops - count_insns, and in *nops (when not NULL) how many of
+ * those instructions were NOPs (a patched site's padding). */
+u64 count_insns_nops(void (*fn)(void), u64 *nops);
+
+/* cycles_ordered - the TSC read once every earlier instruction has
+ * completed (lfence; rdtsc), for timing a few instructions. Cycles of
+ * the CPU only where the CPU runs the guest's ring 0 itself; under TCG or
+ * an emulating hypervisor (PVM) they time the emulator. */
+u64 cycles_ordered(void);
+
 /*
  * Probes: touch memory that may fault. A fault at the probing instruction
  * is recovered (returns a negative value) and its details are kept in

@@ -7,6 +7,7 @@
  * functions over asm/x86.h; each becomes a direct call at its sites.
  */
 #include <paravirt.h>
+#include <printk.h>
 #include <pvops/native.h>
 #include <asm/x86.h>
 #include <asm/apic.h>
@@ -67,6 +68,25 @@ static noreturn void native_reboot(void)
 	__asm__ volatile("int3");
 	for (;;)
 		native_cli_hlt();
+}
+
+/* Put driver d's ops in pv_ops.apic, each through a PV_PLAN record:
+ * "apic=x2apic" or "apic=xapic", "apic" (pvsites models both). */
+static void apic_install(const struct apic_driver *d)
+{
+	if (d == &x2apic_driver) {
+		PV_PLAN("native", "apic=x2apic", apic.eoi, __pv_cs_x2apic_eoi, NULL);
+		PV_PLAN("native", "apic=x2apic", apic.send_ipi, x2apic_send_ipi, NULL);
+	} else {
+		PV_PLAN("native", "apic=xapic", apic.eoi, __pv_cs_xapic_eoi, NULL);
+		PV_PLAN("native", "apic=xapic", apic.send_ipi, xapic_send_ipi, NULL);
+	}
+	PV_PLAN("native", "apic", apic.timer_periodic, apic_timer_periodic_native, NULL);
+	PV_PLAN("native", "apic", apic.timer_stop, apic_timer_stop_native, NULL);
+	/* the records name the functions; the driver must agree */
+	BUG_ON(pv_ops.apic.eoi.func != d->eoi.func || pv_ops.apic.send_ipi != d->send_ipi ||
+	       pv_ops.apic.timer_periodic != d->timer_periodic ||
+	       pv_ops.apic.timer_stop != d->timer_stop);
 }
 
 static void native_platform_init(void) { }

@@ -166,6 +166,11 @@ void pv_patch_kernel(void)
 		       pv_patched ? "" : " (pv=nopatch: would be)");
 }
 
+const char *pv_build_mode(void)
+{
+	return pv_patched ? "patched" : "nopatch";
+}
+
 /* pv_patch_report - the counts, overall and per op, for the boot log. */
 void pv_patch_report(u64 khz)
 {

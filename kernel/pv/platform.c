@@ -239,3 +239,8 @@ void pv_platform_shutdown(void)
 		if (ran_list[i]->shutdown)
 			ran_list[i]->shutdown();
 }
+
+void pv_crash_null_op(void)
+{
+	pv_ops.cpu.wbinvd = NULL;
+}

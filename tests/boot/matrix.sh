@@ -78,6 +78,13 @@ for env in $envs; do
 			--pvhv-arg "--bad-start-info=$kind" --timeout 30
 	done
 done
+# The kernel without paravirt (make nopv: every op the bare instruction,
+# no sites) boots natively and passes the native tests (those about sites
+# and platforms skip, saying PARAVIRT=0).
+if has_env native; then
+	add boot-nopv-native --env native --kernel build/nopv/pvk.elf \
+		--expect-platform native --timeout 60
+fi
 listed+=(bad-boot.tap)
 printf '%s\n' "${listed[@]}" >"$out/matrix.list"
 

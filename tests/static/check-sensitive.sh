@@ -9,6 +9,10 @@
 #   kernel/arch/x86/include/asm/x86.h   the wrapper header (xv6 style)
 #   kernel/arch/x86/boot/               the boot path, before pv_ops exist
 #   kernel/pv/, kernel/include/pv/      the platforms (native, kvm, ...)
+#   kernel/arch/x86/nopv/include/       the PARAVIRT=0 build's paravirt.h and
+#                                       pvops/asm.h: the bare instructions
+#                                       where the sites would be (a header's
+#                                       assembly macros are not C strings)
 # and, for the third check, kernel/arch/x86/ (native drivers may call the
 # native_* wrappers: they are what the native ops are made of).
 # Three checks: (1) a privileged instruction in assembly text (.S, or a
@@ -43,7 +47,7 @@ if [ $# -gt 0 ]; then
 else
 	mapfile -t files < <(find kernel -name '*.[chS]' \
 		! -path 'kernel/pv/*' ! -path 'kernel/include/pv/*' \
-		! -path 'kernel/arch/x86/boot/*' \
+		! -path 'kernel/arch/x86/boot/*' ! -path 'kernel/arch/x86/nopv/include/*' \
 		! -path kernel/arch/x86/include/asm/x86.h | sort)
 fi
 

@@ -13,7 +13,7 @@
 #include <asm/x86_bits.h>
 
 static volatile u32 *xapic;        /* mapped at FIX_APIC by apic_timer_init */
-static const struct apic_driver *apic;   /* apic_probe's choice */
+const struct apic_driver *apic;          /* apic_probe's choice (asm/apic.h) */
 volatile u64 apic_ticks;
 
 #define X2APIC_MSR(reg) (MSR_X2APIC_BASE + ((reg) >> 4))
@@ -26,7 +26,7 @@ PV_CALLEE_SAVE_THUNK(x2apic_eoi);
 
 static void x2apic_write(u32 reg, u32 v) { native_wrmsr(X2APIC_MSR(reg), v); }
 
-static void x2apic_send_ipi(u32 dest, u32 vector)
+void x2apic_send_ipi(u32 dest, u32 vector)
 {
 	native_wrmsr(X2APIC_MSR(APIC_ICR),
 		     ((u64)dest << X2APIC_ICR_DEST_SHIFT) | vector);
@@ -38,26 +38,26 @@ PV_CALLEE_SAVE_THUNK(xapic_eoi);
 
 static void xapic_write(u32 reg, u32 v) { xapic[reg / 4] = v; }
 
-static void xapic_send_ipi(u32 dest, u32 vector)
+void xapic_send_ipi(u32 dest, u32 vector)
 {
 	xapic_write(APIC_ICR2, dest << XAPIC_ICR2_DEST_SHIFT);
 	xapic_write(APIC_ICR, vector);
 }
 
-static void apic_timer_periodic_native(u32 vector, u32 count)
+void apic_timer_periodic_native(u32 vector, u32 count)
 {
 	apic->write(APIC_TIMER_DIV, APIC_TIMER_DIV_16);
 	apic->write(APIC_LVT_TIMER, APIC_TIMER_PERIODIC | vector);
 	apic->write(APIC_TIMER_INIT, count);
 }
 
-static void apic_timer_stop_native(void)
+void apic_timer_stop_native(void)
 {
 	apic->write(APIC_LVT_TIMER, APIC_LVT_MASKED);
 	apic->write(APIC_TIMER_INIT, 0);
 }
 
-static const struct apic_driver x2apic_driver = {
+const struct apic_driver x2apic_driver = {
 	.name = "x2APIC",
 	.eoi = PV_CALLEE_SAVE(x2apic_eoi),
 	.send_ipi = x2apic_send_ipi,
@@ -66,7 +66,7 @@ static const struct apic_driver x2apic_driver = {
 	.write = x2apic_write,
 };
 
-static const struct apic_driver xapic_driver = {
+const struct apic_driver xapic_driver = {
 	.name = "xAPIC",
 	.eoi = PV_CALLEE_SAVE(xapic_eoi),
 	.send_ipi = xapic_send_ipi,
@@ -89,21 +89,12 @@ const struct apic_driver *apic_probe(void)
 	return apic;
 }
 
-void apic_install(const struct apic_driver *d)
+void apic_native_eoi(void)
 {
-	if (d == &x2apic_driver) {
-		PV_PLAN("native", "apic=x2apic", apic.eoi, __pv_cs_x2apic_eoi, NULL);
-		PV_PLAN("native", "apic=x2apic", apic.send_ipi, x2apic_send_ipi, NULL);
-	} else {
-		PV_PLAN("native", "apic=xapic", apic.eoi, __pv_cs_xapic_eoi, NULL);
-		PV_PLAN("native", "apic=xapic", apic.send_ipi, xapic_send_ipi, NULL);
-	}
-	PV_PLAN("native", "apic", apic.timer_periodic, apic_timer_periodic_native, NULL);
-	PV_PLAN("native", "apic", apic.timer_stop, apic_timer_stop_native, NULL);
-	/* the records name the functions; the driver must agree */
-	BUG_ON(pv_ops.apic.eoi.func != d->eoi.func || pv_ops.apic.send_ipi != d->send_ipi ||
-	       pv_ops.apic.timer_periodic != d->timer_periodic ||
-	       pv_ops.apic.timer_stop != d->timer_stop);
+	if (apic == &x2apic_driver)
+		x2apic_eoi();
+	else
+		xapic_eoi();
 }
 
 const char *apic_mode_name(void)

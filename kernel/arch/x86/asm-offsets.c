@@ -3,6 +3,7 @@
  * ops it calls through PV_SITE, and the trap frame layout.
  */
 #include <paravirt.h>
+#include <pvops/ops.h>        /* PV_SLOT (PARAVIRT=0: its paravirt.h has no sites) */
 #include <asm/trap_frame.h>
 #include <pvops/asm-offsets.h>
 

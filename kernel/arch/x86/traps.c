@@ -10,6 +10,7 @@
 #include <asm/irq_vectors.h>
 #include <asm/segment.h>
 #include <asm/trap_frame.h>
+#include <asm/x86.h>
 #include <asm/x86_bits.h>
 #include <pvops/x86_insn.h>
 
@@ -192,9 +193,27 @@ static bool probe_fixup(struct trap_frame *f)
 }
 
 /* count_insns (trap.h): while counting, each single-step #DB is one
- * instruction retired with TF set. */
+ * instruction retired with TF set; `nop_steps` counts those whose next
+ * instruction (at the #DB's rip) is a NOP. */
 static volatile bool stepping;
-static volatile u64 steps;
+static volatile u64 steps, nop_steps;
+
+#define X86_PFX_OPSIZE 0x66       /* operand size: 66 90, 66 0f 1f ... */
+#define X86_PFX_CS     0x2e       /* cs: the long NOPs' filler prefix */
+#define X86_OP_NOPL    0x1f       /* 0f 1f /0: nopl/nopw r/m */
+#define X86_MAX_INSN   15
+
+/* is_nop - does the instruction at p do nothing: 90, 0f 1f /0, either
+ * after 66 or 2e prefixes (what x86_fill_nops and compilers emit; f3 90
+ * is pause, not counted). */
+static bool is_nop(const u8 *p)
+{
+	int i = 0;
+
+	while (i < X86_MAX_INSN - 2 && (p[i] == X86_PFX_OPSIZE || p[i] == X86_PFX_CS))
+		i++;
+	return p[i] == X86_OP_NOP || (p[i] == X86_OP_0F && p[i + 1] == X86_OP_NOPL);
+}
 
 static __attribute__((noinline)) void stepped(void) { __asm__ volatile(""); }
 
@@ -206,6 +225,7 @@ static __attribute__((noinline)) u64 steps_of(void (*fn)(void))
 
 	arch_local_irq_disable();
 	steps = 0;
+	nop_steps = 0;
 	stepping = true;
 	arch_local_irq_restore((flags & ~X86_EFLAGS_IF) | X86_EFLAGS_TF);
 	fn();
@@ -215,17 +235,31 @@ static __attribute__((noinline)) u64 steps_of(void (*fn)(void))
 	return steps;
 }
 
+u64 count_insns_nops(void (*fn)(void), u64 *nops)
+{
+	u64 empty = steps_of(stepped), empty_nops = nop_steps;
+	u64 n = steps_of(fn), n_nops = nop_steps;
+
+	if (nops)
+		*nops = n_nops > empty_nops ? n_nops - empty_nops : 0;
+	return n > empty ? n - empty : 0;
+}
+
 u64 count_insns(void (*fn)(void))
 {
-	u64 n = steps_of(fn), empty = steps_of(stepped);
+	return count_insns_nops(fn, NULL);
+}
 
-	return n > empty ? n - empty : 0;
+u64 cycles_ordered(void)
+{
+	return native_rdtsc_ordered();
 }
 
 void trap_dispatch(struct trap_frame *f)
 {
 	if (f->vector == X86_TRAP_DB && stepping) {
 		steps++;
+		nop_steps += is_nop((const u8 *)f->rip);
 		return;
 	}
 	if (f->vector >= X86_NR_EXCEPTIONS && irq_handlers[f->vector]) {

@@ -159,6 +159,17 @@ extern u64 pv_patch_tsc_cycles;
 void pv_patch_report(u64 khz);
 extern bool pv_patched;
 
+/* pv_build_mode - what the hot ops' sites are, after pv_patch_kernel:
+ * "patched", "nopatch" (pv=nopatch: each still its indirect call) or
+ * "nopv" (the PARAVIRT=0 build: no sites, each op its bare instruction,
+ * kernel/arch/x86/nopv/). For reports and bench=ops. */
+const char *pv_build_mode(void);
+
+/* pv_crash_null_op - as if a platform forgot an op: cpu.wbinvd's slot
+ * emptied before patching, so its sites become ud2 (crash=null_op). The
+ * PARAVIRT=0 build has no slot: it says so, and wbinvd runs. */
+void pv_crash_null_op(void);
+
 
 /* The native ops with templates (kernel/pv/native.c). */
 extern const struct pv_native native_patch_table[];

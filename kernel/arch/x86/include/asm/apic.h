@@ -21,13 +21,28 @@ struct apic_driver {
 	void (*write)(u32 reg, u32 v);           /* the driver's own */
 };
 
+/* apic_probe's choice (NULL before it, or without an APIC). */
+extern const struct apic_driver *apic;
+
 /* apic_probe - the local APIC's mode (CPUID): its driver, or NULL when
  * there is none. Remembered for apic_timer_init. Before patching. */
 const struct apic_driver *apic_probe(void);
 
-/* apic_install - put driver d's ops in pv_ops.apic (native_init), each
- * through a PV_PLAN record: "apic=x2apic" or "apic=xapic", "apic". */
-void apic_install(const struct apic_driver *d);
+/* The two drivers and their parts, for the native platform's records
+ * (kernel/pv/native.c names each op it installs). */
+extern const struct apic_driver x2apic_driver, xapic_driver;
+void x2apic_eoi(void);
+void xapic_eoi(void);
+PV_CALLEE_SAVE_DECLARE(x2apic_eoi);
+PV_CALLEE_SAVE_DECLARE(xapic_eoi);
+void x2apic_send_ipi(u32 dest, u32 vector);
+void xapic_send_ipi(u32 dest, u32 vector);
+void apic_timer_periodic_native(u32 vector, u32 count);
+void apic_timer_stop_native(void);
+/* apic_native_eoi - the probed mode's EOI as a plain C function (the
+ * PARAVIRT=0 build's apic_eoi: a direct call, as Linux's apic->eoi()
+ * without paravirt is one call). After apic_probe. */
+void apic_native_eoi(void);
 
 /* apic_mode_name - "x2APIC", "xAPIC" or "none". */
 const char *apic_mode_name(void);

@@ -111,6 +111,91 @@ static inline u64 native_rdtsc(void)
 	return ((u64)hi << 32) | lo;
 }
 
+/*
+ * The hot ops' instructions, one each, as the native templates hold them
+ * (pvops/native.h): what the PARAVIRT=0 build's paravirt.h
+ * (kernel/arch/x86/nopv/include/) compiles every op to, and what bench=ops
+ * compares the patched sites with.
+ */
+static inline unsigned long native_save_fl(void)
+{
+	unsigned long f;
+
+	__asm__ volatile("pushf; pop %0" : "=rm"(f) : : "memory");
+	return f;
+}
+
+static inline void native_restore_fl(unsigned long f)
+{
+	__asm__ volatile("push %0; popf" : : "g"(f) : "memory", "cc");
+}
+
+static inline void native_irq_disable(void)
+{
+	__asm__ volatile("cli" : : : "memory");
+}
+
+static inline void native_irq_enable(void)
+{
+	__asm__ volatile("sti" : : : "memory");
+}
+
+static inline void native_safe_halt(void)
+{
+	__asm__ volatile("sti; hlt" : : : "memory");
+}
+
+static inline void native_halt(void)
+{
+	__asm__ volatile("hlt" : : : "memory");
+}
+
+static inline unsigned long native_read_cr0(void)
+{
+	unsigned long v;
+	__asm__ volatile("mov %%cr0, %0" : "=r"(v));
+	return v;
+}
+
+static inline void native_write_cr0(unsigned long v)
+{
+	__asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
+}
+
+static inline unsigned long native_read_cr2(void)
+{
+	unsigned long v;
+	__asm__ volatile("mov %%cr2, %0" : "=r"(v));
+	return v;
+}
+
+static inline void native_wbinvd(void)
+{
+	__asm__ volatile("wbinvd" : : : "memory");
+}
+
+/* An OUT to the POST port: the PC's traditional I/O delay. */
+static inline void native_io_delay(void)
+{
+	__asm__ volatile("outb %%al, $0x80" : : : "memory");
+}
+
+static inline void native_invlpg(unsigned long va)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+/* native_rdtsc_ordered - the TSC once every earlier instruction has
+ * completed (lfence first, as Linux's rdtsc_ordered on both vendors),
+ * for timing a few instructions. */
+static inline u64 native_rdtsc_ordered(void)
+{
+	u32 lo, hi;
+
+	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
+	return ((u64)hi << 32) | lo;
+}
+
 static inline void cpu_relax(void)
 {
 	__asm__ volatile("pause" : : : "memory");
