@@ -107,18 +107,19 @@ for op in $OPS; do
 	echo "| $op | $(dash "$n") | $(dash "$p") | $(dash "$pn") | $(dash "$px") | $(dash "$u") | $(ratio "$p" "$n") | $(ratio "$px" "$n") | $(ratio "$u" "$p") |"
 done
 echo
-echo "Where *excl. NOPs / nopv* is above 1.00 the extra instructions are the"
-echo "site's, not the op's: a function holding a site is no longer a leaf, so"
-echo "the compiler gives it a frame (\`push %rbp; mov %rsp,%rbp ... pop %rbp\`,"
-echo "3 instructions, as Linux's ASM_CALL_CONSTRAINT does), and a C-ABI site"
-echo "(read_cr3, write_cr3, flush_tlb_one_user, sched_clock) declares the"
-echo "argument registers it may clobber by loading them (\`xor %edi,%edi\`"
-echo "and copies: up to 4 instructions). See the disassembly below. EOI:"
-echo "nopv calls \`apic_native_eoi\` (a branch on the APIC mode, then the"
-echo "write), patched a direct call to the driver's callee-save thunk"
-echo "(8 pushes and pops around the same C function). Under TCG the step"
-echo "after \`sti\` is not reported (the interrupt shadow), so"
-echo "irq_enable_disable counts one instruction fewer there than it runs."
+echo "What is left beside the NOPs (see the disassembly below): a site costs"
+echo "nothing around it (libpvops forces no frame and loads no register it only"
+echo "declares clobbered), so read_cr2, read_cr3, write_cr3 and flush_tlb_one_user"
+echo "are the bare instruction plus padding. irq_save_restore has one \`mov %rax,%rdi\`"
+echo "more: the callee-save convention passes restore_fl's flags in rdi (as Linux's"
+echo "\`push %rdi; popf\`). irq_enable_disable: under TCG the step after \`sti\` is"
+echo "not reported (the interrupt shadow), which hides nopv's \`cli\` but the patched"
+echo "site's NOP, so its counts are one low each (2 and 4 as run: 1.00 without NOPs)."
+echo "sched_clock: nopv calls tsc_sched_clock from a function with a frame, patched"
+echo "from one without. EOI: nopv calls \`apic_native_eoi\` (a branch on the APIC"
+echo "mode, then the write); patched calls the driver's callee-save thunk (8 pushes"
+echo "and pops around the same C function): the x2APIC EOI, a WRMSR with ecx, eax"
+echo "and edx set, clobbers more than a callee-save site may, so no template fits."
 echo
 for env in "${envs[@]}"; do
 	case $env in

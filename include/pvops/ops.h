@@ -86,8 +86,17 @@
 	[pv_slot] "i"(PV_SLOT(op)), [pv_flags] "i"(flags),                  \
 	[pv_clob] "i"(clob)
 
-/* The call pushes: make the compiler set up the frame before the site. */
-#define __PV_SP register unsigned long __pv_sp __asm__("rsp")
+/*
+ * No frame is forced around a site (Linux's ASM_CALL_CONSTRAINT, an "+r"
+ * on rsp, would make every function holding one a non-leaf with a frame):
+ * patched inline, a site must cost what the bare instruction costs. A site
+ * that stays a call is still safe in a frameless function: everything that
+ * holds sites builds with -mno-red-zone (nothing lives below rsp for the
+ * call's push to overwrite) and no op assumes a 16-byte aligned stack
+ * (-mgeneral-regs-only in the kernel, -mstackrealign hosted). The price:
+ * a frame-pointer backtrace taken inside such a call skips the frameless
+ * function's caller.
+ */
 
 /*
  * Callee-save sites. Arguments go in rdi/rsi and come back unchanged;
@@ -95,10 +104,9 @@
  */
 #define __PVOP_CALLEE(len, flags, op, ...)                                 \
 	({                                                                  \
-		__PV_SP;                                                    \
 		unsigned long __pv_ret;                                     \
 		__asm__ volatile(__PV_SITE_ASM(len)                         \
-				 : "=a"(__pv_ret), "+r"(__pv_sp)            \
+				 : "=a"(__pv_ret)                           \
 				 : __PV_SITE_OPERANDS(op,                   \
 					PV_CLOBBERS_CALLEE_SAVE, flags)     \
 				   __VA_ARGS__                              \
@@ -133,46 +141,47 @@
 			     "S"((unsigned long)(a2))))
 
 /*
- * C-ABI sites: the four argument registers are outputs too (the callee
- * may change them), r8-r11 are clobbered.
+ * C-ABI sites: the four argument registers are outputs (the callee may
+ * change them) and only those that carry an argument are inputs too, as
+ * Linux's PVOP_CALL_ARGS: an unused one is never loaded, so a site patched
+ * to an instruction costs nothing around it. r8-r11 are clobbered.
  */
-#define __PVOP_CALL(len, flags, op, di, si, dx, cx)                        \
+#define __PVOP_CALL(len, flags, op, ...)                                   \
 	({                                                                  \
-		__PV_SP;                                                    \
-		unsigned long __pv_ret, __pv_di = (di), __pv_si = (si),     \
-				       __pv_dx = (dx), __pv_cx = (cx);      \
+		unsigned long __pv_ret, __pv_di, __pv_si, __pv_dx, __pv_cx; \
 		__asm__ volatile(__PV_SITE_ASM(len)                         \
-				 : "=a"(__pv_ret), "+D"(__pv_di),           \
-				   "+S"(__pv_si), "+d"(__pv_dx),            \
-				   "+c"(__pv_cx), "+r"(__pv_sp)             \
+				 : "=a"(__pv_ret), "=D"(__pv_di),           \
+				   "=S"(__pv_si), "=d"(__pv_dx),            \
+				   "=c"(__pv_cx)                            \
 				 : __PV_SITE_OPERANDS(op, PV_CLOBBERS_C_ABI,\
 						      flags)                \
+				   __VA_ARGS__                              \
 				 : "r8", "r9", "r10", "r11", "memory", "cc");\
+		(void)__pv_di, (void)__pv_si, (void)__pv_dx, (void)__pv_cx; \
 		__pv_ret;                                                   \
 	})
 
 #define __PV_U(x) ((unsigned long)(x))
+#define __PV_A1(a1) , "D"(__PV_U(a1))
+#define __PV_A2(a1, a2) __PV_A1(a1), "S"(__PV_U(a2))
+#define __PV_A3(a1, a2, a3) __PV_A2(a1, a2), "d"(__PV_U(a3))
 #define PVOP_CALL0(type, op)                                               \
-	__PV_RET(type, __PVOP_CALL(PV_SITE_CALL_LEN, PV_SITE_F_RET, op, 0, 0, 0, 0))
+	__PV_RET(type, __PVOP_CALL(PV_SITE_CALL_LEN, PV_SITE_F_RET, op, ))
 #define PVOP_CALL1(type, op, a1)                                           \
-	__PV_RET(type, __PVOP_CALL(PV_SITE_CALL_LEN, PV_SITE_F_RET, op, __PV_U(a1), \
-			   0, 0, 0))
+	__PV_RET(type, __PVOP_CALL(PV_SITE_CALL_LEN, PV_SITE_F_RET, op, __PV_A1(a1)))
 #define PVOP_CALL2(type, op, a1, a2)                                       \
-	__PV_RET(type, __PVOP_CALL(PV_SITE_CALL_LEN, PV_SITE_F_RET, op, __PV_U(a1), \
-			   __PV_U(a2), 0, 0))
+	__PV_RET(type, __PVOP_CALL(PV_SITE_CALL_LEN, PV_SITE_F_RET, op,     \
+				   __PV_A2(a1, a2)))
 #define PVOP_CALL3(type, op, a1, a2, a3)                                   \
-	__PV_RET(type, __PVOP_CALL(PV_SITE_CALL_LEN, PV_SITE_F_RET, op, __PV_U(a1), \
-			   __PV_U(a2), __PV_U(a3), 0))
-#define PVOP_VCALL0(op)                                                    \
-	((void)__PVOP_CALL(PV_SITE_CALL_LEN, 0, op, 0, 0, 0, 0))
+	__PV_RET(type, __PVOP_CALL(PV_SITE_CALL_LEN, PV_SITE_F_RET, op,     \
+				   __PV_A3(a1, a2, a3)))
+#define PVOP_VCALL0(op) ((void)__PVOP_CALL(PV_SITE_CALL_LEN, 0, op, ))
 #define PVOP_VCALL1(op, a1)                                                \
-	((void)__PVOP_CALL(PV_SITE_CALL_LEN, 0, op, __PV_U(a1), 0, 0, 0))
+	((void)__PVOP_CALL(PV_SITE_CALL_LEN, 0, op, __PV_A1(a1)))
 #define PVOP_VCALL2(op, a1, a2)                                            \
-	((void)__PVOP_CALL(PV_SITE_CALL_LEN, 0, op, __PV_U(a1), __PV_U(a2), \
-			   0, 0))
+	((void)__PVOP_CALL(PV_SITE_CALL_LEN, 0, op, __PV_A2(a1, a2)))
 #define PVOP_VCALL3(op, a1, a2, a3)                                        \
-	((void)__PVOP_CALL(PV_SITE_CALL_LEN, 0, op, __PV_U(a1), __PV_U(a2), \
-			   __PV_U(a3), 0))
+	((void)__PVOP_CALL(PV_SITE_CALL_LEN, 0, op, __PV_A3(a1, a2, a3)))
 
 /*
  * Hypercall-convention sites: the number goes in rax and the result comes
@@ -184,10 +193,9 @@
  */
 #define __PVOP_HCALL(op, nr, ...)                                          \
 	({                                                                  \
-		__PV_SP;                                                    \
 		unsigned long __pv_ret = (nr);                              \
 		__asm__ volatile(__PV_SITE_ASM(PV_SITE_CALL_LEN)            \
-				 : "+a"(__pv_ret), "+r"(__pv_sp)            \
+				 : "+a"(__pv_ret)                           \
 				 : __PV_SITE_OPERANDS(op, PV_CLOBBERS_HCALL,\
 						      PV_SITE_F_RET)        \
 				   __VA_ARGS__                              \
