@@ -161,6 +161,11 @@ u64 kvm_clock_read(void)
 	return ns;
 }
 
+u32 kvm_clock_version(void)
+{
+	return READ_ONCE(kvm_pvclock.version);
+}
+
 bool kvm_clock_tsc_stable(void)
 {
 	return READ_ONCE(kvm_pvclock.flags) & pvclock_valid_flags;

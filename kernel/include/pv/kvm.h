@@ -44,6 +44,9 @@ enum kvm_feat_state kvm_feature(enum kvm_feat f);
  * boot; the version protocol and the stable bit honoured); the
  * sched_clock op built on it. */
 u64 kvm_clock_read(void);
+/* kvm_clock_version - the pvclock record's version now: odd while the
+ * host writes it, moved on each time the host re-anchors it. */
+u32 kvm_clock_version(void);
 /* kvm_clock_tsc_stable - does the host vouch for the TSC (stable bit
  * offered, and set in the record)? If not, each update re-anchors the
  * record to the host's clock, which may run at another rate than the TSC. */
