@@ -117,9 +117,9 @@ echo "not reported (the interrupt shadow), which hides nopv's \`cli\` but the pa
 echo "site's NOP, so its counts are one low each (2 and 4 as run: 1.00 without NOPs)."
 echo "sched_clock: nopv calls tsc_sched_clock from a function with a frame, patched"
 echo "from one without. EOI: nopv calls \`apic_native_eoi\` (a branch on the APIC"
-echo "mode, then the write); patched calls the driver's callee-save thunk (8 pushes"
-echo "and pops around the same C function): the x2APIC EOI, a WRMSR with ecx, eax"
-echo "and edx set, clobbers more than a callee-save site may, so no template fits."
+echo "mode, then the write); patched, the site (11 bytes, may clobber rax rcx rdx)"
+echo "holds the mode's EOI itself, the native platform's template (here xAPIC's"
+echo "\`movl \$0\` to the EOI register: one instruction, no branch, no call)."
 echo
 for env in "${envs[@]}"; do
 	case $env in

@@ -20,6 +20,10 @@
  *   PVOP_CALLEEn / PVOP_VCALLEEn     patchable, callee-save (kind 2, hot ops):
  *                                    the site clobbers only rax; the slot must
  *                                    hold a callee-save function.
+ *   PVOP_VCALLEE_MSR0(op, len)       patchable, callee-save op in a site of
+ *                                    `len` bytes that may clobber rax, rcx
+ *                                    and rdx (PV_CLOBBERS_MSR): room for a
+ *                                    template that writes an MSR.
  *   PVOP_CALLn / PVOP_VCALLn         patchable, C ABI (kind 2): the site may
  *                                    clobber every caller-saved register.
  *   PVOP_HCALLn                      patchable, hypercall convention
@@ -139,6 +143,26 @@
 	((void)__PVOP_CALLEE(PV_SITE_CALL_LEN, 0, op,                       \
 			     , "D"((unsigned long)(a1)),                    \
 			     "S"((unsigned long)(a2))))
+
+/*
+ * Callee-save sites with room for an MSR write: the slot holds a
+ * callee-save op as above (a C op still goes through its thunk, and
+ * calling it changes only rax), but the site declares rcx and rdx as
+ * outputs too and records PV_CLOBBERS_MSR, so a template that loads ecx
+ * and edx:eax for a WRMSR (x2APIC's EOI) may replace the call. `len`
+ * must hold that template (at most PV_SITE_MAX_LEN). Only rax, rcx, rdx
+ * are given up: the compiler keeps everything else live across the site.
+ */
+#define PVOP_VCALLEE_MSR0(op, len)                                         \
+	({                                                                  \
+		unsigned long __pv_ax, __pv_cx, __pv_dx;                    \
+		__asm__ volatile(__PV_SITE_ASM(len)                         \
+				 : "=a"(__pv_ax), "=c"(__pv_cx),            \
+				   "=d"(__pv_dx)                            \
+				 : __PV_SITE_OPERANDS(op, PV_CLOBBERS_MSR, 0)\
+				 : "memory", "cc");                         \
+		(void)__pv_ax, (void)__pv_cx, (void)__pv_dx;                \
+	})
 
 /*
  * C-ABI sites: the four argument registers are outputs (the callee may

@@ -41,6 +41,15 @@
  */
 #define PV_CLOBBERS_CALLEE_SAVE PV_CLOB(RAX)
 
+/*
+ * A callee-save site with room for an MSR write: rax and the two other
+ * registers WRMSR reads (ecx the MSR, edx:eax the value). The op in the
+ * slot is still callee-save (it may change only rax); the site lets a
+ * template such as x2APIC's EOI (mov $0x80b,%ecx; xor %eax,%eax;
+ * xor %edx,%edx; wrmsr) change rcx and rdx as well.
+ */
+#define PV_CLOBBERS_MSR (PV_CLOB(RAX) | PV_CLOB(RCX) | PV_CLOB(RDX))
+
 /* A plain C-ABI call: every caller-saved register may change. */
 #define PV_CLOBBERS_C_ABI                                                   \
 	(PV_CLOB(RAX) | PV_CLOB(RCX) | PV_CLOB(RDX) | PV_CLOB(RSI) |        \

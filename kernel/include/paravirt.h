@@ -95,7 +95,14 @@ static inline void lazy_mmu_flush(void) { PVOP_VCALL0(mmu.lazy_mode.flush); }
 
 /* --- apic ------------------------------------------------------------ */
 
-static inline void apic_eoi(void) { PVOP_VCALLEE0(apic.eoi); }
+/*
+ * The EOI's sites have room for the native EOI of either APIC mode (11
+ * bytes: x2APIC's mov/xor/xor/wrmsr, xAPIC's movl $0 to the EOI register;
+ * apic_eoi.S) and let it clobber rax, rcx and rdx, so the native platform's
+ * template replaces the call; the slot still holds a callee-save op.
+ */
+#define APIC_EOI_SITE_LEN 11
+static inline void apic_eoi(void) { PVOP_VCALLEE_MSR0(apic.eoi, APIC_EOI_SITE_LEN); }
 static inline void apic_send_ipi(u32 apic_id, u32 vector)
 {
 	PVOP_VCALL2(apic.send_ipi, apic_id, vector);

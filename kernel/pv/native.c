@@ -70,17 +70,30 @@ static noreturn void native_reboot(void)
 		native_cli_hlt();
 }
 
+/* The native platform's backend template: the APIC mode's EOI. */
+static struct pv_backend_tmpl native_tmpls[1];
+static struct pv_platform_backend native_backend;
+
 /* Put driver d's ops in pv_ops.apic, each through a PV_PLAN record:
- * "apic=x2apic" or "apic=xapic", "apic" (pvsites models both). */
+ * "apic=x2apic" or "apic=xapic", "apic" (pvsites models both). The EOI's
+ * record carries its template, so apic.eoi's sites (APIC_EOI_SITE_LEN
+ * bytes, rax rcx rdx clobbered: paravirt.h) hold the EOI itself while the
+ * slot holds the native twin; a platform that installs another EOI later
+ * (KVM's PV EOI) gets direct calls, as a backend entry is only used while
+ * its slot holds its function. */
 static void apic_install(const struct apic_driver *d)
 {
 	if (d == &x2apic_driver) {
-		PV_PLAN("native", "apic=x2apic", apic.eoi, __pv_cs_x2apic_eoi, NULL);
+		native_tmpls[0] = pv_plan_backend(PV_PLAN("native", "apic=x2apic", apic.eoi,
+							  x2apic_eoi_cs, &apic_tmpl_x2apic_eoi));
 		PV_PLAN("native", "apic=x2apic", apic.send_ipi, x2apic_send_ipi, NULL);
 	} else {
-		PV_PLAN("native", "apic=xapic", apic.eoi, __pv_cs_xapic_eoi, NULL);
+		native_tmpls[0] = pv_plan_backend(PV_PLAN("native", "apic=xapic", apic.eoi,
+							  xapic_eoi_cs, &apic_tmpl_xapic_eoi));
 		PV_PLAN("native", "apic=xapic", apic.send_ipi, xapic_send_ipi, NULL);
 	}
+	native_backend.tmpls = native_tmpls;
+	native_backend.nr = ARRAY_SIZE(native_tmpls);
 	PV_PLAN("native", "apic", apic.timer_periodic, apic_timer_periodic_native, NULL);
 	PV_PLAN("native", "apic", apic.timer_stop, apic_timer_stop_native, NULL);
 	/* the records name the functions; the driver must agree */
@@ -214,4 +227,5 @@ PV_PLATFORM(platform_native) = {
 	.name = "native",
 	.priority = PV_PRIO_ROOT,
 	.init = native_init,
+	.backend = &native_backend,
 };

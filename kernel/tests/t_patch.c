@@ -10,6 +10,9 @@
 #include <paravirt.h>
 #include <string.h>
 #include <pv/platform.h>
+#include <asm/apic.h>
+#include <asm/layout.h>
+#include <asm/x86_bits.h>
 #include "t_sites.h"
 
 extern const struct pv_site __start_pv_sites[], __stop_pv_sites[];
@@ -241,4 +244,43 @@ KTEST(native_instructions_inlined)
 	}
 	KT_EXPECTF(t, cli_sites > 0, "no cli in place");
 	KT_EXPECTF(t, iret_sites == 1, "%d iretq sites", iret_sites);
+}
+
+/*
+ * The native EOI is in place at every apic.eoi site, as literal bytes
+ * (apic_eoi.S assembles them; a wrong byte there shows here):
+ *   x2APIC  b9 0b 08 00 00  mov $0x80b,%ecx
+ *           31 c0           xor %eax,%eax
+ *           31 d2           xor %edx,%edx
+ *           0f 30           wrmsr
+ *   xAPIC   c7 04 25 b0 00 00 c0 00 00 00 00   movl $0,0xffffffffc00000b0
+ *           (FIXMAP_ADDR(FIX_APIC) + 0xb0, a sign-extended disp32)
+ */
+KTEST(apic_eoi_inlined)
+{
+	static const u8 x2apic[] = { 0xb9, 0x0b, 0x08, 0x00, 0x00, 0x31, 0xc0,
+				     0x31, 0xd2, 0x0f, 0x30 };
+	static const u8 xapic[] = { 0xc7, 0x04, 0x25, 0xb0, 0x00, 0x00, 0xc0,
+				    0x00, 0x00, 0x00, 0x00 };
+	const void *fn = pv_ops.apic.eoi.func;
+	const u8 *want;
+	int sites = 0, held = 0;
+
+	if (!pv_patched || (fn != x2apic_eoi_cs && fn != xapic_eoi_cs)) {
+		KT_SKIP(t, pv_patched ? "platform overrides apic.eoi" : "pv=nopatch");
+		return;
+	}
+	KT_EXPECT(t, FIXMAP_ADDR(FIX_APIC) + APIC_EOI == 0xffffffffc00000b0ul);
+	want = fn == x2apic_eoi_cs ? x2apic : xapic;
+	for (const struct pv_site *s = __start_pv_sites; s < __stop_pv_sites; s++) {
+		const u8 *p = (const u8 *)pv_site_addr(s);
+
+		if (s->slot != PV_SLOT(apic.eoi))
+			continue;
+		sites++;
+		held += s->len >= sizeof(x2apic) && !memcmp(p, want, sizeof(x2apic)) &&
+			all_nops(p + sizeof(x2apic), s->len - sizeof(x2apic));
+	}
+	KT_EXPECTF(t, sites > 0 && held == sites, "%s EOI at %d of %d sites",
+		   fn == x2apic_eoi_cs ? "x2APIC" : "xAPIC", held, sites);
 }

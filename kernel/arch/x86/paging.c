@@ -88,7 +88,7 @@ pte_t *lookup_pte(phys_addr_t pml4, u64 va)
 
 u64 fixmap_addr(int idx)
 {
-	return FIXMAP_BASE + (u64)idx * PAGE_SIZE;
+	return FIXMAP_ADDR((u64)idx);
 }
 
 #define PAGE_RW_NX (PTE_PRESENT | PTE_WRITE | PTE_GLOBAL | PTE_NX)

@@ -25,4 +25,8 @@
 #define FIX_TEST1  2
 #define FIX_NR     3
 
+/* The address of fixmap slot idx: a constant, so code can name it as an
+ * absolute address (the xAPIC EOI template, apic_eoi.S, does). */
+#define FIXMAP_ADDR(idx) (FIXMAP_BASE + (idx) * PAGE_SIZE)
+
 #endif /* ASM_LAYOUT_H */
