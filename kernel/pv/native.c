@@ -74,6 +74,30 @@ static noreturn void native_reboot(void)
 static struct pv_backend_tmpl native_tmpls[1];
 static struct pv_platform_backend native_backend;
 
+/*
+ * The EOI templates and their callable twins (pv/apic_eoi.S): what the
+ * native platform installs in apic.eoi and hands the patch engine, so a
+ * patched site holds the EOI itself.
+ */
+extern const u8 apic_x2apic_eoi_bytes[], apic_x2apic_eoi_end[];
+extern const u8 apic_xapic_eoi_bytes[], apic_xapic_eoi_end[];
+
+static const struct pv_tmpl apic_tmpl_x2apic_eoi = {
+	.name = "mov $0x80b,%ecx; xor %eax,%eax; xor %edx,%edx; wrmsr",
+	.bytes = apic_x2apic_eoi_bytes,
+	.end = apic_x2apic_eoi_end,
+	.clobbers = PV_CLOBBERS_MSR,
+	.fn = x2apic_eoi_cs,
+};
+
+static const struct pv_tmpl apic_tmpl_xapic_eoi = {
+	.name = "movl $0,FIX_APIC+0xb0",
+	.bytes = apic_xapic_eoi_bytes,
+	.end = apic_xapic_eoi_end,
+	.clobbers = PV_CLOBBERS_NONE,
+	.fn = xapic_eoi_cs,
+};
+
 /* Put driver d's ops in pv_ops.apic, each through a PV_PLAN record:
  * "apic=x2apic" or "apic=xapic", "apic" (pvsites models both). The EOI's
  * record carries its template, so apic.eoi's sites (APIC_EOI_SITE_LEN
@@ -97,7 +121,7 @@ static void apic_install(const struct apic_driver *d)
 	PV_PLAN("native", "apic", apic.timer_periodic, apic_timer_periodic_native, NULL);
 	PV_PLAN("native", "apic", apic.timer_stop, apic_timer_stop_native, NULL);
 	/* the records name the functions; the driver must agree */
-	BUG_ON(pv_ops.apic.eoi.func != d->eoi.func || pv_ops.apic.send_ipi != d->send_ipi ||
+	BUG_ON(pv_ops.apic.send_ipi != d->send_ipi ||
 	       pv_ops.apic.timer_periodic != d->timer_periodic ||
 	       pv_ops.apic.timer_stop != d->timer_stop);
 }

@@ -21,32 +21,9 @@ volatile u64 apic_ticks;
 #define X2APIC_ICR_DEST_SHIFT 32
 #define XAPIC_ICR2_DEST_SHIFT 24
 
-/*
- * The EOI templates and their callable twins (apic_eoi.S): what the
- * native platform installs in apic.eoi and hands the patch engine, so a
- * patched site holds the EOI itself.
- */
-extern const u8 apic_x2apic_eoi_bytes[], apic_x2apic_eoi_end[];
-extern const u8 apic_xapic_eoi_bytes[], apic_xapic_eoi_end[];
-
-const struct pv_tmpl apic_tmpl_x2apic_eoi = {
-	.name = "mov $0x80b,%ecx; xor %eax,%eax; xor %edx,%edx; wrmsr",
-	.bytes = apic_x2apic_eoi_bytes,
-	.end = apic_x2apic_eoi_end,
-	.clobbers = PV_CLOBBERS_MSR,
-	.fn = x2apic_eoi_cs,
-};
-
-const struct pv_tmpl apic_tmpl_xapic_eoi = {
-	.name = "movl $0,FIX_APIC+0xb0",
-	.bytes = apic_xapic_eoi_bytes,
-	.end = apic_xapic_eoi_end,
-	.clobbers = PV_CLOBBERS_NONE,
-	.fn = xapic_eoi_cs,
-};
-
 /* x2APIC: one WRMSR per register write, no MMIO. */
 void x2apic_eoi(void) { native_wrmsr(X2APIC_MSR(APIC_EOI), 0); }
+PV_CALLEE_SAVE_THUNK(x2apic_eoi);
 
 static void x2apic_write(u32 reg, u32 v) { native_wrmsr(X2APIC_MSR(reg), v); }
 
@@ -62,6 +39,7 @@ void xapic_eoi(void)
 {
 	*(volatile u32 *)(FIXMAP_ADDR(FIX_APIC) + APIC_EOI) = 0;
 }
+PV_CALLEE_SAVE_THUNK(xapic_eoi);
 
 static void xapic_write(u32 reg, u32 v) { xapic[reg / 4] = v; }
 
@@ -86,7 +64,7 @@ void apic_timer_stop_native(void)
 
 const struct apic_driver x2apic_driver = {
 	.name = "x2APIC",
-	.eoi = PV_IS_CALLEE_SAVE(x2apic_eoi_cs),
+	.eoi = PV_CALLEE_SAVE(x2apic_eoi),
 	.send_ipi = x2apic_send_ipi,
 	.timer_periodic = apic_timer_periodic_native,
 	.timer_stop = apic_timer_stop_native,
@@ -95,7 +73,7 @@ const struct apic_driver x2apic_driver = {
 
 const struct apic_driver xapic_driver = {
 	.name = "xAPIC",
-	.eoi = PV_IS_CALLEE_SAVE(xapic_eoi_cs),
+	.eoi = PV_CALLEE_SAVE(xapic_eoi),
 	.send_ipi = xapic_send_ipi,
 	.timer_periodic = apic_timer_periodic_native,
 	.timer_stop = apic_timer_stop_native,

@@ -34,13 +34,14 @@ extern const struct apic_driver x2apic_driver, xapic_driver;
 /* The EOI as C functions (apic_native_eoi's) ... */
 void x2apic_eoi(void);
 void xapic_eoi(void);
-/* ... and as templates with their callable twins (apic_eoi.S, apic.c):
- * the twins are callee-save (x2apic_eoi_cs keeps rcx and rdx), the
- * templates are the bare instructions, 11 bytes each: x2APIC's clobbers
- * rax rcx rdx (PV_CLOBBERS_MSR), xAPIC's nothing. */
-struct pv_tmpl;
+PV_CALLEE_SAVE_DECLARE(x2apic_eoi);
+PV_CALLEE_SAVE_DECLARE(xapic_eoi);
+/* ... and, installed by the native platform, as templates with their
+ * callable twins (kernel/pv/apic_eoi.S, kernel/pv/native.c): the twins
+ * are callee-save (x2apic_eoi_cs keeps rcx and rdx), the templates are
+ * the bare instructions, 11 bytes each: x2APIC's clobbers rax rcx rdx
+ * (PV_CLOBBERS_MSR), xAPIC's nothing. */
 extern const char x2apic_eoi_cs[], xapic_eoi_cs[];
-extern const struct pv_tmpl apic_tmpl_x2apic_eoi, apic_tmpl_xapic_eoi;
 void x2apic_send_ipi(u32 dest, u32 vector);
 void xapic_send_ipi(u32 dest, u32 vector);
 void apic_timer_periodic_native(u32 vector, u32 count);

@@ -1,5 +1,5 @@
 /*
- * apic_eoi.S - the native EOI of each APIC mode, twice: as the bytes a
+ * apic_eoi.S - the native platform's EOI for each APIC mode, twice: as the bytes a
  * patched apic.eoi site holds (the native platform hands them to the
  * engine as its backend template, pv/native.c) and as the op the slot
  * holds (the callable twin, for pv=nopatch and for KVM's PV EOI, which
@@ -16,7 +16,8 @@
  *
  * Both are 11 bytes: APIC_EOI_SITE_LEN (paravirt.h) is that, so a patched
  * site is the instructions and no NOP. The struct pv_tmpl of each is in
- * apic.c.
+ * native.c. (The APIC driver's own EOI, for PARAVIRT=0 and before the
+ * platform runs, is C in arch/x86/apic.c.)
  */
 #include <asm/layout.h>
 #include <asm/x86_bits.h>
