@@ -44,6 +44,10 @@ for suite in "$@"; do
 		continue
 	fi
 	rc=$(cat "$dir/$suite.rc")
+	if ! [[ $rc =~ ^[0-9]+$ ]]; then
+		suite_fail "$suite" "its exit status '$rc' is not a number"
+		rc=1
+	fi
 	if [ -f "$dir/$suite.list" ]; then
 		mapfile -t files <"$dir/$suite.list"
 	else
@@ -60,7 +64,7 @@ for suite in "$@"; do
 		count "$dir/$f" >"$dir/.count"
 		read -r lines bad <"$dir/.count"
 		failed_lines=$((failed_lines + bad))
-		plan=$(grep -m1 -E '^1\.\.[0-9]+' "$dir/$f" | cut -d. -f3)
+		plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\).*/\1/p' "$dir/$f" | head -n 1)
 		if [ -n "$plan" ] && [ "$plan" -ne "$lines" ]; then
 			suite_fail "$suite" "$f plans $plan tests but has $lines"
 		elif [ "$lines" -eq 0 ]; then

@@ -266,7 +266,7 @@ static int boot_local(const struct opts *o, struct result *r)
 		return fail_early(r, EXIT_USAGE, "unknown environment '%s' (pvrun --list-envs)",
 				  o->env);
 	bool pvhv = e->needs & NEED_PVHV;
-	if (!(e->needs & NEED_ISO) && access(o->kernel, R_OK))
+	if ((!(e->needs & NEED_ISO) || o->cmdline[0]) && access(o->kernel, R_OK))
 		return fail_early(r, EXIT_USAGE, "%s: %s (run make first)", o->kernel,
 				  strerror(errno));
 	if (pvhv && access(o->pvhv, X_OK))
@@ -287,6 +287,8 @@ static int boot_local(const struct opts *o, struct result *r)
 		if (why)
 			return skip(r, why);
 	}
+	if (o->log && !(r->log = fopen(o->log, "w")))
+		return fail_early(r, EXIT_USAGE, "%s: %s", o->log, strerror(errno));
 	if ((e->needs & NEED_ISO) && o->cmdline[0]) {
 		iso = tmp_iso = iso_with_cmdline(o, isobuf, sizeof(isobuf));
 		if (!iso)
@@ -294,9 +296,6 @@ static int boot_local(const struct opts *o, struct result *r)
 					  "command line (tools/mkiso.sh, grub-mkrescue)");
 	}
 	env_argv(e, o, iso, in_l1, args, MAX_ARGS);
-
-	if (o->log && !(r->log = fopen(o->log, "w")))
-		return fail_early(r, EXIT_USAGE, "%s: %s", o->log, strerror(errno));
 	r->echo = !o->quiet;
 
 	struct child_end end;

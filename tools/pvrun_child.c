@@ -53,6 +53,8 @@ bool run_child(const char *const argv[], double timeout,
 	pid_t pid = fork();
 	if (pid < 0) {
 		perror("pvrun: fork");
+		close(pfd[0]);
+		close(pfd[1]);
 		return false;
 	}
 	if (pid == 0) {

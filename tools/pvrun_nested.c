@@ -134,6 +134,7 @@ static bool l1_line(void *ctx, const char *line)
 		}
 	}
 	if (!strncmp(line, "@@nested: ", 10)) {
+		l->since = now();
 		report(l, "nested: %s", line + 10);
 		if (l->echo)
 			fprintf(stderr, "pvrun: nested: %s\n", line + 10);
@@ -197,11 +198,25 @@ static bool have_l1(const char *dir, char *why, size_t n)
 					    "qemu.cpio.gz", "busybox", "l1.txt" };
 	char path[512];
 
+	static const char *const carried[] = { "build/pvrun", "build/pvhv", "build/pvhv-asan" };
+	struct stat st, bin;
+
 	for (size_t i = 0; i < sizeof(need) / sizeof(*need); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, need[i]);
 		if (access(path, R_OK)) {
 			snprintf(why, n, "the nested L1 is not built: %s missing (run make nested)",
 				 path);
+			return false;
+		}
+	}
+	/* L1 carries this build's pvrun and pvhv: never an older one */
+	snprintf(path, sizeof(path), "%s/tools.cpio.gz", dir);
+	if (stat(path, &st))
+		return false;
+	for (size_t i = 0; i < sizeof(carried) / sizeof(*carried); i++) {
+		if (!stat(carried[i], &bin) && bin.st_mtime > st.st_mtime) {
+			snprintf(why, n, "%s is newer than the copy L1 carries in %s "
+				 "(run make nested)", carried[i], path);
 			return false;
 		}
 	}
@@ -222,6 +237,7 @@ static bool boot_l1(const struct opts *o, struct job *jobs, int n, bool echo,
 
 	if (!have_l1(o->nested_dir, why, whylen))
 		return false;
+	errno = 0;
 	if (!realpath(o->nested_dir, real) || strlen(real) >= sizeof(dir)) {
 		snprintf(why, whylen, "%s: %s", o->nested_dir,
 			 errno ? strerror(errno) : "path too long");
@@ -440,8 +456,8 @@ int run_batch(const struct opts *o)
 		j->label = j->name;
 		j->args = strdup(rest);
 		j->timeout = o->timeout;
-		char *t = strstr(rest, "--timeout ");
-		if (t)
+		char *t = strstr(rest, "--timeout");
+		if (t && (t[9] == ' ' || t[9] == '='))
 			j->timeout = strtod(t + 10 + (t[10] == '\''), NULL);
 		j->tap = result_file(o, name, "tap");
 		j->log = result_file(o, name, "log");

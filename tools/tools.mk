@@ -36,5 +36,9 @@ all: $(PVSITES_TEST)
 
 .PHONY: test-pvsites
 test-pvsites: $(PVSITES) $(PVSITES_TEST) $(PVK)
+	$(Q)mkdir -p $(RESULTS) && printf 'pvsites-check.tap\npvsites.tap\n' > $(RESULTS)/pvsites.list
 	$(Q)$(PVSITES) --check $(PVK); c=$$?; \
+	if [ $$c -eq 0 ]; then echo "ok - pvsites --check $(PVK)"; \
+	else echo "not ok - pvsites --check $(PVK) (exit $$c, reasons above)"; fi \
+		> $(RESULTS)/pvsites-check.tap; \
 	tests/run-unit.sh $(PVSITES_TEST) $(RESULTS)/pvsites.tap && exit $$c

@@ -3,7 +3,8 @@
  * taken up only where CPUID (KVM's base + 1).EAX offers it, each with the
  * native op as its fallback, each switchable off alone (pvoff=NAME) and
  * each reported on one line, `pv: kvm: NAME on|off (pvoff)|absent|
- * refused (REASON)`:
+ * refused (REASON)|offered (used with SMP)` (the last for the features
+ * that need more than one CPU to pay):
  *
  *   kvmclock      the pvclock record as sched_clock and the TSC frequency;
  *                 the wall clock, read once
@@ -249,11 +250,9 @@ struct kvm_steal_time *kvm_steal_time_of[1] = { &kvm_steal_time };
  * engine copies into each site (15 bytes; the site has room: paravirt.h).
  * Its native twin is pv_native_vcpu_is_preempted, `xor %eax,%eax`.
  */
-#define KVM_STR_(x) #x
-#define KVM_STR(x) KVM_STR_(x)
 #define KVM_PREEMPTED_INSNS                                                 \
 	"movq kvm_steal_time_of(,%rdi,8), %rax\n\t"                          \
-	"cmpb $0, " KVM_STR(KVM_STEAL_TIME_PREEMPTED) "(%rax)\n\t"           \
+	"cmpb $0, " PV_STR(KVM_STEAL_TIME_PREEMPTED) "(%rax)\n\t"           \
 	"setne %al"
 extern const u8 kvm_preempted_bytes[], kvm_preempted_end[];
 __asm__(".pushsection .rodata\n"
@@ -326,7 +325,7 @@ __asm__(".pushsection .text\n\t"
 	".globl kvm_pv_eoi\n\t"
 	".type kvm_pv_eoi, @function\n"
 	"kvm_pv_eoi:\n\t"
-	"btrl $" KVM_STR(KVM_PV_EOI_BIT) ", kvm_pv_eoi_word(%rip)\n\t"
+	"btrl $" PV_STR(KVM_PV_EOI_BIT) ", kvm_pv_eoi_word(%rip)\n\t"
 	"jnc 1f\n\t"
 	"incq kvm_pv_eoi_skipped(%rip)\n\t"
 	"ret\n"

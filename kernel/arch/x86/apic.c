@@ -23,7 +23,6 @@ volatile u64 apic_ticks;
 
 /* x2APIC: one WRMSR per register write, no MMIO. */
 void x2apic_eoi(void) { native_wrmsr(X2APIC_MSR(APIC_EOI), 0); }
-PV_CALLEE_SAVE_THUNK(x2apic_eoi);
 
 static void x2apic_write(u32 reg, u32 v) { native_wrmsr(X2APIC_MSR(reg), v); }
 
@@ -39,7 +38,6 @@ void xapic_eoi(void)
 {
 	*(volatile u32 *)(FIXMAP_ADDR(FIX_APIC) + APIC_EOI) = 0;
 }
-PV_CALLEE_SAVE_THUNK(xapic_eoi);
 
 static void xapic_write(u32 reg, u32 v) { xapic[reg / 4] = v; }
 
@@ -64,7 +62,6 @@ void apic_timer_stop_native(void)
 
 const struct apic_driver x2apic_driver = {
 	.name = "x2APIC",
-	.eoi = PV_CALLEE_SAVE(x2apic_eoi),
 	.send_ipi = x2apic_send_ipi,
 	.timer_periodic = apic_timer_periodic_native,
 	.timer_stop = apic_timer_stop_native,
@@ -73,7 +70,6 @@ const struct apic_driver x2apic_driver = {
 
 const struct apic_driver xapic_driver = {
 	.name = "xAPIC",
-	.eoi = PV_CALLEE_SAVE(xapic_eoi),
 	.send_ipi = xapic_send_ipi,
 	.timer_periodic = apic_timer_periodic_native,
 	.timer_stop = apic_timer_stop_native,

@@ -14,7 +14,6 @@
 /* One mode of the local APIC: the native apic ops, and its register write. */
 struct apic_driver {
 	const char *name;                        /* "x2APIC", "xAPIC" */
-	struct pv_callee_save eoi;               /* pv_ops.apic.eoi */
 	void (*send_ipi)(u32 dest, u32 vector);
 	void (*timer_periodic)(u32 vector, u32 count);
 	void (*timer_stop)(void);
@@ -34,8 +33,6 @@ extern const struct apic_driver x2apic_driver, xapic_driver;
 /* The EOI as C functions (apic_native_eoi's) ... */
 void x2apic_eoi(void);
 void xapic_eoi(void);
-PV_CALLEE_SAVE_DECLARE(x2apic_eoi);
-PV_CALLEE_SAVE_DECLARE(xapic_eoi);
 /* ... and, installed by the native platform, as templates with their
  * callable twins (kernel/pv/apic_eoi.S, kernel/pv/native.c): the twins
  * are callee-save (x2apic_eoi_cs keeps rcx and rdx), the templates are
