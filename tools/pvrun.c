@@ -5,6 +5,7 @@
  *   pvrun --env ENV [--cmdline "..."] [--timeout S] [--log FILE]
  *         [--tap FILE] [--quiet] [--kernel ELF] [--iso ISO]
  *         [--pvhv-arg OPT]... [--pvhv-bin PATH] [--expect-platform NAME]
+ *         [--smp N]
  *   pvrun --batch FILE --results DIR      (nested jobs in one L1 boot)
  *
  * Exit status: 0 the kernel powered off with status 0 and every KTAP
@@ -59,6 +60,7 @@ static void usage(FILE *f)
 		"                    the nested-* ones run on every machine: make nested\n"
 		"                    builds L1 (README, \"The nested environments\")\n"
 		"  --cmdline STR     kernel command line (e.g. \"pv=nopatch\")\n"
+		"  --smp N           N CPUs (default 1): QEMU -smp N, pvhv --smp N\n"
 		"  --timeout S       give up after S seconds (default 60; nested: per boot,\n"
 		"                    L1's own start-up on top)\n"
 		"  --log FILE        save the serial log\n"
@@ -375,6 +377,7 @@ static const char *parse_opts(int argc, char **argv, struct opts *o, char *why,
 		{ "expect-platform", 1, 0, 'X' }, { "batch", 1, 0, 'b' },
 		{ "results", 1, 0, 'R' }, { "nested-dir", 1, 0, 'N' },
 		{ "print-cmd", 0, 0, 'p' }, { "list-envs", 0, 0, 'L' },
+		{ "smp", 1, 0, 'S' },
 		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	int c;
@@ -394,6 +397,16 @@ static const char *parse_opts(int argc, char **argv, struct opts *o, char *why,
 				snprintf(why, n, "--timeout %s: not a positive number of seconds",
 					 optarg);
 			break;
+		case 'S': {
+			long v = strtol(optarg, &end, 10);
+
+			if ((*end || v < 1 || v > SMP_MAX) && !why[0])
+				snprintf(why, n, "--smp %s: not a CPU count from 1 to %d",
+					 optarg, SMP_MAX);
+			else
+				o->smp = (int)v;
+			break;
+		}
 		case 'l': o->log = optarg; break;
 		case 'T': o->tap = optarg; break;
 		case 'q': o->quiet = true; break;
@@ -432,6 +445,7 @@ static const char *parse_opts(int argc, char **argv, struct opts *o, char *why,
 		snprintf(why, n, "--print-cmd: %s starts L1, not one command", o->env);
 	if (!why[0] && strpbrk(o->cmdline, "'\""))
 		snprintf(why, n, "--cmdline may not contain quotes");
+	snprintf(o->smp_arg, sizeof(o->smp_arg), "%d", o->smp);
 	return why[0] ? why : NULL;
 }
 
@@ -439,7 +453,7 @@ int main(int argc, char **argv)
 {
 	struct opts o = { .cmdline = "", .timeout = 60, .kernel = "build/pvk.elf",
 			  .iso = "build/pvk.iso", .pvhv = PVHV_DEFAULT,
-			  .nested_dir = NESTED_DIR_DEFAULT };
+			  .nested_dir = NESTED_DIR_DEFAULT, .smp = 1 };
 	struct result r = { .status = -1, .label = "pvrun" };
 	const char *tap_path;
 	char label[256], why[320];

@@ -14,6 +14,7 @@ enum { EXIT_PASS = 0, EXIT_TESTS = 1, EXIT_BOOT = 2, EXIT_USAGE = 64,
 
 #define QEMU "qemu-system-x86_64"
 #define MAX_PVHV_ARGS 16
+#define SMP_MAX 64              /* --smp's upper bound (pvk's is lower) */
 #define NESTED_DIR_DEFAULT "build/nested"
 /* Set by the nested L1's /init: this pvrun runs inside L1, where
  * nested-pvhv means pvhv and nested-kvm means QEMU on L1's /dev/kvm. */
@@ -29,6 +30,8 @@ struct opts {
 	int n_pvhv_args;
 	double timeout;
 	bool quiet;
+	int smp;                          /* --smp N: CPUs (default 1) */
+	char smp_arg[12];                 /* N as text, for the child's argv */
 };
 
 /* What an environment needs of the machine. */

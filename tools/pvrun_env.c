@@ -9,11 +9,12 @@
 
 #include "pvrun.h"
 
-/* QEMU's arguments every QEMU environment shares: one CPU, serial on
+/* QEMU's arguments every QEMU environment shares (the CPU count,
+ * -smp N, is added by env_argv from --smp): serial on
  * stdout, and isa-debug-exit, through which pvk powers off with a status
  * (QEMU then exits with (status << 1) | 1). */
 static const char *const qemu_common[] = {
-	"-m", "128", "-smp", "1", "-display", "none", "-monitor", "none",
+	"-m", "128", "-display", "none", "-monitor", "none",
 	"-serial", "stdio", "-no-reboot",
 	"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", NULL,
 };
@@ -80,6 +81,10 @@ int env_argv(const struct env *e, const struct opts *o, const char *iso, bool in
 	if (e->needs & NEED_PVHV) {
 		/* pvhv [--pvhv-arg...] --cmdline STR KERNEL: no QEMU */
 		args[na++] = o->pvhv;
+		if (o->smp > 1) {             /* pvhv's default is one vCPU */
+			args[na++] = "--smp";
+			args[na++] = o->smp_arg;
+		}
 		for (int i = 0; i < o->n_pvhv_args && na < max - 4; i++)
 			args[na++] = o->pvhv_args[i];
 		args[na++] = "--cmdline";
@@ -97,5 +102,7 @@ int env_argv(const struct env *e, const struct opts *o, const char *iso, bool in
 		const char *boot[] = { "-kernel", o->kernel, "-append", o->cmdline, NULL };
 		na = append(args, na, max, boot);
 	}
+	const char *smp[] = { "-smp", o->smp_arg, NULL };
+	na = append(args, na, max, smp);
 	return append(args, na, max, qemu_common);
 }

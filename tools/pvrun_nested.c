@@ -358,7 +358,8 @@ int run_nested(const struct opts *o)
 	snprintf(t, sizeof(t), "%g", o->timeout);
 	bool ok = quote(args, sizeof(args), "--env") && quote(args, sizeof(args), o->env) &&
 		  quote(args, sizeof(args), "--cmdline") && quote(args, sizeof(args), o->cmdline) &&
-		  quote(args, sizeof(args), "--timeout") && quote(args, sizeof(args), t);
+		  quote(args, sizeof(args), "--timeout") && quote(args, sizeof(args), t) &&
+		  quote(args, sizeof(args), "--smp") && quote(args, sizeof(args), o->smp_arg);
 	if (strcmp(bin, "pvhv") && strcmp(bin, "pvhv-asan")) {
 		snprintf(why, sizeof(why), "--pvhv-bin %s: nested runs build/pvhv or "
 			 "build/pvhv-asan (what L1 carries)", o->pvhv);
