@@ -16,6 +16,7 @@
 #include <string.h>
 #include <pv/platform.h>
 #include <asm/apic.h>
+#include <asm/smp.h>
 #include <asm/tsc.h>
 
 /* crash - fail the way the command line asked, to show the fault report. */
@@ -39,6 +40,7 @@ noreturn void kernel_main(struct boot_info *bi)
 		pv_crash_null_op();           /* as if a platform forgot an op */
 	pv_patch_kernel();
 	tsc_init(bi);
+	smp_detect(bi);               /* the MADT, while the first MiB is mapped */
 
 	u64 pages = pmm_init(bi);
 	printk("mm: %d memory map entries, %llu MiB free\n", bi->nr_mem,
@@ -47,6 +49,7 @@ noreturn void kernel_main(struct boot_info *bi)
 
 	platform_init();
 	timer_init();
+	smp_init(bi);
 
 	printk("pvk: cpu: TSC %llu kHz (%s), APIC %s\n",
 	       (unsigned long long)tsc_khz(), tsc_source(), apic_mode_name());

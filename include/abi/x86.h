@@ -47,6 +47,7 @@
 
 /* ---- EFER, the extended feature enable MSR (SDM 3A 2.2.1) ------------ */
 #define MSR_EFER  _AC(0xc0000080, U)
+#define MSR_GS_BASE _AC(0xc0000101, U)  /* the GS segment base (per-CPU data) */
 #define EFER_SCE  X86_BIT(0)   /* SYSCALL/SYSRET enable */
 #define EFER_LME  X86_BIT(8)   /* long mode enable (takes effect with CR0.PG) */
 #define EFER_LMA  X86_BIT(10)  /* long mode active (read-only, set by the CPU) */

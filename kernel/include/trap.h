@@ -9,6 +9,11 @@
 /* trap_init - load the GDT, TSS and IDT; every exception is handled. */
 void trap_init(void);
 
+/* trap_init_cpu - on an application processor: load the same GDT and
+ * IDT and reload the segments. No TSS yet (one per CPU is to come), so a
+ * double fault there is a triple fault. */
+void trap_init_cpu(void);
+
 /* irq_register - call fn on interrupt `vector`: one past the exceptions that
  * has a stub (asm/irq_vectors.h); any other panics. */
 void irq_register(u8 vector, void (*fn)(void));

@@ -95,8 +95,9 @@ static const u8 *table(u64 pa, u32 *len)
 	return h && sum_ok(h, *len) ? h : NULL;
 }
 
-/* The FADT from the RSDT (4-byte entries) or XSDT (8-byte ones). */
-static const u8 *find_fadt(u64 rsdp, u32 *flen)
+/* The table called sig from the RSDT (4-byte entries) or XSDT (8-byte
+ * ones), or NULL; *tlen gets its length. */
+static const u8 *find_table(u64 rsdp, const char *sig, u32 *tlen)
 {
 	const u8 *r = map(rsdp, RSDP_V2_LEN);
 	bool x = r[RSDP_REVISION] >= 2 && rd64(r + RSDP_XSDT);
@@ -109,23 +110,19 @@ static const u8 *find_fadt(u64 rsdp, u32 *flen)
 		return NULL;
 	for (u32 off = SDT_HEADER_LEN; off + entry <= len; off += entry) {
 		u64 pa = x ? rd64(d + off) : rd32(d + off);
-		const u8 *t = table(pa, flen);
+		const u8 *t = table(pa, tlen);
 
-		if (t && !memcmp(t, FADT_SIG, SIG_LEN))
+		if (t && !memcmp(t, sig, SIG_LEN))
 			return t;
 	}
 	return NULL;
 }
 
-bool acpi_find_pm_timer(u64 rsdp, struct acpi_pm_timer *t)
+/* The loader's RSDP when it is one, else the BIOS areas' (0: none). */
+static u64 find_rsdp(u64 rsdp)
 {
 	const u8 *bda = map(BDA_EBDA_SEGMENT, 2);
-	const u8 *f;
-	u32 len, flags, port = 0;
 
-	t->port = 0;
-	t->mask = 0;
-	t->bits = 0;
 	if (!rsdp_ok(rsdp)) {
 		u64 ebda = bda ? (u64)(bda[0] | bda[1] << 8) << 4 : 0;
 
@@ -133,7 +130,19 @@ bool acpi_find_pm_timer(u64 rsdp, struct acpi_pm_timer *t)
 		if (!rsdp)
 			rsdp = scan_rsdp(BIOS_ROM_START, BIOS_ROM_END);
 	}
-	if (!rsdp || !(f = find_fadt(rsdp, &len)) || len < FADT_MIN_LEN)
+	return rsdp;
+}
+
+bool acpi_find_pm_timer(u64 rsdp, struct acpi_pm_timer *t)
+{
+	const u8 *f;
+	u32 len, flags, port = 0;
+
+	t->port = 0;
+	t->mask = 0;
+	t->bits = 0;
+	rsdp = find_rsdp(rsdp);
+	if (!rsdp || !(f = find_table(rsdp, FADT_SIG, &len)) || len < FADT_MIN_LEN)
 		return false;
 	flags = rd32(f + FADT_FLAGS);
 	if (flags & FADT_F_HW_REDUCED)
@@ -148,4 +157,53 @@ bool acpi_find_pm_timer(u64 rsdp, struct acpi_pm_timer *t)
 	t->bits = flags & FADT_F_TMR_VAL_EXT ? PM_TMR_BITS_EXT : PM_TMR_BITS;
 	t->mask = (u32)((1ull << t->bits) - 1);
 	return true;
+}
+
+/* The MADT (ACPI 6.5, 5.2.12): after the header, the local APIC address
+ * and flags, then entries of (type, length, ...). */
+#define MADT_SIG            "APIC"
+#define MADT_ENTRIES        44
+#define MADT_E_TYPE         0
+#define MADT_E_LEN          1
+#define MADT_LAPIC          0         /* Processor Local APIC, 8 bytes */
+#define MADT_LAPIC_ID       3         /* u8 */
+#define MADT_LAPIC_FLAGS    4         /* u32 */
+#define MADT_LAPIC_LEN      8
+#define MADT_X2APIC         9         /* Processor Local x2APIC, 16 bytes */
+#define MADT_X2APIC_ID      4         /* u32 */
+#define MADT_X2APIC_FLAGS   8         /* u32 */
+#define MADT_X2APIC_LEN     16
+#define MADT_F_ENABLED      (1u << 0)
+
+int acpi_madt_cpus(u64 rsdp, u32 *ids, int max)
+{
+	const u8 *m;
+	u32 len;
+	int n = 0;
+
+	rsdp = find_rsdp(rsdp);
+	if (!rsdp || !(m = find_table(rsdp, MADT_SIG, &len)) || len < MADT_ENTRIES)
+		return -1;
+	for (u32 off = MADT_ENTRIES; off + 2 <= len; off += m[off + MADT_E_LEN]) {
+		const u8 *e = m + off;
+		u32 id, flags;
+
+		if (e[MADT_E_LEN] < 2 || off + e[MADT_E_LEN] > len)
+			break;                /* malformed: stop at what is sound */
+		if (e[MADT_E_TYPE] == MADT_LAPIC && e[MADT_E_LEN] >= MADT_LAPIC_LEN) {
+			id = e[MADT_LAPIC_ID];
+			flags = rd32(e + MADT_LAPIC_FLAGS);
+		} else if (e[MADT_E_TYPE] == MADT_X2APIC && e[MADT_E_LEN] >= MADT_X2APIC_LEN) {
+			id = rd32(e + MADT_X2APIC_ID);
+			flags = rd32(e + MADT_X2APIC_FLAGS);
+		} else {
+			continue;
+		}
+		if (!(flags & MADT_F_ENABLED))
+			continue;
+		if (n < max)
+			ids[n] = id;
+		n++;
+	}
+	return n;
 }

@@ -20,6 +20,7 @@ volatile u64 apic_ticks;
 #define X2APIC_MSR(reg) (MSR_X2APIC_BASE + ((reg) >> 4))
 #define X2APIC_ICR_DEST_SHIFT 32
 #define XAPIC_ICR2_DEST_SHIFT 24
+#define XAPIC_ID_SHIFT 24
 
 /* x2APIC: one WRMSR per register write, no MMIO. */
 void x2apic_eoi(void) { native_wrmsr(X2APIC_MSR(APIC_EOI), 0); }
@@ -101,6 +102,47 @@ void apic_native_eoi(void)
 const char *apic_mode_name(void)
 {
 	return apic ? apic->name : "none";
+}
+
+/* How long apic_icr polls an xAPIC's delivery status before giving up. */
+#define ICR_IDLE_POLLS 100000
+
+bool apic_icr(u32 dest, u32 cmd)
+{
+	if (apic == &x2apic_driver) {
+		x2apic_send_ipi(dest, cmd);     /* one 64-bit ICR write */
+		return true;
+	}
+	if (apic != &xapic_driver || !xapic)
+		return false;
+	for (int i = 0; xapic[APIC_ICR / 4] & APIC_ICR_PENDING; i++)
+		if (i == ICR_IDLE_POLLS)
+			return false;
+	xapic_send_ipi(dest, cmd);
+	return true;
+}
+
+u32 apic_id(void)
+{
+	if (apic == &x2apic_driver)
+		return (u32)native_rdmsr(X2APIC_MSR(APIC_ID));
+	if (apic == &xapic_driver && xapic)
+		return xapic[APIC_ID / 4] >> XAPIC_ID_SHIFT;
+	panic("apic_id: no local APIC enabled");
+}
+
+void apic_cpu_enable(void)
+{
+	u64 base = rdmsr(MSR_APIC_BASE);
+
+	if (!apic || (apic == &xapic_driver && !xapic))
+		panic("apic_cpu_enable: the boot CPU's APIC is not set up");
+	/* disabled -> xAPIC -> x2APIC: the one way in (SDM 3A 11.12.5) */
+	if (!(base & APIC_BASE_ENABLE))
+		wrmsr(MSR_APIC_BASE, base |= APIC_BASE_ENABLE);
+	if (apic == &x2apic_driver && !(base & APIC_BASE_X2APIC))
+		wrmsr(MSR_APIC_BASE, base | APIC_BASE_X2APIC);
+	apic->write(APIC_SVR, APIC_SVR_ENABLE | SPURIOUS_VECTOR);
 }
 
 static void timer_tick(void)

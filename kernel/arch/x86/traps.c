@@ -102,6 +102,16 @@ void trap_init(void)
 	load_idt(&i);
 }
 
+void trap_init_cpu(void)
+{
+	struct desc_ptr g = { sizeof(gdt) - 1, (u64)gdt };
+	struct desc_ptr i = { sizeof(idt) - 1, (u64)idt };
+
+	load_gdt(&g);
+	reload_segments();
+	load_idt(&i);
+}
+
 void irq_register(u8 vector, void (*fn)(void))
 {
 	BUG_ON(vector < X86_NR_EXCEPTIONS);

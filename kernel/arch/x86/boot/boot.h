@@ -38,6 +38,12 @@
 #define BOOT_CS GDT_SELECTOR(1)          /* 64-bit ring-0 code */
 #define BOOT_DS GDT_SELECTOR(2)          /* flat ring-0 data */
 
+/* CR0 in long mode (head.S, and the APs' trampoline.S): protected mode
+ * and paging, plus the usual companions: MP/ET/NE for sane x87 behaviour,
+ * WP so ring 0 respects read-only pages. CD, NW, TS, EM, AM stay clear:
+ * caches on, no FPU traps. */
+#define BOOT_CR0 (CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG)
+
 #define BOOT_STACK_SIZE (4 * PAGE_SIZE)  /* 16 KiB */
 
 #ifndef __ASSEMBLER__

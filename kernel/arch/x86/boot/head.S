@@ -43,11 +43,6 @@
 /* Physical address of a symbol linked in the higher half. */
 #define PA(sym) ((sym) - KERNEL_VMA)
 
-/* CR0 in long mode: protected mode and paging, plus the usual companions:
- * MP/ET/NE for sane x87 behaviour, WP so ring 0 respects read-only pages.
- * CD, NW, TS, EM, AM stay clear: caches on, no FPU traps. */
-#define BOOT_CR0 (CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG)
-
 /* ------------------------------------------------------------------------
  * Step 1a: the Multiboot2 header. 8-byte aligned, in the first 32 KiB of
  * the file (kernel.ld places .multiboot2 first). magic + architecture +

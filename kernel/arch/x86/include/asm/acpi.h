@@ -1,9 +1,10 @@
 /*
  * acpi.h - the little of ACPI pvk reads: the tables' directory (RSDP,
- * RSDT/XSDT) and, from the FADT, where the ACPI PM timer is.
+ * RSDT/XSDT), from the FADT where the ACPI PM timer is, and from the
+ * MADT which CPUs there are.
  *
  * Source: ACPI Specification 6.5, 5.2.5 (RSDP), 5.2.6 (table header),
- * 5.2.9 (FADT), 4.8.3.3 (PM timer).
+ * 5.2.9 (FADT), 5.2.12 (MADT), 4.8.3.3 (PM timer).
  */
 #ifndef ASM_ACPI_H
 #define ASM_ACPI_H
@@ -29,5 +30,15 @@ struct acpi_pm_timer {
  * memory space).
  */
 bool acpi_find_pm_timer(u64 rsdp, struct acpi_pm_timer *t);
+
+/*
+ * acpi_madt_cpus - the enabled CPUs of the MADT (found from `rsdp` as
+ * acpi_find_pm_timer finds the FADT): their APIC ids, in the table's
+ * order, the first `max` of them into ids[]. Processor Local APIC and
+ * Local x2APIC entries count; disabled ones do not. Returns how many
+ * there are (possibly more than max), or -1 when there is no MADT.
+ * Tables must lie in the direct map, as above.
+ */
+int acpi_madt_cpus(u64 rsdp, u32 *ids, int max);
 
 #endif /* ASM_ACPI_H */

@@ -55,6 +55,30 @@ const char *apic_mode_name(void);
  * native platform.timer_init). Needs paging_init for the xAPIC page. */
 void apic_timer_init(void);
 
+/* ICR command words (SDM 3A 11.6.1): delivery mode, level, status. */
+#define APIC_ICR_INIT         (5u << 8)
+#define APIC_ICR_STARTUP      (6u << 8)   /* vector: the start page's number */
+#define APIC_ICR_PENDING      (1u << 12)  /* xAPIC: not yet accepted */
+#define APIC_ICR_LEVEL_ASSERT (1u << 14)
+
+/* apic_icr - write the ICR: command `cmd` to the APIC `dest`, in the
+ * probed mode (the native driver's write, as Linux's wakeup_secondary_cpu
+ * uses). Waits, bounded, for an xAPIC's previous command to be accepted.
+ * False when there is no APIC set up by apic_timer_init, or it stayed
+ * busy. */
+bool apic_icr(u32 dest, u32 cmd);
+
+/* apic_id - this CPU's local APIC id, read from its APIC (x2APIC: all 32
+ * bits; xAPIC: the 8 of the ID register). After apic_timer_init; on an
+ * AP after apic_cpu_enable. */
+u32 apic_id(void);
+
+/* apic_cpu_enable - enable this CPU's local APIC in the boot CPU's mode
+ * (x2APIC or xAPIC, through the MSR ops) with the spurious vector; its
+ * timer stays masked. For application processors, after the boot CPU's
+ * apic_timer_init. */
+void apic_cpu_enable(void);
+
 /* Timer ticks seen since apic_timer_init. */
 extern volatile u64 apic_ticks;
 

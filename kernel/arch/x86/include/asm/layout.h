@@ -23,7 +23,8 @@
 #define FIX_APIC   0
 #define FIX_TEST0  1
 #define FIX_TEST1  2
-#define FIX_NR     3
+#define FIX_TRAMP  3      /* the AP trampoline's page, while it is written */
+#define FIX_NR     4
 
 /* The address of fixmap slot idx: a constant, so code can name it as an
  * absolute address (the xAPIC EOI template, apic_eoi.S, does). */

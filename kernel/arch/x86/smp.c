@@ -1,0 +1,214 @@
+/*
+ * smp.c - start the application processors (APs) the MADT lists:
+ * INIT, STARTUP, STARTUP through the local APIC's ICR (SDM 3A 9.4.4),
+ * into boot/trampoline.S copied to a free page below 1 MiB, which brings
+ * each to ap_main() in 64-bit mode on its own stack. One AP at a time:
+ * smp_ap_boot holds the one being started.
+ */
+#include <mm.h>
+#include <paging.h>
+#include <paravirt.h>
+#include <printk.h>
+#include <string.h>
+#include <trap.h>
+#include <asm/acpi.h>
+#include <asm/apic.h>
+#include <asm/layout.h>
+#include <asm/smp.h>
+#include <asm/x86.h>
+#include <asm/x86_bits.h>
+
+#define AP_STACK_SIZE     (2 * PAGE_SIZE)
+#define LOW_MEMORY_TOP    0x9f000ull        /* below the EBDA's usual place */
+#define SIPI_MAX_PAGE     0xff              /* STARTUP's vector: 8 bits */
+#define NS_PER_US         1000ull
+#define INIT_DELAY_NS     (10000 * NS_PER_US) /* after INIT (SDM 3A 9.4.4.1) */
+#define SIPI_DELAY_NS     (200 * NS_PER_US)   /* between the two STARTUPs */
+#define AP_TIMEOUT_NS     (2000000 * NS_PER_US) /* TCG, overcommitted */
+
+extern const char trampoline_start[], trampoline_end[];
+extern const u32 trampoline_relocs[], trampoline_relocs_end[];
+
+struct percpu percpu[SMP_MAX_CPUS];
+struct smp_ap_boot smp_ap_boot;
+int smp_cpus_found = -1;
+volatile int smp_cpus_online = 1;
+static u32 madt_ids[SMP_MAX_CPUS];
+static u8 ap_stacks[SMP_MAX_CPUS][AP_STACK_SIZE] __attribute__((aligned(16)));
+
+_Static_assert(__builtin_offsetof(struct smp_ap_boot, cr3) == 0 &&
+	       __builtin_offsetof(struct smp_ap_boot, stack) == 8,
+	       "trampoline.S's AP_BOOT_CR3 and AP_BOOT_STACK");
+
+static struct percpu *this_cpu(void)
+{
+	struct percpu *p;
+
+	__asm__ volatile("movq %%gs:0, %0" : "=r"(p));
+	return p;
+}
+
+static void set_percpu(struct percpu *p)
+{
+	p->self = p;
+	wrmsr(MSR_GS_BASE, (u64)p);
+}
+
+void smp_detect(const struct boot_info *bi)
+{
+	smp_cpus_found = acpi_madt_cpus(bi->rsdp, madt_ids, SMP_MAX_CPUS);
+}
+
+/*
+ * ap_main - an AP's first C code (trampoline.S's ap_start_64): its
+ * per-CPU area, the kernel's GDT and IDT, its APIC; then it reports in
+ * and halts for good. Interrupts stay off until safe_halt; with every
+ * LVT masked nothing but an IPI wakes it.
+ */
+noreturn void ap_main(void)
+{
+	struct percpu *p = &percpu[smp_ap_boot.cpu];
+
+	trap_init_cpu();
+	set_percpu(p);
+	apic_cpu_enable();
+	p->apic_id_seen = apic_id();
+	p->gs_ok = this_cpu() == p;
+	__atomic_fetch_add(&smp_cpus_online, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&p->online, true, __ATOMIC_RELEASE);
+	for (;;)
+		safe_halt();
+}
+
+/* A free page below 1 MiB for the trampoline: the highest page of RAM
+ * under LOW_MEMORY_TOP clear of the loader's structures and modules
+ * (the page allocator never hands out the first MiB). 0: none. */
+static u64 trampoline_page(const struct boot_info *bi)
+{
+	for (u64 pa = LOW_MEMORY_TOP - PAGE_SIZE; pa >= PAGE_SIZE; pa -= PAGE_SIZE) {
+		bool ram = false, busy = false;
+
+		for (int i = 0; i < bi->nr_mem; i++)
+			if (bi->mem[i].type == MEM_RAM && pa >= bi->mem[i].base &&
+			    pa + PAGE_SIZE <= bi->mem[i].base + bi->mem[i].len)
+				ram = true;
+		if (pa < bi->info_base + bi->info_len && pa + PAGE_SIZE > bi->info_base)
+			busy = true;
+		for (int i = 0; i < bi->nr_mods; i++)
+			if (pa < bi->mods[i].base + bi->mods[i].len &&
+			    pa + PAGE_SIZE > bi->mods[i].base)
+				busy = true;
+		if (ram && !busy)
+			return pa;
+	}
+	return 0;
+}
+
+/* Copy the trampoline to pa (through a fixmap slot) and relocate it. */
+static void install_trampoline(u64 pa)
+{
+	u64 len = (u64)(trampoline_end - trampoline_start);
+	u8 *page = (u8 *)fixmap_addr(FIX_TRAMP);
+
+	if (len > PAGE_SIZE)
+		panic("install_trampoline: %llu bytes, more than a page",
+		      (unsigned long long)len);
+	map_page(kernel_pml4, (u64)page, pa, PTE_PRESENT | PTE_WRITE | PTE_NX);
+	memcpy(page, trampoline_start, len);
+	for (const u32 *r = trampoline_relocs; r < trampoline_relocs_end; r++) {
+		u32 v;
+
+		memcpy(&v, page + *r, sizeof(v));
+		v += (u32)pa;
+		memcpy(page + *r, &v, sizeof(v));
+	}
+	map_page(kernel_pml4, (u64)page, 0, 0);
+}
+
+static void delay_ns(u64 ns)
+{
+	u64 t0 = sched_clock();
+
+	while (sched_clock() - t0 < ns)
+		cpu_relax();
+}
+
+/* Wait up to ns for cpu to report in. */
+static bool wait_online(int cpu, u64 ns)
+{
+	u64 t0 = sched_clock();
+
+	while (!__atomic_load_n(&percpu[cpu].online, __ATOMIC_ACQUIRE))
+		if (sched_clock() - t0 >= ns)
+			return false;
+		else
+			cpu_relax();
+	return true;
+}
+
+/* INIT, STARTUP, and a second STARTUP if the first did not take. */
+static bool start_ap(int cpu, u32 apic, u64 page)
+{
+	smp_ap_boot.cr3 = kernel_pml4;
+	smp_ap_boot.stack = (u64)ap_stacks[cpu] + AP_STACK_SIZE;
+	smp_ap_boot.cpu = (u32)cpu;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!apic_icr(apic, APIC_ICR_INIT | APIC_ICR_LEVEL_ASSERT))
+		return false;
+	delay_ns(INIT_DELAY_NS);
+	for (int i = 0; i < 2; i++) {
+		if (!apic_icr(apic, APIC_ICR_STARTUP | (u32)(page >> PAGE_SHIFT)))
+			return false;
+		if (wait_online(cpu, i ? AP_TIMEOUT_NS : SIPI_DELAY_NS))
+			return true;
+	}
+	return false;
+}
+
+void smp_init(const struct boot_info *bi)
+{
+	int n = smp_cpus_found, started = 1;
+	u32 bsp = apic_id();
+	u64 page;
+
+	percpu[0].cpu = 0;
+	percpu[0].apic_id = bsp;
+	percpu[0].apic_id_seen = bsp;
+	percpu[0].online = true;
+	set_percpu(&percpu[0]);
+	percpu[0].gs_ok = this_cpu() == &percpu[0];
+	if (n < 0) {
+		printk("smp: 1 CPUs online (no MADT)\n");
+		return;
+	}
+	if (n <= 1) {
+		printk("smp: 1 CPUs online\n");
+		return;
+	}
+	page = trampoline_page(bi);
+	if (!page || (page >> PAGE_SHIFT) > SIPI_MAX_PAGE) {
+		printk("smp: no free page below 1 MiB for the trampoline\n");
+		printk("smp: 1 CPUs online\n");
+		return;
+	}
+	install_trampoline(page);
+	for (int i = 0, cpu = 1; i < n; i++) {
+		if (i < SMP_MAX_CPUS && madt_ids[i] == bsp)
+			continue;
+		if (cpu >= SMP_MAX_CPUS || i >= SMP_MAX_CPUS) {
+			printk("smp: CPU %d (APIC %d) not started: pvk takes %d CPUs\n",
+			       cpu, i < SMP_MAX_CPUS ? (int)madt_ids[i] : -1, SMP_MAX_CPUS);
+			cpu++;
+			continue;
+		}
+		percpu[cpu].cpu = (u32)cpu;
+		percpu[cpu].apic_id = madt_ids[i];
+		if (start_ap(cpu, madt_ids[i], page))
+			started++;
+		else
+			printk("smp: CPU %d (APIC %u) did not start\n", cpu, madt_ids[i]);
+		cpu++;
+	}
+	printk("smp: %d CPUs online (trampoline at %#llx)\n", started,
+	       (unsigned long long)page);
+}
