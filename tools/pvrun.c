@@ -232,6 +232,8 @@ static void make_label(const struct opts *o, char *label, size_t n)
 
 	if (strcmp(bin, "pvhv") && ln < n)          /* another pvhv build: name it */
 		ln += snprintf(label + ln, n - ln, " %s", bin);
+	if (o->smp > 1 && ln < n)                   /* more than the default CPU */
+		ln += snprintf(label + ln, n - ln, " smp=%d", o->smp);
 	for (int i = 0; i < o->n_pvhv_args && ln < n; i++)
 		ln += snprintf(label + ln, n - ln, " %s", o->pvhv_args[i]);
 	if (o->cmdline[0] && ln < n)

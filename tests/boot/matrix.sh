@@ -78,6 +78,14 @@ for env in $envs; do
 			--pvhv-arg "--bad-start-info=$kind" --timeout 30
 	done
 done
+# Two CPUs where the machine's firmware tables describe them (QEMU's
+# MADT): every application processor must start and report in.
+for env in native kvm nested-kvm; do
+	has_env $env || continue
+	add "boot-$env-smp2" --env "$env" --smp 2 --expect-platform "$(platform_of "$env")" \
+		--timeout 60
+done
+
 # The kernel without paravirt (make nopv: every op the bare instruction,
 # no sites) boots natively and passes the native tests (those about sites
 # and platforms skip, saying PARAVIRT=0).
@@ -161,6 +169,17 @@ for env in $envs; do
 	feature_lines "boot-$env-nopatch" "$env" 0
 	feature_lines "boot-$env-pvoff-kvm" "$env" 1
 	case $env in *pvhv) feature_lines "boot-$env-nopv-auto" "$env" 0 ;; esac
+done
+
+for env in native kvm nested-kvm; do
+	name=boot-$env-smp2
+	has_env $env && [ -f "$out/$name.log" ] && [ "$(cat "$out/$name.rc" 2>/dev/null)" != 77 ] || continue
+	if grep -q "^smp: 2 CPUs online" "$out/$name.log"; then
+		echo "ok - $name: smp: 2 CPUs online" >>"$out/$name.tap"
+	else
+		echo "not ok - $name: not both CPUs online: '$(grep -m1 '^smp:' "$out/$name.log")'" >>"$out/$name.tap"
+		fail=1
+	fi
 done
 
 # ---- the boots that must fail cleanly ------------------------------------------
