@@ -206,7 +206,12 @@ static int load_kernel(struct vm *vm)
 		fprintf(stderr, "pvhv: %s: refused: %s\n", vm->cfg.kernel, why);
 		return -1;
 	}
-	vm->start_info = build_start_info(&vm->mem, vm->cfg.cmdline, &why);
+	uint64_t rsdp = build_acpi_tables(&vm->mem, vm->nr_vcpus, &why);
+	if (!rsdp) {
+		fprintf(stderr, "pvhv: %s\n", why);
+		return -1;
+	}
+	vm->start_info = build_start_info(&vm->mem, vm->cfg.cmdline, rsdp, &why);
 	if (!vm->start_info) {
 		fprintf(stderr, "pvhv: %s\n", why);
 		return -1;

@@ -27,7 +27,11 @@
 #define MAX_PHDRS                64
 #define FOUR_GIB                 0x100000000ull
 
-#define PVHV_MEMMAP_ENTRIES      3
+#define PVHV_MEMMAP_ENTRIES      4
+
+_Static_assert(PVHV_LOW_RAM_END < PVHV_ACPI_GPA &&
+	       PVHV_ACPI_GPA + PVHV_ACPI_SIZE == PVHV_HIGH_RAM_START,
+	       "the ACPI region lies in the hole below 1 MiB");
 #define WHY_MAX                  256
 
 /* The message *why points at: one per thread, rewritten by each refusal. */
@@ -286,19 +290,21 @@ int load_elf_kernel(struct guest_mem *gm, const void *image, size_t len,
 }
 
 uint64_t build_start_info(struct guest_mem *gm, const char *cmdline,
-			  const char **why)
+			  uint64_t rsdp, const char **why)
 {
 	uint64_t map_gpa = PVHV_START_INFO_GPA + sizeof(struct hvm_start_info);
 	size_t cl = strlen(cmdline) + 1;
 	struct hvm_memmap_entry map[PVHV_MEMMAP_ENTRIES] = {
 		{ 0, PVHV_LOW_RAM_END, E820_RAM, 0 },
-		{ PVHV_LOW_RAM_END, PVHV_HIGH_RAM_START - PVHV_LOW_RAM_END, E820_RESERVED, 0 },
+		{ PVHV_LOW_RAM_END, PVHV_ACPI_GPA - PVHV_LOW_RAM_END, E820_RESERVED, 0 },
+		{ PVHV_ACPI_GPA, PVHV_ACPI_SIZE, E820_ACPI, 0 },
 		{ PVHV_HIGH_RAM_START, 0, E820_RAM, 0 },
 	};
 	struct hvm_start_info si = {
 		.magic = HVM_START_MAGIC,
 		.version = HVM_START_VERSION,
 		.cmdline_paddr = PVHV_CMDLINE_GPA,
+		.rsdp_paddr = rsdp,
 		.memmap_paddr = map_gpa,
 		.memmap_entries = PVHV_MEMMAP_ENTRIES,
 	};
@@ -314,7 +320,7 @@ uint64_t build_start_info(struct guest_mem *gm, const char *cmdline,
 		      (unsigned long long)gm->size);
 		return 0;
 	}
-	map[2].size = gm->size - PVHV_HIGH_RAM_START;
+	map[PVHV_MEMMAP_ENTRIES - 1].size = gm->size - PVHV_HIGH_RAM_START;
 	void *si_p = gm_ptr(gm, PVHV_START_INFO_GPA, sizeof(si));
 	void *map_p = gm_ptr(gm, map_gpa, sizeof(map));
 	void *cl_p = gm_ptr(gm, PVHV_CMDLINE_GPA, cl);

@@ -6,6 +6,7 @@
  *   guest_mem.c   guest RAM as one host mapping; every guest address and
  *                 length goes through gm_ptr(), which checks it
  *   loader.c      the ELF64 kernel and the PVH start info (pure)
+ *   acpi.c        the ACPI tables: RSDP, XSDT, MADT (pure)
  *   hypercall.c   the paravirt operations (pure over guest_mem + hc_env)
  *   ioport.c      the port I/O table {base, count, handler} and its lookup;
  *                 isa-debug-exit
@@ -81,6 +82,8 @@ void *gm_ptr(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
 #define PVHV_LOW_RAM_END     0x9fc00ull   /* RAM below the EBDA/VGA hole */
 #define PVHV_HIGH_RAM_START  0x100000ull  /* RAM again from 1 MiB */
 #define PVHV_KERNEL_MIN_GPA  PVHV_HIGH_RAM_START
+#define PVHV_ACPI_GPA        0xe0000ull   /* the ACPI tables (acpi.c) ... */
+#define PVHV_ACPI_SIZE       0x20000ull   /* ... to 1 MiB, E820_ACPI */
 
 struct kernel_image {
 	uint64_t entry;              /* PVH 32-bit entry (physical) */
@@ -104,12 +107,27 @@ int load_elf_kernel(struct guest_mem *gm, const void *img, size_t len,
 
 /*
  * build_start_info - write hvm_start_info (version 1), its E820 memory
- * map and `cmdline` into gm at the fixed PVHV_* addresses. Returns the
- * start info's guest physical address, or 0 with *why set (command line
- * too long, RAM too small).
+ * map and `cmdline` into gm at the fixed PVHV_* addresses; rsdp_paddr is
+ * `rsdp` (0: no ACPI tables). The map is RAM below PVHV_LOW_RAM_END,
+ * reserved to PVHV_ACPI_GPA, E820_ACPI to 1 MiB, RAM from 1 MiB. Returns
+ * the start info's guest physical address, or 0 with *why set (command
+ * line too long, RAM too small).
  */
 uint64_t build_start_info(struct guest_mem *gm, const char *cmdline,
-			  const char **why);
+			  uint64_t rsdp, const char **why);
+
+/* ---- acpi.c ------------------------------------------------------------- */
+/*
+ * build_acpi_tables - write an RSDP (revision 2), an XSDT and a MADT for
+ * `nr_vcpus` vCPUs (1..PVHV_MAX_VCPUS; local APIC i has APIC ID i) into
+ * [PVHV_ACPI_GPA, +PVHV_ACPI_SIZE). Returns the RSDP's guest physical
+ * address, or 0 with *why set (vCPU count out of range, RAM too small);
+ * nothing is written then.
+ */
+uint64_t build_acpi_tables(struct guest_mem *gm, int nr_vcpus, const char **why);
+
+/* acpi_checksum - the byte that makes [p, p+len) sum to 0 with it. */
+uint8_t acpi_checksum(const void *p, size_t len);
 
 /*
  * break_start_info - for tests of the guest's boot checks: spoil the start

@@ -8,7 +8,7 @@
 #   make bench-pvhv      boot-time and console figures: bench/results/pvhv.md
 PVHV := $(BUILD)/pvhv
 PVHV_ASAN := $(BUILD)/pvhv-asan
-PVHV_CORE_SRCS := vmm/error.c vmm/guest_mem.c vmm/loader.c vmm/hypercall.c \
+PVHV_CORE_SRCS := vmm/error.c vmm/guest_mem.c vmm/loader.c vmm/acpi.c vmm/hypercall.c \
 	vmm/ioport.c vmm/uart.c vmm/doorbell.c \
 	vmm/stats.c vmm/x86.c vmm/kvm-hc.c
 PVHV_SRCS := $(PVHV_CORE_SRCS) vmm/kvm-cpu.c vmm/kvm.c vmm/main.c

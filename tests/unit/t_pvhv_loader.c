@@ -461,7 +461,7 @@ Test(pvhv_loader, the_real_kernel)
 Test(pvhv_loader, start_info)
 {
 	const char *why;
-	uint64_t pa = build_start_info(&gm, "tests=off pv=pvhv", &why);
+	uint64_t pa = build_start_info(&gm, "tests=off pv=pvhv", 0, &why);
 	uint32_t w[2];
 	uint64_t q[6];
 
@@ -475,7 +475,7 @@ Test(pvhv_loader, start_info)
 	cr_assert_str_eq((char *)gm.host + q[1], "tests=off pv=pvhv");
 	uint32_t n = (uint32_t)q[4];
 	uint64_t ram = 0;
-	cr_assert_eq(n, 3);
+	cr_assert_eq(n, 4);
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t e[3];
 		memcpy(e, gm.host + q[3] + 24 * i, sizeof(e));
@@ -492,10 +492,10 @@ Test(pvhv_loader, start_info_refusals)
 
 	memset(big, 'a', PVHV_CMDLINE_MAX);
 	big[PVHV_CMDLINE_MAX] = 0;
-	cr_assert_eq(build_start_info(&gm, big, &why), 0);
+	cr_assert_eq(build_start_info(&gm, big, 0, &why), 0);
 	cr_assert(strstr(why, "command line is 4096 bytes, at most 4095"), "%s", why);
 	free(big);
 	struct guest_mem tiny = { gm.host, 0x100000 };
-	cr_assert_eq(build_start_info(&tiny, "", &why), 0);
+	cr_assert_eq(build_start_info(&tiny, "", 0, &why), 0);
 	cr_assert(why);
 }
