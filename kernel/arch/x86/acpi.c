@@ -4,22 +4,24 @@
  * lengths, and read only inside the direct map.
  */
 #include <mm.h>
+#include <stddef.h>
 #include <string.h>
+#include <abi/acpi.h>          /* the layouts pvhv writes (vmm/acpi.c) */
 #include <asm/acpi.h>
 
-#define RSDP_SIG            "RSD PTR "
-#define RSDP_SIG_LEN        8
-#define RSDP_V1_LEN         20        /* checksum covers these in ACPI 1.0 */
-#define RSDP_REVISION       15        /* offsets in the RSDP */
-#define RSDP_RSDT           16
-#define RSDP_LENGTH         20
-#define RSDP_XSDT           24
-#define RSDP_V2_LEN         36
-#define RSDP_ALIGN          16
+#define RSDP_SIG            ACPI_RSDP_SIG
+#define RSDP_SIG_LEN        ACPI_RSDP_SIG_LEN
+#define RSDP_V1_LEN         ACPI_RSDP_V1_LEN  /* checksum covers these in ACPI 1.0 */
+#define RSDP_REVISION       offsetof(struct acpi_rsdp, revision)   /* offsets */
+#define RSDP_RSDT           offsetof(struct acpi_rsdp, rsdt_address)
+#define RSDP_LENGTH         offsetof(struct acpi_rsdp, length)
+#define RSDP_XSDT           offsetof(struct acpi_rsdp, xsdt_address)
+#define RSDP_V2_LEN         ACPI_RSDP_V2_LEN
+#define RSDP_ALIGN          ACPI_RSDP_ALIGN
 
-#define SDT_HEADER_LEN      36
-#define SDT_LENGTH          4
-#define SIG_LEN             4
+#define SDT_HEADER_LEN      ACPI_HEADER_LEN
+#define SDT_LENGTH          offsetof(struct acpi_header, length)
+#define SIG_LEN             ACPI_SIG_LEN
 #define FADT_SIG            "FACP"
 #define FADT_PM_TMR_BLK     76        /* u32 I/O port */
 #define FADT_PM_TMR_LEN     91        /* u8: 4 when the timer is there */
@@ -161,19 +163,19 @@ bool acpi_find_pm_timer(u64 rsdp, struct acpi_pm_timer *t)
 
 /* The MADT (ACPI 6.5, 5.2.12): after the header, the local APIC address
  * and flags, then entries of (type, length, ...). */
-#define MADT_SIG            "APIC"
-#define MADT_ENTRIES        44
+#define MADT_SIG            ACPI_MADT_SIG
+#define MADT_ENTRIES        ACPI_MADT_LEN
 #define MADT_E_TYPE         0
 #define MADT_E_LEN          1
-#define MADT_LAPIC          0         /* Processor Local APIC, 8 bytes */
-#define MADT_LAPIC_ID       3         /* u8 */
-#define MADT_LAPIC_FLAGS    4         /* u32 */
-#define MADT_LAPIC_LEN      8
-#define MADT_X2APIC         9         /* Processor Local x2APIC, 16 bytes */
+#define MADT_LAPIC          ACPI_MADT_LAPIC   /* Processor Local APIC, 8 bytes */
+#define MADT_LAPIC_ID       offsetof(struct acpi_madt_lapic, apic_id)   /* u8 */
+#define MADT_LAPIC_FLAGS    offsetof(struct acpi_madt_lapic, flags)     /* u32 */
+#define MADT_LAPIC_LEN      ACPI_MADT_LAPIC_LEN
+#define MADT_X2APIC         ACPI_MADT_X2APIC  /* Processor Local x2APIC, 16 bytes */
 #define MADT_X2APIC_ID      4         /* u32 */
 #define MADT_X2APIC_FLAGS   8         /* u32 */
-#define MADT_X2APIC_LEN     16
-#define MADT_F_ENABLED      (1u << 0)
+#define MADT_X2APIC_LEN     ACPI_MADT_X2APIC_LEN
+#define MADT_F_ENABLED      ACPI_MADT_ENABLED
 
 int acpi_madt_cpus(u64 rsdp, u32 *ids, int max)
 {
