@@ -78,9 +78,9 @@ for env in $envs; do
 			--pvhv-arg "--bad-start-info=$kind" --timeout 30
 	done
 done
-# Two CPUs where the machine's firmware tables describe them (QEMU's
-# MADT): every application processor must start and report in.
-for env in native kvm nested-kvm; do
+# Two CPUs, described by the machine's ACPI MADT (QEMU's, or the one pvhv
+# builds): every application processor must start and report in.
+for env in native kvm pvhv nested-kvm nested-pvhv; do
 	has_env $env || continue
 	add "boot-$env-smp2" --env "$env" --smp 2 --expect-platform "$(platform_of "$env")" \
 		--timeout 60
@@ -171,7 +171,7 @@ for env in $envs; do
 	case $env in *pvhv) feature_lines "boot-$env-nopv-auto" "$env" 0 ;; esac
 done
 
-for env in native kvm nested-kvm; do
+for env in native kvm pvhv nested-kvm nested-pvhv; do
 	name=boot-$env-smp2
 	has_env $env && [ -f "$out/$name.log" ] && [ "$(cat "$out/$name.rc" 2>/dev/null)" != 77 ] || continue
 	if grep -q "^smp: 2 CPUs online" "$out/$name.log"; then
