@@ -9,10 +9,11 @@
 /* trap_init - load the GDT, TSS and IDT; every exception is handled. */
 void trap_init(void);
 
-/* trap_init_cpu - on an application processor: load the same GDT and
- * IDT and reload the segments. No TSS yet (one per CPU is to come), so a
- * double fault there is a triple fault. */
-void trap_init_cpu(void);
+/* trap_init_cpu - on application processor `cpu` (its percpu[] index,
+ * 1..SMP_MAX_CPUS-1): load the same GDT and IDT, reload the segments,
+ * and load its own TSS (its own double-fault stack) through the pv op
+ * load_tr, so a fault there is reported like one on the boot CPU. */
+void trap_init_cpu(int cpu);
 
 /* irq_register - call fn on interrupt `vector`: one past the exceptions that
  * has a stub (asm/irq_vectors.h); any other panics. */

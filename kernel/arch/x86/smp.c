@@ -69,7 +69,7 @@ noreturn void ap_main(void)
 {
 	struct percpu *p = &percpu[smp_ap_boot.cpu];
 
-	trap_init_cpu();
+	trap_init_cpu((int)smp_ap_boot.cpu);
 	set_percpu(p);
 	apic_cpu_enable();
 	p->apic_id_seen = apic_id();

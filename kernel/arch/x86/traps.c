@@ -9,6 +9,7 @@
 #include <trap.h>
 #include <asm/irq_vectors.h>
 #include <asm/segment.h>
+#include <asm/smp.h>
 #include <asm/trap_frame.h>
 #include <asm/x86.h>
 #include <asm/x86_bits.h>
@@ -32,8 +33,11 @@ struct tss {
 
 static struct idt_gate idt[NR_VECTORS] __attribute__((aligned(16)));
 static u64 gdt[GDT_ENTRIES] __attribute__((aligned(16)));
-static struct tss tss __attribute__((aligned(16)));
-static u8 df_stack[4096] __attribute__((aligned(16)));
+#define DF_STACK_SIZE 4096
+/* One TSS per CPU, each with its own double-fault stack (IST1). */
+static struct tss tss[SMP_MAX_CPUS] __attribute__((aligned(16)));
+static u8 df_stack[SMP_MAX_CPUS][DF_STACK_SIZE] __attribute__((aligned(16)));
+_Static_assert(GDT_TSS_SLOTS >= SMP_MAX_CPUS, "a GDT TSS slot for every CPU");
 static void (*irq_handlers[NR_VECTORS])(void);
 
 /* entry.S: a stub for each vector up to TEST_IPI_VECTOR, and the spurious one */
@@ -75,25 +79,33 @@ static void reload_segments(void)
 			 : "rax", "memory");
 }
 
+/* Fill CPU cpu's TSS (its double-fault stack as IST1) and its GDT
+ * descriptor, then load it through the pv op. The GDT is loaded. */
+static void tss_init_cpu(int cpu)
+{
+	struct tss *ts = &tss[cpu];
+	u64 t = (u64)ts;
+	int e = GDT_ENTRY_TSS + 2 * cpu;
+
+	ts->ist[0] = (u64)df_stack[cpu] + DF_STACK_SIZE;
+	ts->iomap_base = sizeof(*ts);
+	gdt[e] = DESC_P | DESC_TYPE_TSS_AVAIL | (sizeof(*ts) - 1) |
+		 ((t & 0xffffff) << 16) | ((t >> 24 & 0xff) << 56);
+	gdt[e + 1] = t >> 32;
+	load_tr(TSS_SEL_CPU(cpu));
+}
+
 void trap_init(void)
 {
-	u64 t = (u64)&tss;
-
 	gdt[GDT_ENTRY_KERNEL_CS] = DESC_P | DESC_S | DESC_CODE | DESC_RW |
 				   DESC_L | DESC_G | DESC_LIMIT_MAX;
 	gdt[GDT_ENTRY_KERNEL_DS] = DESC_P | DESC_S | DESC_RW | DESC_DB |
 				   DESC_G | DESC_LIMIT_MAX;
-	gdt[GDT_ENTRY_TSS] = DESC_P | DESC_TYPE_TSS_AVAIL |
-			     (sizeof(tss) - 1) | ((t & 0xffffff) << 16) |
-			     ((t >> 24 & 0xff) << 56);
-	gdt[GDT_ENTRY_TSS + 1] = t >> 32;
-	tss.ist[0] = (u64)df_stack + sizeof(df_stack);
-	tss.iomap_base = sizeof(tss);
 
 	struct desc_ptr g = { sizeof(gdt) - 1, (u64)gdt };
 	load_gdt(&g);
 	reload_segments();
-	load_tr(TSS_SEL);
+	tss_init_cpu(0);
 
 	for (int v = 0; v < (int)ARRAY_SIZE(trap_stubs); v++)
 		set_gate(v, trap_stubs[v], v == X86_TRAP_DF ? 1 : 0);
@@ -102,13 +114,16 @@ void trap_init(void)
 	load_idt(&i);
 }
 
-void trap_init_cpu(void)
+void trap_init_cpu(int cpu)
 {
 	struct desc_ptr g = { sizeof(gdt) - 1, (u64)gdt };
 	struct desc_ptr i = { sizeof(idt) - 1, (u64)idt };
 
+	if (cpu <= 0 || cpu >= SMP_MAX_CPUS)
+		panic("trap_init_cpu: CPU %d is not an AP's index", cpu);
 	load_gdt(&g);
 	reload_segments();
+	tss_init_cpu(cpu);
 	load_idt(&i);
 }
 

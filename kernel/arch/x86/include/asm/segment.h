@@ -9,12 +9,15 @@
 
 #define GDT_ENTRY_KERNEL_CS 1
 #define GDT_ENTRY_KERNEL_DS 2
-#define GDT_ENTRY_TSS       3     /* 16 bytes: entries 3 and 4 */
-#define GDT_ENTRIES         5
+#define GDT_ENTRY_TSS       3     /* 16 bytes each: CPU n's at 3 + 2n */
+#define GDT_TSS_SLOTS       16    /* one per CPU: SMP_MAX_CPUS (smp.h) */
+#define GDT_ENTRIES         (GDT_ENTRY_TSS + 2 * GDT_TSS_SLOTS)
 
 #define KERNEL_CS GDT_SELECTOR(GDT_ENTRY_KERNEL_CS)
 #define KERNEL_DS GDT_SELECTOR(GDT_ENTRY_KERNEL_DS)
-#define TSS_SEL   GDT_SELECTOR(GDT_ENTRY_TSS)
+#define TSS_SEL   GDT_SELECTOR(GDT_ENTRY_TSS)   /* the boot CPU's */
+/* CPU n's TSS: each CPU its own descriptor, since LTR marks it busy. */
+#define TSS_SEL_CPU(n) GDT_SELECTOR(GDT_ENTRY_TSS + 2 * (n))
 
 /* A 64-bit TSS descriptor's type: available TSS (SDM 3A 7.2.3). */
 #define DESC_TYPE_TSS_AVAIL (_AC(0x9, UL) << 40)
