@@ -95,6 +95,7 @@ trap_stub_\vec:
 	STUB 31
 	STUB TIMER_VECTOR
 	STUB TEST_IPI_VECTOR
+	STUB CALL_FUNCTION_VECTOR
 	STUB SPURIOUS_VECTOR
 
 /*
@@ -137,14 +138,17 @@ trap_saved:
 	add $16, %rsp            /* vector, error code */
 	PV_SITE PV_SLOT_iret, PV_CLOBBERS_NONE
 
-/* The stubs' addresses, for the IDT: trap_stubs[vector], 0..TEST_IPI_VECTOR. */
+/* The stubs' addresses, for the IDT: trap_stubs[vector], 0..LAST_STUB_VECTOR
+ * (traps.c checks the count against irq_vectors.h). */
 	.section .rodata
 	.p2align 3
 	.globl trap_stubs
 trap_stubs:
-	.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33
+	.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34
 	.quad trap_stub_\v
 	.endr
+	.globl trap_stubs_end
+trap_stubs_end:
 	.globl trap_stub_spurious
 trap_stub_spurious:
 	.quad STUB_LABEL(SPURIOUS_VECTOR)

@@ -3,7 +3,8 @@
  * INIT, STARTUP, STARTUP through the local APIC's ICR (SDM 3A 9.4.4),
  * into boot/trampoline.S copied to a free page below 1 MiB, which brings
  * each to ap_main() in 64-bit mode on its own stack. One AP at a time:
- * smp_ap_boot holds the one being started.
+ * smp_ap_boot holds the one being started. Then smp_call_function: a
+ * function run on other CPUs by IPI.
  */
 #include <mm.h>
 #include <paging.h>
@@ -25,6 +26,7 @@
 #define INIT_DELAY_NS     (10000 * NS_PER_US) /* after INIT (SDM 3A 9.4.4.1) */
 #define SIPI_DELAY_NS     (200 * NS_PER_US)   /* between the two STARTUPs */
 #define AP_TIMEOUT_NS     (2000000 * NS_PER_US) /* TCG, overcommitted */
+#define SMP_CALL_TIMEOUT_NS (2000000 * NS_PER_US) /* the same bound */
 
 extern const char trampoline_start[], trampoline_end[];
 extern const u32 trampoline_relocs[], trampoline_relocs_end[];
@@ -54,6 +56,79 @@ static void set_percpu(struct percpu *p)
 	wrmsr(MSR_GS_BASE, (u64)p);
 }
 
+int smp_processor_id(void)
+{
+	return (int)this_cpu()->cpu;
+}
+
+cpumask_t smp_online_mask(void)
+{
+	cpumask_t m = 0;
+
+	for (int i = 0; i < SMP_MAX_CPUS; i++)
+		if (__atomic_load_n(&percpu[i].online, __ATOMIC_ACQUIRE))
+			m |= 1u << i;
+	return m;
+}
+
+/* The call in flight: written by the sender under call_lock before its
+ * IPIs; `pending` holds the CPUs yet to answer. */
+static struct {
+	void (*fn)(void *);
+	void *arg;
+	cpumask_t pending;
+} call;
+static int call_lock;
+
+/* CALL_FUNCTION_VECTOR: run the call if this CPU is one it waits for
+ * (a late IPI after a timeout finds its bit clear and does nothing),
+ * answer, EOI. */
+static void call_function_irq(void)
+{
+	cpumask_t bit = 1u << smp_processor_id();
+
+	if (__atomic_load_n(&call.pending, __ATOMIC_ACQUIRE) & bit) {
+		call.fn(call.arg);
+		__atomic_fetch_and(&call.pending, ~bit, __ATOMIC_RELEASE);
+	}
+	apic_eoi();
+}
+
+cpumask_t smp_call_function(cpumask_t mask, void (*fn)(void *), void *arg)
+{
+	int self = smp_processor_id();
+	cpumask_t others, left;
+	u64 t0;
+
+	mask &= smp_online_mask();
+	others = mask & ~(1u << self);
+	while (__atomic_exchange_n(&call_lock, 1, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	call.fn = fn;
+	call.arg = arg;
+	__atomic_store_n(&call.pending, others, __ATOMIC_RELEASE);
+	for (int cpu = 0; cpu < SMP_MAX_CPUS; cpu++)
+		if (others & (1u << cpu))
+			apic_send_ipi(percpu[cpu].apic_id, CALL_FUNCTION_VECTOR);
+	if (mask & (1u << self)) {
+		unsigned long flags = arch_local_irq_save();
+
+		fn(arg);
+		arch_local_irq_restore(flags);
+	}
+	t0 = sched_clock();
+	while (__atomic_load_n(&call.pending, __ATOMIC_ACQUIRE) &&
+	       sched_clock() - t0 < SMP_CALL_TIMEOUT_NS)
+		cpu_relax();
+	left = __atomic_exchange_n(&call.pending, 0, __ATOMIC_ACQ_REL);
+	for (int cpu = 0; cpu < SMP_MAX_CPUS; cpu++)
+		if (left & (1u << cpu))
+			printk("smp: CPU %d (APIC %u) did not answer the call-function IPI\n",
+			       cpu, percpu[cpu].apic_id);
+	__atomic_store_n(&call_lock, 0, __ATOMIC_RELEASE);
+	return left;
+}
+
 void smp_detect(const struct boot_info *bi)
 {
 	smp_cpus_found = acpi_madt_cpus(bi->rsdp, madt_ids, SMP_MAX_CPUS);
@@ -61,9 +136,10 @@ void smp_detect(const struct boot_info *bi)
 
 /*
  * ap_main - an AP's first C code (trampoline.S's ap_start_64): its
- * per-CPU area, the kernel's GDT and IDT, its APIC; then it reports in
- * and halts for good. Interrupts stay off until safe_halt; with every
- * LVT masked nothing but an IPI wakes it.
+ * per-CPU area, the kernel's GDT, its TSS and the IDT, its APIC; then it
+ * reports in and halts for good. Interrupts stay off until safe_halt;
+ * with every LVT masked nothing but an IPI wakes it (smp_call_function's
+ * runs in the interrupt, and the loop halts again).
  */
 noreturn void ap_main(void)
 {
@@ -177,6 +253,7 @@ void smp_init(const struct boot_info *bi)
 	percpu[0].online = true;
 	set_percpu(&percpu[0]);
 	percpu[0].gs_ok = this_cpu() == &percpu[0];
+	irq_register(CALL_FUNCTION_VECTOR, call_function_irq);
 	if (n < 0) {
 		printk("smp: 1 CPUs online (no MADT)\n");
 		return;

@@ -40,8 +40,8 @@ static u8 df_stack[SMP_MAX_CPUS][DF_STACK_SIZE] __attribute__((aligned(16)));
 _Static_assert(GDT_TSS_SLOTS >= SMP_MAX_CPUS, "a GDT TSS slot for every CPU");
 static void (*irq_handlers[NR_VECTORS])(void);
 
-/* entry.S: a stub for each vector up to TEST_IPI_VECTOR, and the spurious one */
-extern const u64 trap_stubs[TEST_IPI_VECTOR + 1], trap_stub_spurious;
+/* entry.S: a stub for each vector up to LAST_STUB_VECTOR, and the spurious one */
+extern const u64 trap_stubs[LAST_STUB_VECTOR + 1], trap_stubs_end[], trap_stub_spurious;
 extern const struct probe_entry {
 	u64 at, resume, pop_return;
 } probe_table[], probe_table_end[];
@@ -107,6 +107,9 @@ void trap_init(void)
 	reload_segments();
 	tss_init_cpu(0);
 
+	if (trap_stubs_end - trap_stubs != (long)ARRAY_SIZE(trap_stubs))
+		panic("trap_init: entry.S has %ld stubs, irq_vectors.h says %d",
+		      (long)(trap_stubs_end - trap_stubs), LAST_STUB_VECTOR + 1);
 	for (int v = 0; v < (int)ARRAY_SIZE(trap_stubs); v++)
 		set_gate(v, trap_stubs[v], v == X86_TRAP_DF ? 1 : 0);
 	set_gate(SPURIOUS_VECTOR, trap_stub_spurious, 0);

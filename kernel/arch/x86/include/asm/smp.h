@@ -2,8 +2,9 @@
  * smp.h - the CPUs: found in the MADT, started with INIT-SIPI-SIPI
  * (smp.c, boot/trampoline.S), each with its per-CPU area at its GS base.
  *
- * This is bring-up only: an AP reports in and halts in a safe_halt loop
- * with its APIC timer masked; nothing schedules work on it yet.
+ * An AP reports in and halts in a safe_halt loop with its APIC timer
+ * masked; the one work it takes is a function called by IPI
+ * (smp_call_function, CALL_FUNCTION_VECTOR).
  */
 #ifndef ASM_SMP_H
 #define ASM_SMP_H
@@ -55,5 +56,28 @@ void smp_detect(const struct boot_info *bi);
  * off on the boot CPU.
  */
 void smp_init(const struct boot_info *bi);
+
+/* A set of CPUs by percpu[] index: bit n is CPU n. */
+typedef u32 cpumask_t;
+_Static_assert(SMP_MAX_CPUS <= 32, "cpumask_t holds every CPU");
+
+/* smp_processor_id - this CPU's percpu[] index (through GS). After
+ * smp_init on the boot CPU, after ap_main's set-up on an AP. */
+int smp_processor_id(void);
+
+/* smp_online_mask - the CPUs that reported in (the boot CPU included). */
+cpumask_t smp_online_mask(void);
+
+/*
+ * smp_call_function - run fn(arg) once on every online CPU in mask and
+ * wait for them all: one CALL_FUNCTION_VECTOR IPI per other CPU, each
+ * sent through the pv op apic.send_ipi; this CPU, when in mask, runs fn
+ * itself with interrupts off. The others run fn in their IPI handler
+ * (interrupts off) and answer by clearing their bit. Waits up to
+ * SMP_CALL_TIMEOUT_NS, names each CPU that did not answer, and returns
+ * their mask (0: all did). Offline CPUs in mask are ignored. One call at
+ * a time (a lock); not from an interrupt handler.
+ */
+cpumask_t smp_call_function(cpumask_t mask, void (*fn)(void *), void *arg);
 
 #endif /* ASM_SMP_H */
