@@ -475,6 +475,22 @@ static void kvm_report(void)
 
 /* Before power-off and reboot: stop the host writing into records a next
  * kernel (kexec) or a crash dump would find its memory changed under. */
+/*
+ * Before other CPUs start: the PV EOI word is one, registered by the boot
+ * CPU, and every CPU's EOI op tests it; an AP could take the boot CPU's
+ * skip and leave its own interrupt in service. Until each CPU registers a
+ * word of its own (the SMP issue), unregister it: the host then never
+ * sets the bit and every EOI, on every CPU, is the APIC write.
+ */
+static void kvm_smp_prepare(void)
+{
+	if (state[KVM_F_PV_EOI] != KVM_ON)
+		return;
+	msr_write(MSR_KVM_PV_EOI_EN, 0);
+	refuse(KVM_F_PV_EOI, "one word for one CPU: per-CPU words come with SMP");
+	printk("pv: kvm: pv_eoi refused (one word for one CPU: per-CPU words come with SMP)\n");
+}
+
 static void kvm_shutdown(void)
 {
 	if (state[KVM_F_KVMCLOCK] == KVM_ON)
@@ -493,6 +509,7 @@ PV_PLATFORM(platform_kvm) = {
 	.init = kvm_init,
 	.report = kvm_report,
 	.shutdown = kvm_shutdown,
+	.smp_prepare = kvm_smp_prepare,
 	.features = kvm_feature_names,
 	.backend = &kvm_backend,        /* hypercall, vcpu_is_preempted inline */
 };

@@ -233,6 +233,13 @@ void pv_platform_setup(void)
 			ran_list[i]->report();
 }
 
+void pv_platform_smp_prepare(void)
+{
+	for (int i = nr_ran - 1; i >= 0; i--)
+		if (ran_list[i]->smp_prepare)
+			ran_list[i]->smp_prepare();
+}
+
 void pv_platform_shutdown(void)
 {
 	for (int i = nr_ran - 1; i >= 0; i--)

@@ -269,6 +269,7 @@ void smp_init(const struct boot_info *bi)
 		return;
 	}
 	install_trampoline(page);
+	pv_platform_smp_prepare();
 	for (int i = 0, cpu = 1; i < n; i++) {
 		if (i < SMP_MAX_CPUS && madt_ids[i] == bsp)
 			continue;
