@@ -46,6 +46,25 @@
 
 #define BOOT_STACK_SIZE (4 * PAGE_SIZE)  /* 16 KiB */
 
+#ifdef __ASSEMBLER__
+/*
+ * EFER_LONG_MODE: set EFER.LME ("long mode when paging turns on"), and
+ * EFER.NXE where the CPU has NX. Expects CPUID 0x80000001's EDX in %ebx;
+ * clobbers eax, ecx, edx. The boot CPU (head.S) and every AP
+ * (trampoline.S) take this step the same way.
+ */
+.macro EFER_LONG_MODE
+	movl	$MSR_EFER, %ecx
+	rdmsr
+	orl	$EFER_LME, %eax
+	testl	$CPUID_EXT_EDX_NX, %ebx
+	jz	.Lno_nx_\@
+	orl	$EFER_NXE, %eax
+.Lno_nx_\@:
+	wrmsr
+.endm
+#endif
+
 #ifndef __ASSEMBLER__
 
 /*

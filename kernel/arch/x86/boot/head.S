@@ -190,13 +190,7 @@ startup_32:
 	movl	%eax, %cr3
 
 	/* Step c: EFER.LME ("long mode when paging turns on") and NXE. */
-	movl	$MSR_EFER, %ecx
-	rdmsr
-	orl	$EFER_LME, %eax
-	testl	$CPUID_EXT_EDX_NX, %ebx
-	jz	1f
-	orl	$EFER_NXE, %eax
-1:	wrmsr
+	EFER_LONG_MODE
 
 	/*
 	 * Step d: paging on. With EFER.LME set this activates long mode

@@ -66,13 +66,7 @@ tr_32:
 	movl	$CPUID_EXT_FEATURES, %eax
 	cpuid
 	movl	%edx, %ebx
-	movl	$MSR_EFER, %ecx
-	rdmsr
-	orl	$EFER_LME, %eax
-	testl	$CPUID_EXT_EDX_NX, %ebx
-	jz	1f
-	orl	$EFER_NXE, %eax
-1:	wrmsr
+	EFER_LONG_MODE
 	movl	$BOOT_CR0, %eax
 	movl	%eax, %cr0
 	ljmpl	*REL(tr_jmp64)(%ebp)
