@@ -223,12 +223,17 @@ static bool parse_line(void *ctx, const char *l)
 	return r->emu_error;
 }
 
-/* The label of a boot in TAP and messages: env, the pvhv build when not
- * the default, pvhv options, command line. */
-static void make_label(const struct opts *o, char *label, size_t n)
+const char *pvhv_bin_name(const struct opts *o)
+{
+	const char *slash = strrchr(o->pvhv, '/');
+
+	return slash ? slash + 1 : o->pvhv;
+}
+
+void make_label(const struct opts *o, char *label, size_t n)
 {
 	size_t ln = snprintf(label, n, "%s", o->env);
-	const char *bin = strrchr(o->pvhv, '/') ? strrchr(o->pvhv, '/') + 1 : o->pvhv;
+	const char *bin = pvhv_bin_name(o);
 
 	if (strcmp(bin, "pvhv") && ln < n)          /* another pvhv build: name it */
 		ln += snprintf(label + ln, n - ln, " %s", bin);

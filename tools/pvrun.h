@@ -92,6 +92,14 @@ bool run_child(const char *const argv[], double timeout,
 	       bool (*on_line)(void *ctx, const char *line),
 	       bool (*watch)(void *ctx), void *ctx, struct child_end *end);
 
+/* make_label - the label of a boot in TAP lines and messages, into
+ * label[n]: env, the pvhv build when not the default, smp=N when more
+ * than one CPU, pvhv options, command line (shortened when very long). */
+void make_label(const struct opts *o, char *label, size_t n);
+
+/* pvhv_bin_name - the file name of o->pvhv ("pvhv", "pvhv-asan", ...). */
+const char *pvhv_bin_name(const struct opts *o);
+
 /* now - a monotonic clock in seconds. */
 double now(void);
 

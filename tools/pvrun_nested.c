@@ -345,10 +345,12 @@ static bool quote(char *out, size_t n, const char *s)
 int run_nested(const struct opts *o)
 {
 	char args[2048] = "", why[600] = "", t[32];
-	const char *bin = strrchr(o->pvhv, '/') ? strrchr(o->pvhv, '/') + 1 : o->pvhv;
-	struct job j = { .name = "job", .label = o->env, .args = args,
+	const char *bin = pvhv_bin_name(o);
+	char label[256];
+	struct job j = { .name = "job", .label = label, .args = args,
 			 .timeout = o->timeout };
-	const char *label = o->env;
+
+	make_label(o, label, sizeof(label));   /* as the pvrun inside L1 labels it */
 
 	if (o->tap && !(j.tap = fopen(o->tap, "w"))) {
 		fprintf(stderr, "pvrun: %s: %s\n", o->tap, strerror(errno));
