@@ -18,9 +18,11 @@ set -u
 dir=$1
 shift
 pass=0 fail=0 skip=0
+failures=()             # every failing line, repeated just above the total
 
 suite_fail() {          # suite_fail SUITE WHY
 	echo "not ok - suite $1: $2"
+	failures+=("suite $1: $2")
 	fail=$((fail + 1))
 }
 
@@ -63,6 +65,9 @@ for suite in "$@"; do
 		# count runs in this shell (not a subshell) so the totals add up
 		count "$dir/$f" >"$dir/.count"
 		read -r lines bad <"$dir/.count"
+		while IFS= read -r line; do
+			failures+=("$f: $line")
+		done < <(grep -E '^not ok( |$)' "$dir/$f")
 		failed_lines=$((failed_lines + bad))
 		plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\).*/\1/p' "$dir/$f" | head -n 1)
 		if [ -n "$plan" ] && [ "$plan" -ne "$lines" ]; then
@@ -76,5 +81,11 @@ for suite in "$@"; do
 		suite_fail "$suite" "exited $rc without a failing test line (did it build? see its output above)"
 	fi
 done
+# The failures again, last before the total: a log's tail names them.
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "failures:"
+	printf '  %s\n' "${failures[@]:0:40}"
+	[ ${#failures[@]} -le 40 ] || echo "  ... and $((${#failures[@]} - 40)) more"
+fi
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ] && [ $((pass + skip)) -gt 0 ]

@@ -29,6 +29,9 @@ good='printf "1..2\nok 1 x\nok 2 y # SKIP z\n" >a.tap; echo 0 >a.rc; printf "ok 
 check "healthy results add up" 0 "2 passed, 0 failed, 1 skipped" "$good"
 check "a failing test line fails the run" 1 "2 passed, 1 failed, 1 skipped" \
 	"$good; printf 'not ok - q\n' >>b.tap; echo 1 >b.rc"
+check "the failing lines are named again just above the total" 1 \
+	"  b.tap: not ok - q" \
+	"$good; printf 'not ok - q\n' >>b.tap; echo 1 >b.rc"
 check "a suite that never ran is a failure" 1 "not ok - suite b: never ran" \
 	"$good; rm b.rc"
 check "a missing TAP file is a failure" 1 "not ok - suite b: no TAP file b.tap" \
