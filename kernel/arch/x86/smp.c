@@ -10,6 +10,7 @@
 #include <paging.h>
 #include <paravirt.h>
 #include <printk.h>
+#include <spinlock.h>
 #include <string.h>
 #include <trap.h>
 #include <asm/acpi.h>
@@ -78,7 +79,7 @@ static struct {
 	void *arg;
 	cpumask_t pending;
 } call;
-static int call_lock;
+static spinlock_t call_lock = SPINLOCK_INIT;
 
 /* CALL_FUNCTION_VECTOR: run the call if this CPU is one it waits for
  * (a late IPI after a timeout finds its bit clear and does nothing),
@@ -102,8 +103,7 @@ cpumask_t smp_call_function(cpumask_t mask, void (*fn)(void *), void *arg)
 
 	mask &= smp_online_mask();
 	others = mask & ~(1u << self);
-	while (__atomic_exchange_n(&call_lock, 1, __ATOMIC_ACQUIRE))
-		cpu_relax();
+	spin_lock(&call_lock);
 	call.fn = fn;
 	call.arg = arg;
 	__atomic_store_n(&call.pending, others, __ATOMIC_RELEASE);
@@ -125,7 +125,7 @@ cpumask_t smp_call_function(cpumask_t mask, void (*fn)(void *), void *arg)
 		if (left & (1u << cpu))
 			printk("smp: CPU %d (APIC %u) did not answer the call-function IPI\n",
 			       cpu, percpu[cpu].apic_id);
-	__atomic_store_n(&call_lock, 0, __ATOMIC_RELEASE);
+	spin_unlock(&call_lock);
 	return left;
 }
 
