@@ -17,6 +17,8 @@
 /* One CPU's own data; GS base points at it (self first, so %gs:0 is
  * its address). Written by the boot CPU before the AP starts, except
  * where marked. */
+#define PERCPU_CPU_OFFSET 8     /* struct percpu's cpu: %gs:8 in asm */
+
 struct percpu {
 	struct percpu *self;
 	u32 cpu;                 /* 0: the boot CPU, then the MADT's order */
@@ -40,6 +42,14 @@ extern struct smp_ap_boot smp_ap_boot;
 /* The MADT's enabled CPUs (-1: no MADT), and how many reported in. */
 extern int smp_cpus_found;
 extern volatile int smp_cpus_online;
+
+/*
+ * smp_boot_cpu_early - give the boot CPU its per-CPU area (GS base):
+ * smp_processor_id() works, and is 0, from here on. In boot_main, before
+ * the platform's init, whose per-CPU records (KVM's PV EOI word) are
+ * found through GS.
+ */
+void smp_boot_cpu_early(void);
 
 /*
  * smp_detect - read the MADT's CPUs (from bi->rsdp or the BIOS areas).
