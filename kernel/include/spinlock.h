@@ -10,7 +10,7 @@
 
 #include <paravirt.h>
 #include <types.h>
-#include <asm/x86.h>
+#include <asm/processor.h>
 
 typedef struct {
 	u8 locked;
