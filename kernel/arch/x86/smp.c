@@ -10,6 +10,7 @@
 #include <paging.h>
 #include <paravirt.h>
 #include <printk.h>
+#include <sched.h>
 #include <spinlock.h>
 #include <string.h>
 #include <trap.h>
@@ -44,14 +45,6 @@ _Static_assert(__builtin_offsetof(struct percpu, cpu) == PERCPU_CPU_OFFSET,
 _Static_assert(__builtin_offsetof(struct smp_ap_boot, cr3) == 0 &&
 	       __builtin_offsetof(struct smp_ap_boot, stack) == 8,
 	       "trampoline.S's AP_BOOT_CR3 and AP_BOOT_STACK");
-
-static struct percpu *this_cpu(void)
-{
-	struct percpu *p;
-
-	__asm__ volatile("movq %%gs:0, %0" : "=r"(p));
-	return p;
-}
 
 static void set_percpu(struct percpu *p)
 {
@@ -139,9 +132,10 @@ void smp_detect(const struct boot_info *bi)
 /*
  * ap_main - an AP's first C code (trampoline.S's ap_start_64): its
  * per-CPU area, the kernel's GDT, its TSS and the IDT, its APIC, what
- * the platform registers per CPU; then it reports in and halts for good. Interrupts stay off until safe_halt;
- * with every LVT masked nothing but an IPI wakes it (smp_call_function's
- * runs in the interrupt, and the loop halts again).
+ * the platform registers per CPU, and its periodic timer; its context
+ * becomes its idle thread; then it reports in and runs the idle loop for
+ * good (sched_idle: threads created for it, safe_halt when there are
+ * none). Interrupts stay off until then.
  */
 noreturn void ap_main(void)
 {
@@ -153,10 +147,11 @@ noreturn void ap_main(void)
 	pv_platform_cpu_init((int)p->cpu);
 	p->apic_id_seen = apic_id();
 	p->gs_ok = this_cpu() == p;
+	sched_init_cpu();
+	apic_timer_start_cpu();
 	__atomic_fetch_add(&smp_cpus_online, 1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&p->online, true, __ATOMIC_RELEASE);
-	for (;;)
-		safe_halt();
+	sched_idle();
 }
 
 /* A free page below 1 MiB for the trampoline: the highest page of RAM

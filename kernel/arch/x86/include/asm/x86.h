@@ -12,7 +12,7 @@
 
 #include <types.h>
 #include <asm/desc.h>
-#include <asm/processor.h>
+#include <asm/processor.h>   /* cpu_relax, for the code that has it from here */
 
 static inline void native_cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c,
 				u32 *d)
