@@ -166,13 +166,14 @@ static void bench_lock(void)
 	u64 ns = t1 - t0 ? t1 - t0 : 1;
 	printk("bench: lock: %d CPUs, %llu acquisitions in %llu us, "
 	       "%llu acquisitions/s; slow paths %llu, waits %llu, kicks %llu, "
-	       "preempted %llu%s\n", cpus,
+	       "preempted %llu, steals %llu%s\n", cpus,
 	       (unsigned long long)bench_lock_counter, (unsigned long long)(ns / 1000),
 	       (unsigned long long)(bench_lock_counter * 1000000000ull / ns),
 	       (unsigned long long)(s1.slowpaths - s0.slowpaths),
 	       (unsigned long long)(s1.waits - s0.waits),
 	       (unsigned long long)(s1.kicks - s0.kicks),
 	       (unsigned long long)(s1.preempted - s0.preempted),
+	       (unsigned long long)(s1.steals - s0.steals),
 	       missed ? " (some CPUs did not answer: not a result)" : "");
 }
 

@@ -84,6 +84,7 @@ struct qspinlock_stats qspinlock_stats_sum(void)
 		s.waits += READ_ONCE(stats[i].waits);
 		s.kicks += READ_ONCE(stats[i].kicks);
 		s.preempted += READ_ONCE(stats[i].preempted);
+		s.steals += READ_ONCE(stats[i].steals);
 	}
 	return s;
 }
@@ -128,21 +129,61 @@ static void pv_kick_node(struct qnode *next)
 	}
 }
 
-/* The head: take the locked byte when free; when it stays held, say
- * which lock this CPU waits on, turn the byte into Q_SLOW_VAL (the
- * unlocker then kicks) and wait while it is. Returns the word, held. */
+/* pv: the head spins with the pending byte set, and takes the lock by
+ * turning "pending, not locked" into "locked" (Linux's
+ * trylock_clear_pending). */
+static bool trylock_clear_pending(struct qspinlock *lock)
+{
+	u16 pending = Q_PENDING_VAL;
+
+	return !READ_ONCE(lock->locked) &&
+	       __atomic_compare_exchange_n(&lock->locked_pending, &pending, (u16)Q_LOCKED_VAL,
+					   false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+/*
+ * pv: before queueing, take the lock if it is free and the queue's head
+ * is not spinning for it (pending clear: the head halted, or there is no
+ * queue), as Linux's pv_hybrid_queued_unfair_trylock. Under overcommit
+ * the head may not run for a while; a fair hand-over would leave the lock
+ * idle until it does, while this vCPU, which runs, could use it. The
+ * halted head is kicked anyway and gets its turn when it spins again.
+ * Bounded (Linux's is not): a holder that does not run must not keep
+ * this vCPU spinning here rather than queued, where it may halt.
+ */
+static bool pv_steal(struct qspinlock *lock)
+{
+	for (u32 loop = PV_SPIN_THRESHOLD; loop; loop--) {
+		u32 val = __atomic_load_n(&lock->val, __ATOMIC_RELAXED);
+		u8 free = 0;
+
+		if (!(val & Q_LOCKED_PENDING_MASK) &&
+		    __atomic_compare_exchange_n(&lock->locked, &free, Q_LOCKED_VAL, false,
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+			my_stats()->steals++;
+			return true;
+		}
+		if (!(val & Q_TAIL_MASK) || (val & Q_PENDING_MASK))
+			return false;       /* no queue, or its head spins: queue */
+		cpu_relax();
+	}
+	return false;
+}
+
+/* The head: spin with pending set (no stealing meanwhile) for the lock;
+ * when it stays held, clear pending, say which lock this CPU waits on,
+ * turn the byte into Q_SLOW_VAL (the unlocker then kicks) and wait while
+ * it is. Returns the word, held. */
 static u32 pv_wait_head_or_lock(struct qspinlock *lock, struct qnode *node)
 {
 	for (;;) {
+		WRITE_ONCE(lock->pending, 1);
 		for (u32 loop = PV_SPIN_THRESHOLD; loop; loop--) {
-			u8 free = 0;
-
-			if (!READ_ONCE(lock->locked) &&
-			    __atomic_compare_exchange_n(&lock->locked, &free, Q_LOCKED_VAL, false,
-							__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			if (trylock_clear_pending(lock))
 				goto locked;
 			cpu_relax();
 		}
+		WRITE_ONCE(lock->pending, 0);
 		__atomic_store_n(&pv_waiting_on[node->cpu], lock, __ATOMIC_SEQ_CST);
 		u8 old = Q_LOCKED_VAL;
 		if (!__atomic_compare_exchange_n(&lock->locked, &old, Q_SLOW_VAL, false,
@@ -212,7 +253,7 @@ static __attribute__((always_inline)) inline void queue(struct qspinlock *lock, 
 	node->next = NULL;
 	node->cpu = (u16)cpu;
 	node->state = QN_RUNNING;
-	if (queued_spin_trylock(lock))
+	if (pv ? pv_steal(lock) : queued_spin_trylock(lock))
 		goto release;
 	/* the node's fields before the tail names it: xchg_tail releases */
 	old = xchg_tail(lock, tail);

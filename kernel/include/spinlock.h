@@ -6,8 +6,9 @@
  *
  *   bits  0.. 7  locked   Q_LOCKED_VAL while held; Q_SLOW_VAL while held
  *                         and a waiter halted (the pv slow path only)
- *   bits  8.. 15 pending  the first waiter, spinning on `locked` without
- *                         a queue node (native slow path only)
+ *   bits  8.. 15 pending  native: the first waiter, spinning on `locked`
+ *                         without a queue node; pv: the queue's head is
+ *                         spinning (so nobody steals the lock)
  *   bits 16..17  tail idx which of the tail CPU's nodes (nesting level)
  *   bits 18..31  tail cpu the last queued waiter's CPU + 1 (0: no queue)
  *
@@ -137,11 +138,14 @@ void native_queued_spin_lock_slowpath(spinlock_t *lock, u32 val);
 
 /*
  * pv_queued_spin_lock_slowpath - the same queue, for vCPUs that may not
- * run: no pending bit; a queued waiter spins PV_SPIN_THRESHOLD times (less
- * when its predecessor's vCPU is preempted), then marks its node halted
- * and calls lock.wait on it; the head does the same on the locked byte,
- * which it turns into Q_SLOW_VAL after saying which lock it waits on.
- * Whoever hands over or releases kicks (lock.kick) the one halted.
+ * run: a newcomer takes a free lock whose head is not spinning (a
+ * running vCPU uses the lock while the head's vCPU is out); a queued
+ * waiter spins PV_SPIN_THRESHOLD times (less when its predecessor's vCPU
+ * is preempted), then marks its node halted and calls lock.wait on it;
+ * the head spins with the pending byte set (no stealing meanwhile), then
+ * clears it, says which lock it waits on, turns the locked byte into
+ * Q_SLOW_VAL and waits the same way. Whoever hands over or releases kicks
+ * (lock.kick) the one halted.
  * Installed by a platform (with pv_queued_spin_unlock) or by
  * qspinlock=pv.
  */
@@ -165,6 +169,7 @@ struct qspinlock_stats {
 	u64 waits;        /* lock.wait called (a halt, on a hypervisor) */
 	u64 kicks;        /* lock.kick called */
 	u64 preempted;    /* spinning cut short: the predecessor's vCPU preempted */
+	u64 steals;       /* pv: taken before queueing while the head halted */
 };
 
 /* qspinlock_stats_sum - the counters of every CPU, added up. */

@@ -96,7 +96,8 @@ static void contend_fn(void *arg)
 static struct qspinlock_stats stats_minus(struct qspinlock_stats a, struct qspinlock_stats b)
 {
 	return (struct qspinlock_stats){ a.slowpaths - b.slowpaths, a.waits - b.waits,
-					 a.kicks - b.kicks, a.preempted - b.preempted };
+					 a.kicks - b.kicks, a.preempted - b.preempted,
+					 a.steals - b.steals };
 }
 
 bool lock_contend(struct ktest_ctx *t, enum lock_way way, u32 iters,
@@ -129,10 +130,11 @@ bool lock_contend(struct ktest_ctx *t, enum lock_way way, u32 iters,
 		   (unsigned long long)run.counter, (unsigned long long)sum);
 	KT_EXPECTF(t, run.lock.val == 0, "lock word %#x after the run", run.lock.val);
 	printk("# %s: %d CPUs, %llu increments (at most %u each); slow paths %llu, "
-	       "waits %llu, kicks %llu, preempted %llu\n", t->name,
+	       "waits %llu, kicks %llu, preempted %llu, steals %llu\n", t->name,
 	       cpus, (unsigned long long)sum, iters,
 	       (unsigned long long)delta->slowpaths, (unsigned long long)delta->waits,
-	       (unsigned long long)delta->kicks, (unsigned long long)delta->preempted);
+	       (unsigned long long)delta->kicks, (unsigned long long)delta->preempted,
+	       (unsigned long long)delta->steals);
 	return true;
 }
 
