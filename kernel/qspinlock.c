@@ -30,7 +30,7 @@
 #define PV_SPIN_THRESHOLD   (1u << 12)  /* spins before a pv waiter waits */
 #define PV_PREV_CHECK_MASK  0xffu       /* look at the predecessor every 256 */
 #define Q_PENDING_LOOPS     (1u << 9)   /* wait out a pending->locked handover */
-#define NATIVE_WAIT_LOOPS   (1u << 10)  /* native_queued_spin_wait's bound */
+#define NATIVE_WAIT_LOOPS   (1u << 10)  /* qspinlock_native_wait's bound */
 
 enum qnode_state { QN_RUNNING, QN_HALTED };
 
@@ -103,7 +103,7 @@ static void pv_wait_node(struct qnode *node, struct qnode *prev)
 				my_stats()->preempted++;
 				break;
 			}
-			cpu_relax();
+			spin_relax();
 		}
 		/* say we halt, then look again (the hand-over stores locked,
 		 * then reads state: one of the two sees the other) */
@@ -165,7 +165,7 @@ static bool pv_steal(struct qspinlock *lock)
 		}
 		if (!(val & Q_TAIL_MASK) || (val & Q_PENDING_MASK))
 			return false;       /* no queue, or its head spins: queue */
-		cpu_relax();
+		spin_relax();
 	}
 	return false;
 }
@@ -181,7 +181,7 @@ static u32 pv_wait_head_or_lock(struct qspinlock *lock, struct qnode *node)
 		for (u32 loop = PV_SPIN_THRESHOLD; loop; loop--) {
 			if (trylock_clear_pending(lock))
 				goto locked;
-			cpu_relax();
+			spin_relax();
 		}
 		WRITE_ONCE(lock->pending, 0);
 		__atomic_store_n(&pv_waiting_on[node->cpu], lock, __ATOMIC_SEQ_CST);
@@ -224,10 +224,10 @@ void pv_queued_spin_unlock(u8 *locked)
 }
 PV_CALLEE_SAVE_THUNK(pv_queued_spin_unlock);
 
-void native_queued_spin_wait(u8 *ptr, u8 val)
+void qspinlock_native_wait(u8 *ptr, u8 val)
 {
 	for (u32 i = 0; i < NATIVE_WAIT_LOOPS && READ_ONCE(*ptr) == val; i++)
-		cpu_relax();
+		spin_relax();
 }
 
 /* --- the queue ------------------------------------------------------------ */
@@ -245,7 +245,7 @@ static __attribute__((always_inline)) inline void queue(struct qspinlock *lock, 
 	if (idx >= Q_MAX_NODES) {
 		/* nested deeper than there are nodes: spin on the word alone */
 		while (!queued_spin_trylock(lock))
-			cpu_relax();
+			spin_relax();
 		goto release;
 	}
 	node = &qnodes[cpu][idx];
@@ -265,7 +265,7 @@ static __attribute__((always_inline)) inline void queue(struct qspinlock *lock, 
 			pv_wait_node(node, prev);
 		else
 			while (!__atomic_load_n(&node->locked, __ATOMIC_ACQUIRE))
-				cpu_relax();
+				spin_relax();
 		next = READ_ONCE(node->next);
 	}
 	/* the head: the owner and a pending waiter go first */
@@ -274,7 +274,7 @@ static __attribute__((always_inline)) inline void queue(struct qspinlock *lock, 
 	else
 		while ((val = __atomic_load_n(&lock->val, __ATOMIC_ACQUIRE)) &
 		       Q_LOCKED_PENDING_MASK)
-			cpu_relax();
+			spin_relax();
 	/* last in the queue: the word becomes just "locked" (pv: it is
 	 * locked already, by us) */
 	if ((val & Q_TAIL_MASK) == tail &&
@@ -285,7 +285,7 @@ static __attribute__((always_inline)) inline void queue(struct qspinlock *lock, 
 		WRITE_ONCE(lock->locked, Q_LOCKED_VAL);   /* nobody else writes it now */
 	/* someone queued behind: wait for the link, hand over */
 	while (!(next = READ_ONCE(node->next)))
-		cpu_relax();
+		spin_relax();
 	__atomic_store_n(&next->locked, 1, __ATOMIC_RELEASE);
 	if (pv)
 		pv_kick_node(next);
@@ -301,7 +301,7 @@ void pv_queued_spin_lock_slowpath(struct qspinlock *lock, u32 val)
 	queue(lock, true);
 }
 
-void native_queued_spin_lock_slowpath(struct qspinlock *lock, u32 val)
+void qspinlock_native_slowpath(struct qspinlock *lock, u32 val)
 {
 	my_stats()->slowpaths++;
 	/* a pending waiter being handed the lock: wait for it, briefly */
@@ -309,7 +309,7 @@ void native_queued_spin_lock_slowpath(struct qspinlock *lock, u32 val)
 		for (u32 n = Q_PENDING_LOOPS;
 		     (val = __atomic_load_n(&lock->val, __ATOMIC_RELAXED)) == Q_PENDING_VAL && n;
 		     n--)
-			cpu_relax();
+			spin_relax();
 	if (val & ~Q_LOCKED_MASK)
 		goto queue;                 /* others wait already */
 	/* the first to wait: set pending and spin on the locked byte */
@@ -321,7 +321,7 @@ void native_queued_spin_lock_slowpath(struct qspinlock *lock, u32 val)
 		goto queue;
 	}
 	while (__atomic_load_n(&lock->locked, __ATOMIC_ACQUIRE))
-		cpu_relax();
+		spin_relax();
 	/* pending off, locked on, in one store (the tail is another half) */
 	__atomic_store_n(&lock->locked_pending, (u16)Q_LOCKED_VAL, __ATOMIC_RELAXED);
 	return;

@@ -26,7 +26,6 @@
 
 #include <paravirt.h>
 #include <types.h>
-#include <asm/x86.h>
 
 typedef struct qspinlock {
 	union {
@@ -67,6 +66,10 @@ _Static_assert(__builtin_offsetof(spinlock_t, locked) == 0,
 	       "lock.spin_unlock stores to the lock's first byte");
 
 #define SPINLOCK_INIT { { 0 } }
+
+/* spin_relax - in a spinning loop: the PAUSE hint (not privileged; a
+ * hypervisor may see a long run of them, Pause-Loop Exiting). */
+static inline void spin_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 
 static inline void spin_lock_init(spinlock_t *l) { __atomic_store_n(&l->val, 0, __ATOMIC_RELAXED); }
 
@@ -127,14 +130,14 @@ static inline void spin_unlock_irqrestore(spinlock_t *l, unsigned long flags)
 /* --- the slow paths (kernel/qspinlock.c) ------------------------------- */
 
 /*
- * native_queued_spin_lock_slowpath - Linux's: a lone waiter sets the
+ * qspinlock_native_slowpath - Linux's: a lone waiter sets the
  * pending bit and spins on the locked byte; others queue on their per-CPU
  * MCS node, each spinning on its own node until its predecessor hands it
  * the head, and the head spins on the lock word. `val` is the word the
  * fast path saw. Returns with the lock held. After smp_init (the nodes
  * are per CPU).
  */
-void native_queued_spin_lock_slowpath(spinlock_t *lock, u32 val);
+void qspinlock_native_slowpath(spinlock_t *lock, u32 val);
 
 /*
  * pv_queued_spin_lock_slowpath - the same queue, for vCPUs that may not
@@ -157,11 +160,11 @@ void pv_queued_spin_lock_slowpath(spinlock_t *lock, u32 val);
 void pv_queued_spin_unlock(u8 *locked);
 PV_CALLEE_SAVE_DECLARE(pv_queued_spin_unlock);
 
-/* native_queued_spin_wait - lock.wait for the native platform (used only
+/* qspinlock_native_wait - lock.wait for the native platform (used only
  * with qspinlock=pv): spin while *ptr == val, a bounded while (a return
  * while unchanged is a spurious wake-up, which callers allow). Its kick is
  * pv_nop: a spinning waiter needs no wake-up. */
-void native_queued_spin_wait(u8 *ptr, u8 val);
+void qspinlock_native_wait(u8 *ptr, u8 val);
 
 /* What the slow paths did, per CPU: read by self-tests and bench=lock. */
 struct qspinlock_stats {

@@ -368,7 +368,7 @@ static void pv_eoi_init(void)
  * a kick (KVM_HC_KICK_CPU) that came after the look makes the halt
  * return at once (the host keeps it pending: pv_unhalted), and an
  * interrupt the halt enables (safe_halt: sti; hlt, one instruction's
- * shadow) cannot slip in before it. Replaces native_queued_spin_wait's
+ * shadow) cannot slip in before it. Replaces qspinlock_native_wait's
  * spinning: a halted vCPU gives its host CPU to the vCPU it waits for.
  */
 static void kvm_wait(u8 *ptr, u8 val)

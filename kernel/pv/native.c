@@ -196,9 +196,9 @@ struct pv_ops pv_ops = {
 		.steal_clock = native_steal_clock,
 	},
 	.lock = {
-		.queued_spin_lock_slowpath = native_queued_spin_lock_slowpath,
+		.queued_spin_lock_slowpath = qspinlock_native_slowpath,
 		/* used only by the pv slow path (qspinlock=pv): spin, wake nobody */
-		.wait = native_queued_spin_wait,
+		.wait = qspinlock_native_wait,
 		.kick = (void (*)(int))pv_nop,
 		.spin_unlock = PV_IS_CALLEE_SAVE(pv_native_spin_unlock),
 		.vcpu_is_preempted = PV_IS_CALLEE_SAVE(pv_native_vcpu_is_preempted),
@@ -249,14 +249,14 @@ static void native_init(void)
 
 	/*
 	 * qspinlock=pv: the pv slow path and unlock on any platform, over
-	 * native_queued_spin_wait and a kick that does nothing, so the queue's
+	 * qspinlock_native_wait and a kick that does nothing, so the queue's
 	 * halt-and-kick logic runs (and is tested) where no hypervisor halts;
 	 * a platform that has real wait and kick installs its own after this.
 	 * qspinlock=native names the default for the tools (pvsites).
 	 */
 	if (!boot_params.qspinlock_pv) {
 		PV_PLAN("native", "qspinlock=native", lock.queued_spin_lock_slowpath,
-			native_queued_spin_lock_slowpath, NULL);
+			qspinlock_native_slowpath, NULL);
 	} else {
 		PV_PLAN("native", "qspinlock=pv", lock.queued_spin_lock_slowpath,
 			pv_queued_spin_lock_slowpath, NULL);

@@ -336,7 +336,7 @@ KTEST(kvm_pv_unhalt_waits_and_kicks)
 		return;
 	KT_EXPECT(t, pv_ops.lock.queued_spin_lock_slowpath == pv_queued_spin_lock_slowpath);
 	KT_EXPECT(t, pv_ops.lock.spin_unlock.func == __pv_cs_pv_queued_spin_unlock);
-	KT_EXPECT(t, pv_ops.lock.wait != native_queued_spin_wait);
+	KT_EXPECT(t, pv_ops.lock.wait != qspinlock_native_wait);
 	KT_EXPECT(t, pv_ops.lock.kick != (void (*)(int))pv_nop);
 	if (!lock_contend(t, LOCK_API, 1000000, &d))
 		return;
@@ -353,8 +353,8 @@ KTEST(kvm_pvoff_pv_unhalt_native_lock)
 	}
 	KT_EXPECT(t, pv_ops.lock.spin_unlock.func == pv_native_spin_unlock ||
 		  boot_params.qspinlock_pv);
-	KT_EXPECT(t, pv_ops.lock.queued_spin_lock_slowpath == native_queued_spin_lock_slowpath ||
+	KT_EXPECT(t, pv_ops.lock.queued_spin_lock_slowpath == qspinlock_native_slowpath ||
 		  boot_params.qspinlock_pv);
-	KT_EXPECT(t, pv_ops.lock.wait == native_queued_spin_wait);
+	KT_EXPECT(t, pv_ops.lock.wait == qspinlock_native_wait);
 	KT_EXPECT(t, pv_ops.lock.kick == (void (*)(int))pv_nop);
 }

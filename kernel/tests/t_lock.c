@@ -86,7 +86,7 @@ static void contend_fn(void *arg)
 			break;
 		take();
 		u64 c = run.counter;
-		cpu_relax();
+		spin_relax();
 		run.counter = c + 1;
 		drop();
 	}

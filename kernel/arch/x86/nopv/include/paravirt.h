@@ -103,13 +103,13 @@ static inline u64 steal_clock(int cpu) { (void)cpu; return 0; }
 
 /* Without paravirt the slow path is the native one, called directly;
  * the pv one (built, and tested directly) waits by spinning, kicks nobody. */
-void native_queued_spin_lock_slowpath(struct qspinlock *lock, u32 val);
-void native_queued_spin_wait(u8 *ptr, u8 val);
+void qspinlock_native_slowpath(struct qspinlock *lock, u32 val);
+void qspinlock_native_wait(u8 *ptr, u8 val);
 static inline void queued_spin_lock_slowpath(struct qspinlock *lock, u32 val)
 {
-	native_queued_spin_lock_slowpath(lock, val);
+	qspinlock_native_slowpath(lock, val);
 }
-static inline void pv_wait(u8 *ptr, u8 val) { native_queued_spin_wait(ptr, val); }
+static inline void pv_wait(u8 *ptr, u8 val) { qspinlock_native_wait(ptr, val); }
 static inline void pv_kick(int cpu) { (void)cpu; }
 static inline void pv_spin_unlock(u8 *lock)
 {
