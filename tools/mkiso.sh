@@ -7,7 +7,8 @@ set -eu
 [ $# -ge 2 ] && [ $# -le 3 ] || { echo "usage: mkiso.sh KERNEL OUT.iso [CMDLINE]" >&2; exit 2; }
 kernel=$1 out=$2 cmdline=${3:-}
 dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+log=$(mktemp)          # outside $dir: xorriso packs $dir while the log grows
+trap 'rm -rf "$dir" "$log"' EXIT
 mkdir -p "$dir/boot/grub"
 cp "$kernel" "$dir/boot/pvk.elf"
 cat >"$dir/boot/grub/grub.cfg" <<CFG
@@ -20,4 +21,4 @@ menuentry "pvk" {
   boot
 }
 CFG
-grub-mkrescue -o "$out" "$dir" >"$dir/log" 2>&1 || { cat "$dir/log" >&2; exit 1; }
+grub-mkrescue -o "$out" "$dir" >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
