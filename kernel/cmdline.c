@@ -7,6 +7,8 @@
  *   bench=<name>                        run a benchmark workload
  *   crash=page_fault|null_op|panic      fail on purpose after boot, to
  *                                       test the fault report (tests)
+ *   qspinlock=native|pv                 the spinlock's slow path: the
+ *                                       platform's, or the pv one forced
  *   tsc=nopit[,nopmtimer]               calibrate the TSC as if there were
  *                                       no PIT (no PM timer either)
  */
@@ -97,6 +99,9 @@ static void parse_word(const char *w, size_t n, struct boot_params *p)
 			     sizeof(p->tests_only), p);
 	} else if (word_eq(w, kn, "bench") && v) {
 		take("bench", v, vn, p->bench, sizeof(p->bench), p);
+	} else if (word_eq(w, kn, "qspinlock") && v &&
+		   (word_eq(v, vn, "pv") || word_eq(v, vn, "native"))) {
+		p->qspinlock_pv = word_eq(v, vn, "pv");
 	} else if (word_eq(w, kn, "tsc") && v) {
 		parse_tsc(v, vn, p);
 	} else if (word_eq(w, kn, "crash") && v) {

@@ -44,7 +44,8 @@
 
 /* Hypercall numbers (RAX; uapi linux/kvm_para.h) and the error a guest
  * gets back for an unknown or not-offered one (RAX = -KVM_ENOSYS). */
-#define KVM_HC_KICK_CPU            5
+#define KVM_HC_KICK_CPU            5    /* (flags, APIC id): wake a halted vCPU */
+#define KVM_KICK_CPU_FLAGS         0    /* its a0: reserved, 0 (hypercalls.rst) */
 #define KVM_HC_SEND_IPI            10
 #define KVM_HC_SCHED_YIELD         11
 #define KVM_HC_MAP_GPA_RANGE       12

@@ -19,6 +19,7 @@ struct boot_params {
 	char tests_only[64];         /* tests=NAME: run only tests matching NAME */
 	char bench[32];              /* bench=NAME: run a benchmark workload */
 	char crash[16];              /* crash=KIND: fail on purpose (tests) */
+	bool qspinlock_pv;           /* qspinlock=pv: the pv slow path everywhere */
 	unsigned tsc_skip;           /* tsc=nopit,nopmtimer: TSC_SKIP_* */
 	int errors;                  /* malformed words seen (each reported) */
 };

@@ -120,6 +120,12 @@ static inline u64 steal_clock(int cpu) { return PVOP_CALL1(u64, time.steal_clock
 
 /* --- lock ------------------------------------------------------------ */
 
+static inline void queued_spin_lock_slowpath(struct qspinlock *lock, u32 val)
+{
+	PVOP_VCALL2(lock.queued_spin_lock_slowpath, lock, val);
+}
+static inline void pv_wait(u8 *ptr, u8 val) { PVOP_VCALL2(lock.wait, ptr, val); }
+static inline void pv_kick(int cpu) { PVOP_VCALL1(lock.kick, cpu); }
 static inline void pv_spin_unlock(u8 *lock) { PVOP_VCALLEE1(lock.spin_unlock, lock); }
 /* Room for KVM's inline read of the preempted byte (15 bytes, pv/kvm.c). */
 #define PV_SITE_PREEMPTED_LEN 15

@@ -18,6 +18,8 @@
 #include <asm/desc.h>
 #include <asm/pgtable_types.h>
 
+struct qspinlock;
+
 struct cpuid_regs {
 	u32 eax, ebx, ecx, edx;
 };
@@ -95,7 +97,15 @@ struct cpuid_regs {
 	OP(P, u64, sched_clock, (void))    /* ns since boot */               \
 	OP(P, u64, steal_clock, (int cpu)) /* ns this vCPU did not run */
 
+/* The queued spinlock's (spinlock.h, kernel/qspinlock.c): its slow path
+ * (native: spin in the MCS queue; pv: spin a while, then wait), and the
+ * pv slow path's two hypervisor hooks: wait(ptr, val) may halt this vCPU
+ * while *ptr == val (it may also return early: callers look again),
+ * kick(cpu) wakes a vCPU that waits. */
 #define PV_LOCK_OPS(OP, CS, HC, SUB, P)                                      \
+	OP(P, void, queued_spin_lock_slowpath, (struct qspinlock *lock, u32 val)) \
+	OP(P, void, wait, (u8 *ptr, u8 val))                                 \
+	OP(P, void, kick, (int cpu))                                         \
 	CS(P, spin_unlock)                 /* void (u8 *) */                 \
 	CS(P, vcpu_is_preempted)           /* bool (long cpu) */
 

@@ -13,7 +13,10 @@
  *   pv_eoi        the APIC EOI skipped when the host already did it
  *   nop_io_delay  io_delay patched to NOPs
  *   poll_control  host-side halt polling, kept on (see poll_control_init)
- *   pv_unhalt, pv_send_ipi, pv_sched_yield, pv_tlb_flush: offered or not,
+ *   pv_unhalt     with more than one CPU: the pv queued spinlock, whose
+ *                 waiters halt (lock.wait) and are woken by
+ *                 KVM_HC_KICK_CPU (lock.kick); its unlock a call that kicks
+ *   pv_send_ipi, pv_sched_yield, pv_tlb_flush: offered or not,
  *                 reported only; the SMP code will use them
  *
  * Every record the host writes into is unregistered before power-off and
@@ -31,6 +34,8 @@
 #include <pv/platform.h>
 #include <pv/kvm_hypercall.h>
 #include <pvops/native.h>
+#include <spinlock.h>
+#include <asm/smp.h>
 #include <asm/tsc.h>
 #include <asm/x86.h>
 #include <abi/kvm_para.h>
@@ -364,6 +369,58 @@ static void pv_eoi_init(void)
 	PV_PLAN("kvm", "pv_eoi", apic.eoi, kvm_pv_eoi, NULL);
 }
 
+/* --- PV unhalt: the pv spinlock's wait and kick ------------------------- */
+
+/*
+ * lock.wait: halt while *ptr == val, as Linux's kvm_wait. The look and
+ * the halt must not let a kick fall between them: with interrupts off,
+ * a kick (KVM_HC_KICK_CPU) that came after the look makes the halt
+ * return at once (the host keeps it pending: pv_unhalted), and an
+ * interrupt the halt enables (safe_halt: sti; hlt, one instruction's
+ * shadow) cannot slip in before it. Replaces qspinlock_native_wait's
+ * spinning: a halted vCPU gives its host CPU to the vCPU it waits for.
+ */
+static void kvm_wait(u8 *ptr, u8 val)
+{
+	if (!(arch_local_save_flags() & X86_EFLAGS_IF)) {
+		if (READ_ONCE(*ptr) == val)
+			halt();
+		return;
+	}
+	arch_local_irq_disable();
+	if (READ_ONCE(*ptr) == val)
+		safe_halt();
+	else
+		arch_local_irq_enable();
+}
+
+/* lock.kick: wake cpu from kvm_wait's halt, KVM_HC_KICK_CPU (flags 0,
+ * its APIC id). Replaces nothing natively (a spinning waiter needs no
+ * wake-up); a halted one needs this one hypercall. */
+static void kvm_kick_cpu(int cpu)
+{
+	pv_hypercall2(KVM_HC_KICK_CPU, KVM_KICK_CPU_FLAGS, percpu[cpu].apic_id);
+}
+
+/* With several CPUs (Linux's kvm_spinlock_init: not for one, not with
+ * the REALTIME hint, whose vCPUs are never preempted): the pv slow path
+ * and unlock over kvm_wait and kvm_kick_cpu. */
+static void pv_unhalt_init(void)
+{
+	if (kvm_edx & (1u << KVM_HINTS_REALTIME)) {
+		refuse(KVM_F_PV_UNHALT, "REALTIME hint");
+		return;
+	}
+	if (smp_cpus_found <= 1)
+		return;                /* stays "offered (used with SMP)" */
+	state[KVM_F_PV_UNHALT] = KVM_ON;
+	PV_PLAN("kvm", "pv_unhalt", lock.wait, kvm_wait, NULL);
+	PV_PLAN("kvm", "pv_unhalt", lock.kick, kvm_kick_cpu, NULL);
+	PV_PLAN("kvm", "pv_unhalt", lock.queued_spin_lock_slowpath,
+		pv_queued_spin_lock_slowpath, NULL);
+	PV_PLAN("kvm", "pv_unhalt", lock.spin_unlock, __pv_cs_pv_queued_spin_unlock, NULL);
+}
+
 /* --- poll control ---------------------------------------------------- */
 
 /*
@@ -410,6 +467,8 @@ static void kvm_init(void)
 		PV_PLAN("kvm", "nop_io_delay", cpu.io_delay, pv_nop, NULL);
 	if (state[KVM_F_POLL_CONTROL] == KVM_ON)
 		poll_control_init();
+	if (state[KVM_F_PV_UNHALT] == KVM_OFFERED)
+		pv_unhalt_init();
 	/* Linux uses PV TLB flush and sched-yield only with steal time (the
 	 * preempted byte) and without the REALTIME hint (vCPUs never wait) */
 	for (int f = KVM_F_PV_SCHED_YIELD; f <= KVM_F_PV_TLB_FLUSH; f++) {

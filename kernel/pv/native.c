@@ -6,8 +6,10 @@
  * the instruction then ret, and its template). The rest are small C
  * functions over asm/x86.h; each becomes a direct call at its sites.
  */
+#include <cmdline.h>
 #include <paravirt.h>
 #include <printk.h>
+#include <spinlock.h>
 #include <pvops/native.h>
 #include <asm/x86.h>
 #include <asm/apic.h>
@@ -194,6 +196,10 @@ struct pv_ops pv_ops = {
 		.steal_clock = native_steal_clock,
 	},
 	.lock = {
+		.queued_spin_lock_slowpath = qspinlock_native_slowpath,
+		/* used only by the pv slow path (qspinlock=pv): spin, wake nobody */
+		.wait = qspinlock_native_wait,
+		.kick = (void (*)(int))pv_nop,
 		.spin_unlock = PV_IS_CALLEE_SAVE(pv_native_spin_unlock),
 		.vcpu_is_preempted = PV_IS_CALLEE_SAVE(pv_native_vcpu_is_preempted),
 	},
@@ -240,6 +246,23 @@ const size_t native_patch_table_len = ARRAY_SIZE(native_patch_table);
 static void native_init(void)
 {
 	const struct apic_driver *apic = apic_probe();
+
+	/*
+	 * qspinlock=pv: the pv slow path and unlock on any platform, over
+	 * qspinlock_native_wait and a kick that does nothing, so the queue's
+	 * halt-and-kick logic runs (and is tested) where no hypervisor halts;
+	 * a platform that has real wait and kick installs its own after this.
+	 * qspinlock=native names the default for the tools (pvsites).
+	 */
+	if (!boot_params.qspinlock_pv) {
+		PV_PLAN("native", "qspinlock=native", lock.queued_spin_lock_slowpath,
+			qspinlock_native_slowpath, NULL);
+	} else {
+		PV_PLAN("native", "qspinlock=pv", lock.queued_spin_lock_slowpath,
+			pv_queued_spin_lock_slowpath, NULL);
+		PV_PLAN("native", "qspinlock=pv", lock.spin_unlock,
+			__pv_cs_pv_queued_spin_unlock, NULL);
+	}
 
 	if (!apic)
 		return;                /* apic_timer_init will say so */

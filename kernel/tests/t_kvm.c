@@ -6,6 +6,7 @@
  * skips, saying why, where its feature is absent, off or refused
  * (pv/kvm.h; KVM_ABSENT also when the platform is not KVM at all).
  */
+#include <cmdline.h>
 #include <ktest.h>
 #include <mm.h>
 #include <paravirt.h>
@@ -18,6 +19,7 @@
 #include <asm/irq_vectors.h>
 #include <asm/smp.h>
 #include <asm/tsc.h>
+#include "t_lock.h"
 #include "t_sites.h"
 
 extern const struct pv_site __start_pv_sites[], __stop_pv_sites[];
@@ -370,4 +372,42 @@ KTEST(kvm_every_cpu_registers_its_records)
 				   "CPU %d: PV EOI MSR %#llx", cpu,
 				   (unsigned long long)seen_eoi_msr[cpu]);
 	}
+}
+
+/*
+ * pv_unhalt (with more than one CPU): the pv spinlock over KVM's wait and
+ * kick is in its slots, and under contention (several vCPUs, here on
+ * fewer host CPUs) waiters really halt and are kicked awake: both
+ * counters move, and the counter still ends exact. With one CPU it stays
+ * "offered": nothing to contend with.
+ */
+KTEST(kvm_pv_unhalt_waits_and_kicks)
+{
+	struct qspinlock_stats d;
+
+	if (!on(t, KVM_F_PV_UNHALT))
+		return;
+	KT_EXPECT(t, pv_ops.lock.queued_spin_lock_slowpath == pv_queued_spin_lock_slowpath);
+	KT_EXPECT(t, pv_ops.lock.spin_unlock.func == __pv_cs_pv_queued_spin_unlock);
+	KT_EXPECT(t, pv_ops.lock.wait != qspinlock_native_wait);
+	KT_EXPECT(t, pv_ops.lock.kick != (void (*)(int))pv_nop);
+	if (!lock_contend(t, LOCK_API, 1000000, &d))
+		return;
+	KT_EXPECTF(t, d.waits > 0 && d.kicks > 0, "waits %llu, kicks %llu",
+		   (unsigned long long)d.waits, (unsigned long long)d.kicks);
+}
+
+/* pvoff=pv_unhalt: the native slow path and the byte-store unlock. */
+KTEST(kvm_pvoff_pv_unhalt_native_lock)
+{
+	if (kvm_feature(KVM_F_PV_UNHALT) != KVM_OFF) {
+		KT_SKIP(t, "pv_unhalt not turned off by pvoff=");
+		return;
+	}
+	KT_EXPECT(t, pv_ops.lock.spin_unlock.func == pv_native_spin_unlock ||
+		  boot_params.qspinlock_pv);
+	KT_EXPECT(t, pv_ops.lock.queued_spin_lock_slowpath == qspinlock_native_slowpath ||
+		  boot_params.qspinlock_pv);
+	KT_EXPECT(t, pv_ops.lock.wait == qspinlock_native_wait);
+	KT_EXPECT(t, pv_ops.lock.kick == (void (*)(int))pv_nop);
 }

@@ -8,8 +8,10 @@
  */
 #include <ktest.h>
 #include <paravirt.h>
+#include <spinlock.h>
 #include <string.h>
 #include <pv/platform.h>
+#include <pvops/native.h>
 #include <asm/apic.h>
 #include <asm/layout.h>
 #include <asm/x86_bits.h>
@@ -283,4 +285,41 @@ KTEST(apic_eoi_inlined)
 	}
 	KT_EXPECTF(t, sites > 0 && held == sites, "%s EOI at %d of %d sites",
 		   fn == x2apic_eoi_cs ? "x2APIC" : "xAPIC", held, sites);
+}
+
+/*
+ * The spinlock's unlock sites (spinlock.h's spin_unlock): natively the
+ * byte store itself, c6 07 00 (movb $0,(%rdi)), then NOPs; where the pv
+ * unlock is installed (KVM with pv_unhalt and SMP, or qspinlock=pv) a
+ * direct call to its thunk, e8 rel32 or 2e e8 rel32, then NOPs.
+ */
+KTEST(spin_unlock_sites)
+{
+	static const u8 movb0[] = { 0xc6, 0x07, 0x00 };
+	const void *fn = pv_ops.lock.spin_unlock.func;
+	bool native = fn == pv_native_spin_unlock;
+	int sites = 0, good = 0;
+
+	if (!pv_patched || (!native && fn != __pv_cs_pv_queued_spin_unlock)) {
+		KT_SKIP(t, pv_patched ? "platform has its own unlock" : "pv=nopatch");
+		return;
+	}
+	for (const struct pv_site *s = __start_pv_sites; s < __stop_pv_sites; s++) {
+		const u8 *p = (const u8 *)pv_site_addr(s);
+		size_t at = p[0] == PREFIX_CS;
+
+		if (s->slot != PV_SLOT(lock.spin_unlock))
+			continue;
+		sites++;
+		if (native)
+			good += s->len >= sizeof(movb0) && !memcmp(p, movb0, sizeof(movb0)) &&
+				all_nops(p + sizeof(movb0), s->len - sizeof(movb0));
+		else
+			good += p[at] == OP_CALL_REL32 &&
+				(uintptr_t)p + at + CALL_REL32_LEN + le32(p + at + 1) ==
+				(uintptr_t)__pv_cs_pv_queued_spin_unlock &&
+				all_nops(p + at + CALL_REL32_LEN, s->len - at - CALL_REL32_LEN);
+	}
+	KT_EXPECTF(t, sites > 0 && good == sites, "%s at %d of %d sites",
+		   native ? "movb $0,(%rdi)" : "call to the pv unlock", good, sites);
 }

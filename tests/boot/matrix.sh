@@ -95,6 +95,24 @@ for env in $smp_envs; do
 		--expect-platform "$(platform_of "$env")" --timeout 90
 done
 
+# The queued spinlock with four CPUs: natively, and with the pv slow path
+# forced (qspinlock=pv); under KVM and pvhv (4 vCPUs on L1's one CPU)
+# with pv_unhalt on and off. Its self-tests (t_lock.c, t_kvm.c) prove the
+# counter exact and, with pv_unhalt on, waits and kicks; below, the
+# report line says which.
+if has_env native; then
+	add "lock-native-smp4" --env native --smp 4 --expect-platform native --timeout 60
+	add "lock-native-smp4-qspinlock-pv" --env native --smp 4 --cmdline "qspinlock=pv" \
+		--expect-platform native --timeout 60
+fi
+for env in nested-kvm nested-pvhv; do
+	has_env $env || continue
+	add "lock-$env-smp4" --env "$env" --smp 4 --expect-platform "$(platform_of "$env")" \
+		--timeout 60
+	add "lock-$env-smp4-pvoff-pv_unhalt" --env "$env" --smp 4 --cmdline "pvoff=pv_unhalt" \
+		--expect-platform "$(platform_of "$env")" --timeout 60
+done
+
 # The kernel without paravirt (make nopv: every op the bare instruction,
 # no sites) boots natively and passes the native tests (those about sites
 # and platforms skip, saying PARAVIRT=0).
@@ -189,6 +207,20 @@ for env in $smp_envs; do
 			echo "ok - $name: smp: $n CPUs online" >>"$out/$name.tap"
 		else
 			echo "not ok - $name: not all $n CPUs online: '$(grep -m1 '^smp:' "$out/$name.log")'" >>"$out/$name.tap"
+			fail=1
+		fi
+	done
+done
+
+# pv_unhalt with four vCPUs: on (the pv spinlock), or off (pvoff).
+for env in nested-kvm nested-pvhv; do
+	for v in "smp4:on" "smp4-pvoff-pv_unhalt:off \(pvoff\)"; do
+		name=lock-$env-${v%%:*} want=${v#*:}
+		has_env $env && [ -f "$out/$name.log" ] && [ "$(cat "$out/$name.rc" 2>/dev/null)" != 77 ] || continue
+		if grep -qE "^pv: kvm: pv_unhalt $want\$" "$out/$name.log"; then
+			echo "ok - $name: pv: kvm: pv_unhalt ${want//\\/}" >>"$out/$name.tap"
+		else
+			echo "not ok - $name: '$(grep -m1 '^pv: kvm: pv_unhalt' "$out/$name.log")', want pv_unhalt ${want//\\/}" >>"$out/$name.tap"
 			fail=1
 		fi
 	done

@@ -95,6 +95,12 @@ Test(pvsites, native_inlines_cli)
 	expect_block("irq.irq_disable", "after:  fa 0f 1f 44 00 00", "cli; nop");
 	expect_block("irq.irq_disable", "before: ff 15", "callq *");
 	expect_block("irq.save_fl", "after:  9c 58 0f 1f 40 00", "pushfq; popq %rax; nop");
+	/* the spinlock's unlock: the byte store itself (qspinlock=native,
+	 * the default), a call to the pv unlock with qspinlock=pv */
+	expect_block("lock.spin_unlock", "after:  c6 07 00", "movb $0, (%rdi)");
+	cr_assert_eq(run("--platform native --set qspinlock=pv " PVK_ELF), 0, "%s", out);
+	expect_block("lock.spin_unlock", "direct (not native)", "after:  2e e8");
+	cr_assert_eq(run("--platform native " PVK_ELF), 0, "%s", out);
 	/* no hypervisor: the hypercall is a call to the C function */
 	expect_block("hv.hypercall", "direct (not native)", "after:  2e e8");
 }

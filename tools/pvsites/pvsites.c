@@ -1035,10 +1035,12 @@ int main(int argc, char **argv)
 	if (platform && !(c.p = find_platform(&im, platform)))
 		die(EX_USAGE, "--platform %s: the image registers no such platform", platform);
 	/* defaults: the host's vendor, x2APIC (what every environment here
-	 * offers), else the first value the image names */
+	 * offers), the kernel's default spinlock slow path, else the first
+	 * value the image names */
 	for (size_t k = 0; k < im.nr_keys; k++) {
 		const char *pref = !strcmp(im.keys[k], "vendor") ? host_vendor()
-				   : !strcmp(im.keys[k], "apic") ? "x2apic" : NULL;
+				   : !strcmp(im.keys[k], "apic") ? "x2apic"
+				   : !strcmp(im.keys[k], "qspinlock") ? "native" : NULL;
 
 		c.value[k] = im.values[k][0];
 		for (size_t v = 0; pref && v < im.nr_values[k]; v++)

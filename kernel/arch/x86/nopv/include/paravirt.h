@@ -101,6 +101,16 @@ static inline u64 steal_clock(int cpu) { (void)cpu; return 0; }
 
 /* --- lock ------------------------------------------------------------ */
 
+/* Without paravirt the slow path is the native one, called directly;
+ * the pv one (built, and tested directly) waits by spinning, kicks nobody. */
+void qspinlock_native_slowpath(struct qspinlock *lock, u32 val);
+void qspinlock_native_wait(u8 *ptr, u8 val);
+static inline void queued_spin_lock_slowpath(struct qspinlock *lock, u32 val)
+{
+	qspinlock_native_slowpath(lock, val);
+}
+static inline void pv_wait(u8 *ptr, u8 val) { qspinlock_native_wait(ptr, val); }
+static inline void pv_kick(int cpu) { (void)cpu; }
 static inline void pv_spin_unlock(u8 *lock)
 {
 	__asm__ volatile("" : : : "memory");
