@@ -11,6 +11,7 @@
 #include <pvops/native.h>
 #include <asm/x86.h>
 #include <asm/apic.h>
+#include <asm/tlb.h>
 #include <asm/tsc.h>
 #include <asm/uart.h>
 #include <pv/platform.h>
@@ -111,10 +112,12 @@ static void apic_install(const struct apic_driver *d)
 		native_tmpls[0] = pv_plan_backend(PV_PLAN("native", "apic=x2apic", apic.eoi,
 							  x2apic_eoi_cs, &apic_tmpl_x2apic_eoi));
 		PV_PLAN("native", "apic=x2apic", apic.send_ipi, x2apic_send_ipi, NULL);
+		PV_PLAN("native", "apic=x2apic", apic.send_ipi_mask, x2apic_send_ipi_mask, NULL);
 	} else {
 		native_tmpls[0] = pv_plan_backend(PV_PLAN("native", "apic=xapic", apic.eoi,
 							  xapic_eoi_cs, &apic_tmpl_xapic_eoi));
 		PV_PLAN("native", "apic=xapic", apic.send_ipi, xapic_send_ipi, NULL);
+		PV_PLAN("native", "apic=xapic", apic.send_ipi_mask, xapic_send_ipi_mask, NULL);
 	}
 	native_backend.tmpls = native_tmpls;
 	native_backend.nr = ARRAY_SIZE(native_tmpls);
@@ -122,6 +125,7 @@ static void apic_install(const struct apic_driver *d)
 	PV_PLAN("native", "apic", apic.timer_stop, apic_timer_stop_native, NULL);
 	/* the records name the functions; the driver must agree */
 	BUG_ON(pv_ops.apic.send_ipi != d->send_ipi ||
+	       pv_ops.apic.send_ipi_mask != d->send_ipi_mask ||
 	       pv_ops.apic.timer_periodic != d->timer_periodic ||
 	       pv_ops.apic.timer_stop != d->timer_stop);
 }
@@ -170,6 +174,7 @@ struct pv_ops pv_ops = {
 		.flush_tlb_user = native_flush_tlb_user,
 		.flush_tlb_kernel = native_flush_tlb_kernel,
 		.flush_tlb_one_user = (void (*)(unsigned long))pv_native_flush_tlb_one,
+		.flush_tlb_multi = native_flush_tlb_multi,
 		.set_pte = native_set_pte,
 		.set_pmd = native_set_pmd,
 		.set_pud = native_set_pud,
@@ -186,6 +191,7 @@ struct pv_ops pv_ops = {
 		/* native_init picks xAPIC or x2APIC (apic_probe) before patching */
 		.eoi = PV_IS_CALLEE_SAVE(NULL),
 		.send_ipi = NULL,
+		.send_ipi_mask = NULL,
 		.timer_periodic = NULL,
 		.timer_stop = NULL,
 	},
@@ -196,6 +202,8 @@ struct pv_ops pv_ops = {
 	.lock = {
 		.spin_unlock = PV_IS_CALLEE_SAVE(pv_native_spin_unlock),
 		.vcpu_is_preempted = PV_IS_CALLEE_SAVE(pv_native_vcpu_is_preempted),
+		/* nobody else could run in this CPU's stead: the sites are NOPs */
+		.yield_to = (void (*)(int))pv_nop,
 	},
 	.hv = {
 		.hypercall = PV_HCALL(native_hv_enosys),
