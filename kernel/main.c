@@ -35,12 +35,14 @@ noreturn void kernel_main(struct boot_info *bi)
 	printk("pvk: %s boot, command line '%s'\n", bi->protocol, bi->cmdline);
 	cmdline_parse(bi->cmdline, &boot_params);
 
+	/* the MADT, while the first MiB is mapped; before the platform's
+	 * init, whose SMP features pay only with more than one CPU */
+	smp_detect(bi);
 	pv_platform_setup();
 	if (!strcmp(boot_params.crash, "null_op"))
 		pv_crash_null_op();           /* as if a platform forgot an op */
 	pv_patch_kernel();
 	tsc_init(bi);
-	smp_detect(bi);               /* the MADT, while the first MiB is mapped */
 
 	u64 pages = pmm_init(bi);
 	printk("mm: %d memory map entries, %llu MiB free\n", bi->nr_mem,

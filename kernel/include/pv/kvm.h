@@ -33,7 +33,7 @@ enum kvm_feat_state {
 	KVM_OFF,            /* offered, pvoff= turned it off: native */
 	KVM_ON,             /* offered and used */
 	KVM_REFUSED,        /* offered, but the host did not follow through */
-	KVM_OFFERED,        /* offered; used by the SMP code, not yet here */
+	KVM_OFFERED,        /* offered; not used (one CPU, or no code yet) */
 };
 
 /* kvm_feature - what became of feature f on this boot (KVM_ABSENT

@@ -65,6 +65,7 @@ const char *apic_mode_name(void);
 void apic_timer_init(void);
 
 /* ICR command words (SDM 3A 11.6.1): delivery mode, level, status. */
+#define APIC_ICR_FIXED        (0u << 8)   /* delivery mode: the vector, as is */
 #define APIC_ICR_INIT         (5u << 8)
 #define APIC_ICR_STARTUP      (6u << 8)   /* vector: the start page's number */
 #define APIC_ICR_PENDING      (1u << 12)  /* xAPIC: not yet accepted */
