@@ -31,12 +31,14 @@ static void native_flush_tlb_user(void)
 	native_write_cr3_inline(native_read_cr3_inline());
 }
 
-/* Toggling CR4.PGE drops global translations too. */
+/* Toggling CR4.PGE drops every translation, global ones too: flipped
+ * and back, so it flushes whether PGE is on or off (a write that leaves
+ * PGE as it was flushes nothing), as Linux's native_flush_tlb_global. */
 static void native_flush_tlb_kernel(void)
 {
 	unsigned long cr4 = native_read_cr4();
 
-	native_write_cr4(cr4 & ~CR4_PGE);
+	native_write_cr4(cr4 ^ CR4_PGE);
 	native_write_cr4(cr4);
 }
 

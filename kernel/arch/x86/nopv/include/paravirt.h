@@ -64,12 +64,13 @@ static inline unsigned long read_cr3(void) { return native_read_cr3_inline(); }
 static inline void write_cr3(unsigned long v) { native_write_cr3_inline(v); }
 /* Reloading cr3 drops every non-global translation. */
 static inline void flush_tlb_user(void) { write_cr3(read_cr3()); }
-/* Toggling CR4.PGE drops global translations too. */
+/* Toggling CR4.PGE (flipped and back, whatever it was) drops every
+ * translation, global ones too. */
 static inline void flush_tlb_kernel(void)
 {
 	unsigned long cr4 = native_read_cr4();
 
-	native_write_cr4(cr4 & ~CR4_PGE);
+	native_write_cr4(cr4 ^ CR4_PGE);
 	native_write_cr4(cr4);
 }
 static inline void flush_tlb_one_user(unsigned long va) { native_invlpg(va); }
