@@ -389,7 +389,7 @@ static void (*kvm_native_send_ipi_mask)(cpumask_t mask, u32 vector);
  * not N. Ids beyond the bitmap, and everything when the host refuses the
  * call, go the native way.
  */
-static void kvm_send_ipi_mask(cpumask_t mask, u32 vector)
+void kvm_send_ipi_mask(cpumask_t mask, u32 vector)
 {
 	u64 bitmap[KVM_SEND_IPI_BITMAP_BITS / 64] = { 0 };
 	u32 min = ~0u;
@@ -429,7 +429,7 @@ static void kvm_send_ipi_mask(cpumask_t mask, u32 vector)
  * place, instead of this vCPU spinning out its time slice (native: there
  * is no one to ask, the op is NOPs).
  */
-static void kvm_yield_to(int cpu)
+void kvm_yield_to(int cpu)
 {
 	smp_stats_add(&smp_stats.yield_hcalls, 1);
 	pv_hypercall1(KVM_HC_SCHED_YIELD, percpu[cpu].apic_id);
@@ -443,7 +443,7 @@ static void kvm_yield_to(int cpu)
  * would have to wait for it to be scheduled. Only the running ones get
  * the native IPI. A CPU without a record counts as running.
  */
-static void kvm_flush_tlb_multi(cpumask_t cpus, const struct flush_tlb_info *info)
+void kvm_flush_tlb_multi(cpumask_t cpus, const struct flush_tlb_info *info)
 {
 	cpumask_t ipi = 0;
 	u64 deferred = 0;

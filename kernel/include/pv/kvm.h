@@ -10,6 +10,7 @@
 #include <types.h>
 #include <pvops/callee_save.h>
 #include <abi/kvm_para.h>
+#include <asm/smp.h>
 
 /* The features, in the order the boot report lists them:
  * X(ENUM, name for pvoff= and the report, CPUID (base + 1).EAX bit) */
@@ -75,5 +76,19 @@ extern u32 kvm_pv_eoi_word;
 extern const char kvm_pv_eoi[];
 extern volatile u64 kvm_pv_eoi_skipped;
 extern struct pv_callee_save kvm_native_eoi;
+
+/* The SMP features' ops (kvm.c says what each replaces and why it is
+ * cheaper), for the self-tests to find in their slots:
+ * kvm_send_ipi_mask - apic.send_ipi_mask as KVM_HC_SEND_IPI, one per
+ *   set of ids within the bitmap's reach, the rest (or all, if the host
+ *   refuses) the native way;
+ * kvm_yield_to - lock.yield_to as KVM_HC_SCHED_YIELD to cpu's APIC id;
+ * kvm_flush_tlb_multi - mmu.flush_tlb_multi: preempted vCPUs marked
+ *   KVM_VCPU_FLUSH_TLB in their steal record, the others shot down by
+ *   native_flush_tlb_others. */
+struct flush_tlb_info;
+void kvm_send_ipi_mask(cpumask_t mask, u32 vector);
+void kvm_yield_to(int cpu);
+void kvm_flush_tlb_multi(cpumask_t cpus, const struct flush_tlb_info *info);
 
 #endif /* PVK_PV_KVM_H */
