@@ -127,6 +127,8 @@ static const struct {
 	{ "iodelay", bench_iodelay },
 	{ "clock", bench_clock },
 	{ "ops", bench_ops },
+	{ "ipi", bench_ipi },
+	{ "tlb", bench_tlb },
 };
 
 void bench_run(const char *name)
@@ -136,5 +138,5 @@ void bench_run(const char *name)
 			workloads[i].run();
 			return;
 		}
-	printk("bench: unknown workload '%s' (console, irq, iodelay, clock, ops)\n", name);
+	printk("bench: unknown workload '%s' (console, irq, iodelay, clock, ops, ipi, tlb)\n", name);
 }
