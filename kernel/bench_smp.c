@@ -12,13 +12,12 @@
 #include <paging.h>
 #include <paravirt.h>
 #include <printk.h>
+#include <sched.h>
 #include <smp_stats.h>
-#include <trap.h>
 #include <asm/apic.h>
-#include <asm/irq_vectors.h>
 #include <asm/layout.h>
 #include <asm/smp.h>
-#include <asm/x86.h>
+#include <asm/processor.h>
 
 #define NS_PER_US 1000ull
 #define BENCH_NS (2000000 * NS_PER_US)     /* each workload runs 2 s */
@@ -81,32 +80,34 @@ void bench_ipi(void)
 }
 
 /*
- * The other CPUs kept busy (a loop with interrupts on, inside an IPI
- * handler that has already sent its EOI, so the shootdown's IPI comes
- * through): overcommitted, their vCPUs are preempted now and then, which
- * is when a shootdown has to wait for one, or can leave it to the host.
+ * The other CPUs kept busy: a kernel thread on each that spins with
+ * interrupts on until told to stop. Overcommitted, their vCPUs are then
+ * preempted now and then (an idle, halted vCPU never is), which is when a
+ * shootdown has to wait for one, or can leave it to the host.
  */
 static volatile bool busy_stop;
 static volatile int busy_cpus;
 
-static void busy_loop(void)
+static void busy_thread(void *arg)
 {
-	apic_eoi();
+	(void)arg;
 	__atomic_fetch_add(&busy_cpus, 1, __ATOMIC_SEQ_CST);
-	arch_local_irq_enable();
 	while (!busy_stop)
 		cpu_relax();
-	arch_local_irq_disable();
-	__atomic_fetch_sub(&busy_cpus, 1, __ATOMIC_SEQ_CST);
 }
 
+static struct thread *busy[SMP_MAX_CPUS];
+
+/* One busy thread on each CPU of m; false if not all started spinning
+ * within BUSY_START_NS. */
 static bool busy_start(cpumask_t m)
 {
 	u64 t0 = sched_clock();
 
 	busy_stop = false;
-	irq_register(TEST_IPI_VECTOR, busy_loop);
-	apic_send_ipi_mask(m, TEST_IPI_VECTOR);
+	busy_cpus = 0;
+	for (cpumask_t r = m; r; r &= r - 1)
+		busy[__builtin_ctz(r)] = thread_create(busy_thread, NULL, __builtin_ctz(r));
 	while (busy_cpus != (int)smp_stats_cpus(m))
 		if (sched_clock() - t0 > BUSY_START_NS)
 			return false;
@@ -118,8 +119,11 @@ static bool busy_start(cpumask_t m)
 static void busy_end(void)
 {
 	busy_stop = true;
-	while (busy_cpus)
-		cpu_relax();
+	for (int cpu = 0; cpu < SMP_MAX_CPUS; cpu++)
+		if (busy[cpu]) {
+			thread_join(busy[cpu]);
+			busy[cpu] = NULL;
+		}
 }
 
 /*

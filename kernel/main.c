@@ -13,6 +13,7 @@
 #include <mm.h>
 #include <paging.h>
 #include <printk.h>
+#include <sched.h>
 #include <string.h>
 #include <pv/platform.h>
 #include <asm/apic.h>
@@ -52,6 +53,7 @@ noreturn void kernel_main(struct boot_info *bi)
 	platform_init();
 	timer_init();
 	smp_init(bi);
+	sched_init();                 /* this context becomes the thread "main" */
 
 	printk("pvk: cpu: TSC %llu kHz (%s), APIC %s\n",
 	       (unsigned long long)tsc_khz(), tsc_source(), apic_mode_name());

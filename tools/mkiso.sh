@@ -6,11 +6,14 @@
 set -eu
 [ $# -ge 2 ] && [ $# -le 3 ] || { echo "usage: mkiso.sh KERNEL OUT.iso [CMDLINE]" >&2; exit 2; }
 kernel=$1 out=$2 cmdline=${3:-}
+# the ISO's tree in root/, grub-mkrescue's log beside it: a log inside the
+# tree grows while xorriso packs it, which xorriso fails ("MISHAP")
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-mkdir -p "$dir/boot/grub"
-cp "$kernel" "$dir/boot/pvk.elf"
-cat >"$dir/boot/grub/grub.cfg" <<CFG
+root=$dir/root
+mkdir -p "$root/boot/grub"
+cp "$kernel" "$root/boot/pvk.elf"
+cat >"$root/boot/grub/grub.cfg" <<CFG
 serial --unit=0 --speed=115200
 terminal_input serial
 terminal_output serial
@@ -20,4 +23,4 @@ menuentry "pvk" {
   boot
 }
 CFG
-grub-mkrescue -o "$out" "$dir" >"$dir/log" 2>&1 || { cat "$dir/log" >&2; exit 1; }
+grub-mkrescue -o "$out" "$root" >"$dir/log" 2>&1 || { cat "$dir/log" >&2; exit 1; }

@@ -173,7 +173,7 @@ static const char *iso_with_cmdline(const struct opts *o, char *path, size_t n)
 	if (!project_file("tools/mkiso.sh", mkiso, sizeof(mkiso)) || !mkdtemp(dir))
 		return NULL;
 	snprintf(path, n, "%s.iso", dir);
-	snprintf(cmd, sizeof(cmd), "'%s' '%s' '%s' '%s' >/dev/null 2>&1; r=$?; rmdir %s; exit $r",
+	snprintf(cmd, sizeof(cmd), "'%s' '%s' '%s' '%s' >/dev/null; r=$?; rmdir %s; exit $r",
 		 mkiso, o->kernel, path, o->cmdline, dir);
 	return system(cmd) == 0 ? path : NULL;
 }

@@ -209,10 +209,12 @@ static inline long pv_doorbell(u32 nr, u16 port)
 
 /* --- platform: simple indirect calls --------------------------------- */
 
-/* pv_platform_smp_prepare - each platform's smp_prepare hook, top first:
- * what a platform set up for one CPU that cannot serve several (KVM's PV
- * EOI word). Once, before the first application processor starts. */
-void pv_platform_smp_prepare(void);
+/* pv_platform_cpu_init - each platform's cpu_init hook, base first, on
+ * an application processor as it starts: what the boot CPU registered
+ * for itself in init(), the AP registers for itself (KVM's steal record
+ * and PV EOI word, pvhv's shared page). After the AP's per-CPU area and
+ * APIC are set up, before it reports in. */
+void pv_platform_cpu_init(int cpu);
 /* pv_platform_shutdown - each platform's shutdown hook, top first: what
  * must be undone before the machine goes (kernel/pv/platform.c). */
 void pv_platform_shutdown(void);

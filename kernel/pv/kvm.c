@@ -244,14 +244,11 @@ static void kvmclock_init(void)
 
 /* --- steal time ------------------------------------------------------ */
 
-struct kvm_steal_time kvm_steal_time;
-/* The per-CPU record addresses, as Linux's __per_cpu_offset: one CPU, one
- * entry. Each further CPU registers its own record and fills its entry;
- * the inline vcpu_is_preempted below then works for any CPU unchanged. */
-struct kvm_steal_time *kvm_steal_time_of[SMP_MAX_CPUS] = { &kvm_steal_time };
-/* Interim, until each AP registers a record of its own: the APs' entries
- * point at a record no host writes, so they read as never preempted. */
-static struct kvm_steal_time kvm_steal_time_none;
+struct kvm_steal_time kvm_steal_time[SMP_MAX_CPUS];
+/* The per-CPU record addresses, as Linux's __per_cpu_offset: every entry
+ * filled before any CPU registers, so a CPU whose record the host does
+ * not fill reads as never preempted (a zeroed record). */
+struct kvm_steal_time *kvm_steal_time_of[SMP_MAX_CPUS];
 
 /*
  * vcpu_is_preempted(cpu), Linux's __raw_callee_save___kvm_vcpu_is_preempted:
@@ -302,21 +299,31 @@ u64 kvm_steal_clock(int cpu)
 	return steal;
 }
 
-static void steal_time_init(void)
+/* Register `cpu`'s record, on that CPU; false, and unregistered, when
+ * the MSR does not read back. */
+static bool steal_time_register(int cpu)
 {
+	u64 val = __pa(&kvm_steal_time[cpu]) | KVM_MSR_ENABLED;
+
 	/* zeroed (.bss), 64-byte aligned, as the host requires */
-	msr_write(MSR_KVM_STEAL_TIME, __pa(&kvm_steal_time) | KVM_MSR_ENABLED);
+	msr_write(MSR_KVM_STEAL_TIME, val);
 	/* KVM fills the record at an entry it marks for it, which under PVM
 	 * is not the one right after this write: the version is the
 	 * self-test's to watch; the MSR is read back here */
-	if (rdmsr(MSR_KVM_STEAL_TIME) != (__pa(&kvm_steal_time) | KVM_MSR_ENABLED)) {
-		msr_write(MSR_KVM_STEAL_TIME, 0);
+	if (rdmsr(MSR_KVM_STEAL_TIME) == val)
+		return true;
+	msr_write(MSR_KVM_STEAL_TIME, 0);
+	return false;
+}
+
+static void steal_time_init(void)
+{
+	for (int cpu = 0; cpu < SMP_MAX_CPUS; cpu++)
+		kvm_steal_time_of[cpu] = &kvm_steal_time[cpu];
+	if (!steal_time_register(0)) {
 		refuse(KVM_F_STEAL_TIME, "MSR does not read back");
 		return;
 	}
-	for (int cpu = 1; cpu < SMP_MAX_CPUS; cpu++)
-		if (!kvm_steal_time_of[cpu])
-			kvm_steal_time_of[cpu] = &kvm_steal_time_none;
 	/* native: 0 ns, and no vCPU is ever preempted */
 	PV_PLAN("kvm", "steal_time", time.steal_clock, kvm_steal_clock, NULL);
 	kvm_backend_add(PV_PLAN("kvm", "steal_time", lock.vcpu_is_preempted,
@@ -325,24 +332,29 @@ static void steal_time_init(void)
 
 /* --- PV EOI ---------------------------------------------------------- */
 
-u32 kvm_pv_eoi_word __attribute__((aligned(4)));
+struct kvm_pv_eoi_word kvm_pv_eoi_words[SMP_MAX_CPUS];
 volatile u64 kvm_pv_eoi_skipped;
 struct pv_callee_save kvm_native_eoi;
 
 /*
- * The EOI op: test and clear the bit the host sets when it has already
- * done this EOI, in one instruction (the host changes it only while this
- * vCPU is out, so no lock prefix: Linux's __test_and_clear_bit); set,
- * count the skipped write and return; clear, the native EOI (a
- * callee-save op itself, so a tail jump keeps the convention).
+ * The EOI op: this CPU's word (its index at %gs:PERCPU_CPU_OFFSET, times
+ * the stride, into the array: absolute, the kernel is in the top 2 GiB;
+ * rax is the EOI site's to clobber), then test and clear the bit the host
+ * sets when it has already done this EOI, in one instruction (the host
+ * changes it only while this vCPU is out, so no lock prefix: Linux's
+ * __test_and_clear_bit); set, count the skipped write (locked: every CPU
+ * counts here) and return; clear, the native EOI (a callee-save op
+ * itself, so a tail jump keeps the convention).
  */
 __asm__(".pushsection .text\n\t"
 	".globl kvm_pv_eoi\n\t"
 	".type kvm_pv_eoi, @function\n"
 	"kvm_pv_eoi:\n\t"
-	"btrl $" PV_STR(KVM_PV_EOI_BIT) ", kvm_pv_eoi_word(%rip)\n\t"
+	"movl %gs:" PV_STR(PERCPU_CPU_OFFSET) ", %eax\n\t"
+	"shll $" PV_STR(KVM_PV_EOI_STRIDE_SHIFT) ", %eax\n\t"
+	"btrl $" PV_STR(KVM_PV_EOI_BIT) ", kvm_pv_eoi_words(%rax)\n\t"
 	"jnc 1f\n\t"
-	"incq kvm_pv_eoi_skipped(%rip)\n\t"
+	"lock incq kvm_pv_eoi_skipped(%rip)\n\t"
 	"ret\n"
 	"1:\tjmp *kvm_native_eoi(%rip)\n\t"
 	".size kvm_pv_eoi, . - kvm_pv_eoi\n\t"
@@ -354,7 +366,7 @@ static void pv_eoi_init(void)
 		refuse(KVM_F_PV_EOI, "no local APIC");
 		return;
 	}
-	msr_write(MSR_KVM_PV_EOI_EN, __pa(&kvm_pv_eoi_word) | KVM_MSR_ENABLED);
+	msr_write(MSR_KVM_PV_EOI_EN, __pa(&kvm_pv_eoi_words[0]) | KVM_MSR_ENABLED);
 	/* an APIC write (an exit, under x2APIC a WRMSR) an interrupt becomes
 	 * a memory bit-clear whenever the host could do the EOI itself */
 	kvm_native_eoi = pv_ops.apic.eoi;
@@ -608,24 +620,26 @@ static void kvm_report(void)
 	}
 }
 
-/* Before power-off and reboot: stop the host writing into records a next
- * kernel (kexec) or a crash dump would find its memory changed under. */
 /*
- * Before other CPUs start: the PV EOI word is one, registered by the boot
- * CPU, and every CPU's EOI op tests it; an AP could take the boot CPU's
- * skip and leave its own interrupt in service. Until each CPU registers a
- * word of its own (the SMP issue), unregister it: the host then never
- * sets the bit and every EOI, on every CPU, is the APIC write.
+ * On each AP as it starts: its own steal record and PV EOI word, as the
+ * boot CPU registered its own in init(). A record the host does not take
+ * is left zeroed: that CPU reads as never preempted, with no steal time.
+ * kvmclock stays the boot CPU's record: read with the host's stable TSC
+ * (the stable bit) it gives every CPU the same clock; without it the
+ * clamp (pvclock_last) keeps it monotonic across CPUs.
  */
-static void kvm_smp_prepare(void)
+static void kvm_cpu_init(int cpu)
 {
-	if (state[KVM_F_PV_EOI] != KVM_ON)
-		return;
-	msr_write(MSR_KVM_PV_EOI_EN, 0);
-	refuse(KVM_F_PV_EOI, "one word for one CPU: per-CPU words come with SMP");
-	printk("pv: kvm: pv_eoi refused (one word for one CPU: per-CPU words come with SMP)\n");
+	if (state[KVM_F_STEAL_TIME] == KVM_ON && !steal_time_register(cpu))
+		printk("pv: kvm: CPU %d: steal record not taken: never preempted\n", cpu);
+	if (state[KVM_F_PV_EOI] == KVM_ON)
+		msr_write(MSR_KVM_PV_EOI_EN, __pa(&kvm_pv_eoi_words[cpu]) | KVM_MSR_ENABLED);
 }
 
+/* Before power-off and reboot: stop the host writing into records a next
+ * kernel (kexec) or a crash dump would find its memory changed under.
+ * This CPU's only: each AP's would be its own to unregister (an IPI
+ * round), which a kexec would need and a power-off does not. */
 static void kvm_shutdown(void)
 {
 	if (state[KVM_F_KVMCLOCK] == KVM_ON)
@@ -644,7 +658,7 @@ PV_PLATFORM(platform_kvm) = {
 	.init = kvm_init,
 	.report = kvm_report,
 	.shutdown = kvm_shutdown,
-	.smp_prepare = kvm_smp_prepare,
+	.cpu_init = kvm_cpu_init,
 	.features = kvm_feature_names,
 	.backend = &kvm_backend,        /* hypercall, vcpu_is_preempted inline */
 };

@@ -233,11 +233,11 @@ void pv_platform_setup(void)
 			ran_list[i]->report();
 }
 
-void pv_platform_smp_prepare(void)
+void pv_platform_cpu_init(int cpu)
 {
-	for (int i = nr_ran - 1; i >= 0; i--)
-		if (ran_list[i]->smp_prepare)
-			ran_list[i]->smp_prepare();
+	for (int i = 0; i < nr_ran; i++)
+		if (ran_list[i]->cpu_init)
+			ran_list[i]->cpu_init(cpu);
 }
 
 void pv_platform_shutdown(void)

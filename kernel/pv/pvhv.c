@@ -9,7 +9,9 @@
  * page, then a 32-bit OUT of the operation number to pvhv's doorbell port
  * (measured cheaper than an MMIO doorbell and as cheap as a user-space MSR
  * exit, within noise, on this host: see the doc); the result is in the
- * page when the OUT retires. The OUT is the op hv.doorbell, and its
+ * page when the OUT retires. Each vCPU registers a page of its own (the
+ * boot CPU in init(), each AP in cpu_init), and a call uses the page of
+ * the CPU it runs on. The OUT is the op hv.doorbell, and its
  * template (libpvops's out32_dx, `outl %eax,(%dx)`) is pvhv's backend
  * template: the doorbell site holds the one-byte instruction itself. Interrupts are off around the call: an
  * interrupt handler that printed would reuse the page.
@@ -24,12 +26,15 @@
 #include <pv/platform.h>
 #include <pv/pvhv.h>
 #include <asm/layout.h>
+#include <asm/smp.h>
 #include <asm/tsc.h>
 
 static u32 pvhv_base, pvhv_features, pvhv_ports;
-static bool pvhv_page_ok;
+static bool pvhv_page_ok;              /* the boot CPU's: pvhv is in use */
+static cpumask_t pvhv_pages_ok;         /* the CPUs whose page pvhv took */
 static bool use_console, use_power;     /* offered, and not pvoff= */
-static struct pvhv_vcpu_page pvhv_page __attribute__((aligned(PVHV_PAGE_SIZE)));
+static struct pvhv_vcpu_page pvhv_pages[SMP_MAX_CPUS]
+	__attribute__((aligned(PVHV_PAGE_SIZE)));
 static u16 pvhv_doorbell_port;
 /* the doorbell as an inline OUT (hv.doorbell): pvhv's patch template */
 static struct pv_backend_tmpl pvhv_tmpls[1];
@@ -55,17 +60,23 @@ static inline u32 pvhv_in32(u16 port)
 
 s64 pvhv_call(u32 op, u64 a0, u64 a1, u64 a2)
 {
+	struct pvhv_vcpu_page *page;
 	unsigned long flags;
+	int cpu;
 	s64 ret;
 
-	if (!pvhv_page_ok)
+	flags = arch_local_irq_save();          /* and stay on this CPU */
+	cpu = smp_processor_id();
+	if (!(__atomic_load_n(&pvhv_pages_ok, __ATOMIC_ACQUIRE) & (1u << cpu))) {
+		arch_local_irq_restore(flags);
 		return -PVHV_ENOSYS;
-	flags = arch_local_irq_save();
-	pvhv_page.args[0] = a0;
-	pvhv_page.args[1] = a1;
-	pvhv_page.args[2] = a2;
+	}
+	page = &pvhv_pages[cpu];
+	page->args[0] = a0;
+	page->args[1] = a1;
+	page->args[2] = a2;
 	pv_doorbell(op, pvhv_doorbell_port);    /* "memory": pvhv writes the page */
-	ret = READ_ONCE(pvhv_page.ret);
+	ret = READ_ONCE(page->ret);
 	arch_local_irq_restore(flags);
 	return ret;
 }
@@ -118,14 +129,18 @@ static noreturn void pvhv_reboot(void)
 	fallback_reboot();
 }
 
-/* Register this vCPU's page: its frame number OUT, the result IN. */
-static void pvhv_register_page(void)
+/* Register `cpu`'s page, on that CPU: its frame number OUT, the result
+ * IN. True when pvhv took it. */
+static bool pvhv_register_page(int cpu)
 {
 	u16 port = (u16)(pvhv_ports + (PVHV_PORT_REGISTER - PVHV_PORT_BASE));
+	struct pvhv_vcpu_page *page = &pvhv_pages[cpu];
 
-	pvhv_out32(port, (u32)(__pa(&pvhv_page) >> PVHV_PAGE_SHIFT));
-	pvhv_page_ok = pvhv_in32(port) == 0 &&
-		       READ_ONCE(pvhv_page.magic) == PVHV_PAGE_MAGIC;
+	pvhv_out32(port, (u32)(__pa(page) >> PVHV_PAGE_SHIFT));
+	if (pvhv_in32(port) != 0 || READ_ONCE(page->magic) != PVHV_PAGE_MAGIC)
+		return false;
+	__atomic_fetch_or(&pvhv_pages_ok, 1u << cpu, __ATOMIC_RELEASE);
+	return true;
 }
 
 /* Does pvhv offer feature bit `bit`, and did pvoff= leave `name` on? */
@@ -152,7 +167,7 @@ static void pvhv_init(void)
 	}
 	if (!pvhv_ports)
 		return;
-	pvhv_register_page();
+	pvhv_page_ok = pvhv_register_page(0);
 	if (!pvhv_page_ok)
 		return;
 	/* the doorbell: one OUT, inline at its site, instead of a call */
@@ -193,6 +208,14 @@ static void pvhv_report(void)
 	       use_console ? "" : " console", use_power ? "" : " power");
 }
 
+/* Each AP its own page, where the boot CPU's was taken; a CPU whose page
+ * is refused gets -ENOSYS from every call (the ops then fall back). */
+static void pvhv_cpu_init(int cpu)
+{
+	if (pvhv_page_ok && !pvhv_register_page(cpu))
+		printk("pv: pvhv: CPU %d: page not registered: its calls fail\n", cpu);
+}
+
 static const char *const pvhv_pvoff[] = { "console", "power", NULL };
 
 PV_PLATFORM(platform_pvhv) = {
@@ -202,6 +225,7 @@ PV_PLATFORM(platform_pvhv) = {
 	.detect = pvhv_detect,
 	.init = pvhv_init,
 	.report = pvhv_report,
+	.cpu_init = pvhv_cpu_init,
 	.features = pvhv_pvoff,
 	.backend = &pvhv_backend,
 };
@@ -218,5 +242,10 @@ u16 pvhv_doorbell(void)
 
 u32 pvhv_vcpu_id(void)
 {
-	return pvhv_page.vcpu;
+	return pvhv_vcpu_of(smp_processor_id());
+}
+
+u32 pvhv_vcpu_of(int cpu)
+{
+	return pvhv_pages_ok & (1u << cpu) ? READ_ONCE(pvhv_pages[cpu].vcpu) : PVHV_ALL_VCPUS;
 }

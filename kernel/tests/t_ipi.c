@@ -15,7 +15,7 @@
 #include <asm/irq_vectors.h>
 #include <asm/layout.h>
 #include <asm/smp.h>
-#include <asm/x86.h>
+#include <asm/processor.h>
 
 #define NS_PER_MS 1000000ull
 #define IPI_WAIT_NS (2000 * NS_PER_MS)   /* TCG, overcommitted: generous */

@@ -16,6 +16,7 @@
 #include <trap.h>
 #include <asm/apic.h>
 #include <asm/irq_vectors.h>
+#include <asm/smp.h>
 #include <asm/tsc.h>
 #include "t_sites.h"
 
@@ -160,11 +161,11 @@ KTEST(kvm_steal_time_record_updated)
 	if (!on(t, KVM_F_STEAL_TIME))
 		return;
 	KT_EXPECT(t, pv_ops.time.steal_clock == kvm_steal_clock);
-	KT_EXPECT(t, read_msr(MSR_KVM_STEAL_TIME) == (__pa(&kvm_steal_time) | KVM_MSR_ENABLED));
-	v0 = READ_ONCE(kvm_steal_time.version);
+	KT_EXPECT(t, read_msr(MSR_KVM_STEAL_TIME) == (__pa(&kvm_steal_time[0]) | KVM_MSR_ENABLED));
+	v0 = READ_ONCE(kvm_steal_time[0].version);
 	s0 = steal();
 	wait_ticks(4);
-	v1 = READ_ONCE(kvm_steal_time.version);
+	v1 = READ_ONCE(kvm_steal_time[0].version);
 	s1 = steal();
 	KT_EXPECTF(t, v1 > v0 && !(v1 & 1), "version %u, then %u", v0, v1);
 	KT_EXPECTF(t, s1 >= s0, "steal %llu ns, then %llu", (unsigned long long)s0,
@@ -199,10 +200,10 @@ KTEST(kvm_vcpu_is_preempted_inline)
 	KT_EXPECT(t, !preempted(0));
 	/* the host clears the byte when it updates the record: try again then */
 	do {
-		WRITE_ONCE(kvm_steal_time.preempted, KVM_VCPU_PREEMPTED);
+		WRITE_ONCE(kvm_steal_time[0].preempted, KVM_VCPU_PREEMPTED);
 		seen = preempted(0);
-		seen = seen || !READ_ONCE(kvm_steal_time.preempted);
-		WRITE_ONCE(kvm_steal_time.preempted, 0);
+		seen = seen || !READ_ONCE(kvm_steal_time[0].preempted);
+		WRITE_ONCE(kvm_steal_time[0].preempted, 0);
 	} while (!seen && ++tries < 3);
 	KT_EXPECT(t, seen);
 	KT_EXPECT(t, !preempted(0));
@@ -213,7 +214,7 @@ static volatile u32 ipis, host_set;
 
 static void eoi_probe_ipi(void)
 {
-	host_set += READ_ONCE(kvm_pv_eoi_word) & 1;
+	host_set += READ_ONCE(kvm_pv_eoi_words[smp_processor_id()].word) & 1;
 	ipis++;
 	apic_eoi();
 }
@@ -236,7 +237,7 @@ KTEST(kvm_pv_eoi_skips_apic_write)
 	if (!on(t, KVM_F_PV_EOI))
 		return;
 	KT_EXPECT(t, pv_ops.apic.eoi.func == kvm_pv_eoi);
-	KT_EXPECT(t, read_msr(MSR_KVM_PV_EOI_EN) == (__pa(&kvm_pv_eoi_word) | KVM_MSR_ENABLED));
+	KT_EXPECT(t, read_msr(MSR_KVM_PV_EOI_EN) == (__pa(&kvm_pv_eoi_words[0]) | KVM_MSR_ENABLED));
 	cpuid(1, 0, &r);
 	irq_register(TEST_IPI_VECTOR, eoi_probe_ipi);
 	for (int i = 0; i < IPIS; i++) {
@@ -317,4 +318,56 @@ KTEST(kvm_pvoff_native_paths)
 	}
 	if (!off)
 		KT_SKIP(t, "no feature of KVM's turned off by pvoff=");
+}
+
+/* --- per-CPU records: each CPU registers its own ------------------------ */
+
+static u64 seen_steal_msr[SMP_MAX_CPUS], seen_eoi_msr[SMP_MAX_CPUS];
+
+static void read_record_msrs(void *unused)
+{
+	int cpu = smp_processor_id();
+
+	(void)unused;
+	seen_steal_msr[cpu] = read_msr(MSR_KVM_STEAL_TIME);
+	seen_eoi_msr[cpu] = read_msr(MSR_KVM_PV_EOI_EN);
+}
+
+/*
+ * Every online CPU, asked by IPI, reads its own MSRs: the steal record
+ * and the PV EOI word registered are that CPU's own (where on), never
+ * the boot CPU's (which would make an AP take the boot CPU's skipped
+ * EOIs, and read its preemption as the boot CPU's).
+ */
+KTEST(kvm_every_cpu_registers_its_records)
+{
+	cpumask_t online = smp_online_mask();
+	bool steal = kvm_feature(KVM_F_STEAL_TIME) == KVM_ON;
+	bool eoi = kvm_feature(KVM_F_PV_EOI) == KVM_ON;
+
+	if (!(online & (online - 1))) {
+		KT_SKIP(t, "one CPU online");
+		return;
+	}
+	if (!steal && !eoi) {
+		KT_SKIP(t, "neither steal_time nor pv_eoi on");
+		return;
+	}
+	memset(seen_steal_msr, 0xff, sizeof(seen_steal_msr));
+	memset(seen_eoi_msr, 0xff, sizeof(seen_eoi_msr));
+	KT_EXPECT(t, smp_call_function(online, read_record_msrs, NULL) == 0);
+	for (int cpu = 0; cpu < SMP_MAX_CPUS; cpu++) {
+		if (!(online & (1u << cpu)))
+			continue;
+		if (steal)
+			KT_EXPECTF(t, seen_steal_msr[cpu] ==
+				   (__pa(&kvm_steal_time[cpu]) | KVM_MSR_ENABLED),
+				   "CPU %d: steal MSR %#llx", cpu,
+				   (unsigned long long)seen_steal_msr[cpu]);
+		if (eoi)
+			KT_EXPECTF(t, seen_eoi_msr[cpu] ==
+				   (__pa(&kvm_pv_eoi_words[cpu]) | KVM_MSR_ENABLED),
+				   "CPU %d: PV EOI MSR %#llx", cpu,
+				   (unsigned long long)seen_eoi_msr[cpu]);
+	}
 }

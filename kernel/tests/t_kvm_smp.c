@@ -22,7 +22,7 @@
 #include <asm/layout.h>
 #include <asm/smp.h>
 #include <asm/tlb.h>
-#include <asm/x86.h>
+#include <asm/processor.h>
 
 #define NS_PER_MS 1000000ull
 #define SLOW_CALL_NS (5 * NS_PER_MS)   /* long enough to be waited for */

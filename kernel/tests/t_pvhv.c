@@ -14,6 +14,7 @@
 #include <pv/pvhv.h>
 #include <pvops/native.h>
 #include <asm/irq_vectors.h>
+#include <asm/smp.h>
 static bool on_pvhv(struct ktest_ctx *t)
 {
 	if (pvhv_in_use())
@@ -217,4 +218,46 @@ KTEST(pvhv_console_follows_pvoff)
 		   off ? "given" : "not given", (unsigned long long)hc,
 		   (unsigned long long)uart, (unsigned long long)want,
 		   off ? "the UART" : "the hypercall");
+}
+
+/* --- a page per vCPU ---------------------------------------------------- */
+
+static s64 nop_ret[SMP_MAX_CPUS];
+static u32 vcpu_seen[SMP_MAX_CPUS];
+
+static void call_nop(void *unused)
+{
+	int cpu = smp_processor_id();
+
+	(void)unused;
+	nop_ret[cpu] = pvhv_call(PVHV_HC_NOP, 0, 0, 0);
+	vcpu_seen[cpu] = pvhv_vcpu_id();
+}
+
+/* Every online CPU, asked by IPI, makes a call through its own page: it
+ * answers 0, and the vCPU numbers pvhv wrote in the pages are all
+ * different (one page each, not the boot CPU's shared). */
+KTEST(pvhv_every_cpu_calls_through_its_page)
+{
+	cpumask_t online = smp_online_mask();
+
+	if (!on_pvhv(t))
+		return;
+	if (!(online & (online - 1))) {
+		KT_SKIP(t, "one CPU online");
+		return;
+	}
+	memset(nop_ret, 0xff, sizeof(nop_ret));
+	KT_EXPECT(t, smp_call_function(online, call_nop, NULL) == 0);
+	for (int cpu = 0; cpu < SMP_MAX_CPUS; cpu++) {
+		if (!(online & (1u << cpu)))
+			continue;
+		KT_EXPECTF(t, nop_ret[cpu] == 0, "CPU %d: NOP returned %lld", cpu,
+			   (long long)nop_ret[cpu]);
+		for (int other = 0; other < cpu; other++)
+			if (online & (1u << other))
+				KT_EXPECTF(t, vcpu_seen[cpu] != vcpu_seen[other],
+					   "CPUs %d and %d both vCPU %u", other, cpu,
+					   vcpu_seen[cpu]);
+	}
 }

@@ -6,6 +6,7 @@
 #include <paravirt.h>
 #include <pv/platform.h>
 #include <printk.h>
+#include <sched.h>
 #include <pvops/native.h>
 #include <trap.h>
 #include <asm/apic.h>
@@ -185,9 +186,16 @@ void apic_cpu_enable(void)
 	apic->write(APIC_SVR, APIC_SVR_ENABLE | SPURIOUS_VECTOR);
 }
 
+/* TIMER_VECTOR, on every CPU: count the tick in this CPU's own area
+ * (and in apic_ticks on the boot CPU), give the scheduler its tick. */
 static void timer_tick(void)
 {
-	apic_ticks++;
+	struct percpu *p = this_cpu();
+
+	p->ticks++;
+	if (p == &percpu[0])
+		apic_ticks++;
+	sched_tick();
 	apic_eoi();
 }
 
@@ -197,6 +205,11 @@ static void spurious(void)
 
 /* Timer period in APIC ticks after the divide-by-16. */
 #define TIMER_COUNT 100000
+
+void apic_timer_start_cpu(void)
+{
+	apic_timer_periodic(TIMER_VECTOR, TIMER_COUNT);
+}
 
 void apic_timer_init(void)
 {
@@ -218,7 +231,7 @@ void apic_timer_init(void)
 	irq_register(TIMER_VECTOR, timer_tick);
 	irq_register(SPURIOUS_VECTOR, spurious);
 	apic->write(APIC_SVR, APIC_SVR_ENABLE | SPURIOUS_VECTOR);
-	apic_timer_periodic(TIMER_VECTOR, TIMER_COUNT);
+	apic_timer_start_cpu();
 	printk("apic: %s, timer vector %d every %d ticks (divide by 16)\n",
 	       apic->name, TIMER_VECTOR, TIMER_COUNT);
 }

@@ -6,6 +6,7 @@
 #include <kernel.h>
 #include <printk.h>
 #include <trap.h>
+#include <asm/smp.h>
 #include <asm/uart.h>
 #include "boot/boot.h"
 
@@ -27,6 +28,7 @@ void boot_main(unsigned proto, unsigned long info_phys)
 	uart_init();
 	printk("\npvk: booting\n");
 	trap_init();           /* from here on a fault is reported, not a triple fault */
+	smp_boot_cpu_early();  /* GS: this CPU's area: per-CPU records, the preempt count */
 	if (proto == BOOT_PROTO_PVH)
 		r = boot_info_parse_pvh(info_phys, early_map, &boot_info, &why);
 	else if (proto == BOOT_PROTO_MB2)

@@ -10,6 +10,7 @@
 #include <paging.h>
 #include <paravirt.h>
 #include <printk.h>
+#include <sched.h>
 #include <smp_stats.h>
 #include <spinlock.h>
 #include <string.h>
@@ -41,17 +42,11 @@ volatile int smp_cpus_online = 1;
 static u32 madt_ids[SMP_MAX_CPUS];
 static u8 ap_stacks[SMP_MAX_CPUS][AP_STACK_SIZE] __attribute__((aligned(16)));
 
+_Static_assert(__builtin_offsetof(struct percpu, cpu) == PERCPU_CPU_OFFSET,
+	       "asm reads the CPU's index at %gs:PERCPU_CPU_OFFSET");
 _Static_assert(__builtin_offsetof(struct smp_ap_boot, cr3) == 0 &&
 	       __builtin_offsetof(struct smp_ap_boot, stack) == 8,
 	       "trampoline.S's AP_BOOT_CR3 and AP_BOOT_STACK");
-
-static struct percpu *this_cpu(void)
-{
-	struct percpu *p;
-
-	__asm__ volatile("movq %%gs:0, %0" : "=r"(p));
-	return p;
-}
 
 static void set_percpu(struct percpu *p)
 {
@@ -157,10 +152,11 @@ void smp_detect(const struct boot_info *bi)
 
 /*
  * ap_main - an AP's first C code (trampoline.S's ap_start_64): its
- * per-CPU area, the kernel's GDT, its TSS and the IDT, its APIC; then it
- * reports in and halts for good. Interrupts stay off until safe_halt;
- * with every LVT masked nothing but an IPI wakes it (smp_call_function's
- * runs in the interrupt, and the loop halts again).
+ * per-CPU area, the kernel's GDT, its TSS and the IDT, its APIC, what
+ * the platform registers per CPU, and its periodic timer; its context
+ * becomes its idle thread; then it reports in and runs the idle loop for
+ * good (sched_idle: threads created for it, safe_halt when there are
+ * none). Interrupts stay off until then.
  */
 noreturn void ap_main(void)
 {
@@ -169,12 +165,14 @@ noreturn void ap_main(void)
 	trap_init_cpu((int)smp_ap_boot.cpu);
 	set_percpu(p);
 	apic_cpu_enable();
+	pv_platform_cpu_init((int)p->cpu);
 	p->apic_id_seen = apic_id();
 	p->gs_ok = this_cpu() == p;
+	sched_init_cpu();
+	apic_timer_start_cpu();
 	__atomic_fetch_add(&smp_cpus_online, 1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&p->online, true, __ATOMIC_RELEASE);
-	for (;;)
-		safe_halt();
+	sched_idle();
 }
 
 /* A free page below 1 MiB for the trampoline: the highest page of RAM
@@ -262,18 +260,22 @@ static bool start_ap(int cpu, u32 apic, u64 page)
 	return false;
 }
 
+void smp_boot_cpu_early(void)
+{
+	percpu[0].cpu = 0;
+	set_percpu(&percpu[0]);
+	percpu[0].gs_ok = this_cpu() == &percpu[0];
+}
+
 void smp_init(const struct boot_info *bi)
 {
 	int n = smp_cpus_found, started = 1;
 	u32 bsp = apic_id();
 	u64 page;
 
-	percpu[0].cpu = 0;
 	percpu[0].apic_id = bsp;
 	percpu[0].apic_id_seen = bsp;
 	percpu[0].online = true;
-	set_percpu(&percpu[0]);
-	percpu[0].gs_ok = this_cpu() == &percpu[0];
 	irq_register(CALL_FUNCTION_VECTOR, call_function_irq);
 	tlb_smp_init();
 	if (n < 0) {
@@ -291,7 +293,6 @@ void smp_init(const struct boot_info *bi)
 		return;
 	}
 	install_trampoline(page);
-	pv_platform_smp_prepare();
 	for (int i = 0, cpu = 1; i < n; i++) {
 		if (i < SMP_MAX_CPUS && madt_ids[i] == bsp)
 			continue;

@@ -5,6 +5,7 @@
 #include <kallsyms.h>
 #include <paravirt.h>
 #include <printk.h>
+#include <sched.h>
 #include <string.h>
 #include <trap.h>
 #include <asm/irq_vectors.h>
@@ -292,6 +293,7 @@ void trap_dispatch(struct trap_frame *f)
 	}
 	if (f->vector >= X86_NR_EXCEPTIONS && irq_handlers[f->vector]) {
 		irq_handlers[f->vector]();
+		sched_irq_exit();      /* a tick or a wake may switch threads */
 		return;
 	}
 	if (f->vector < X86_NR_EXCEPTIONS && (f->vector == X86_TRAP_PF ||

@@ -54,9 +54,9 @@ u32 kvm_clock_version(void);
 bool kvm_clock_tsc_stable(void);
 u64 kvm_sched_clock(void);
 
-/* steal time: the record (one CPU: one record), the table of per-CPU
- * record addresses the inline vcpu_is_preempted indexes, its function
- * twin and the bytes the template holds; the steal_clock op. */
+/* steal time: a record per CPU, the table of their addresses the inline
+ * vcpu_is_preempted indexes (Linux's __per_cpu_offset), its function
+ * twin; the steal_clock op. */
 struct kvm_steal_time {
 	u64 steal;
 	u32 version;
@@ -65,14 +65,20 @@ struct kvm_steal_time {
 	u8 u8_pad[3];
 	u32 pad[11];
 } __attribute__((aligned(64)));
-extern struct kvm_steal_time kvm_steal_time;
-extern struct kvm_steal_time *kvm_steal_time_of[];
+extern struct kvm_steal_time kvm_steal_time[SMP_MAX_CPUS];
+extern struct kvm_steal_time *kvm_steal_time_of[SMP_MAX_CPUS];
 extern const char kvm_vcpu_is_preempted[];
 u64 kvm_steal_clock(int cpu);
 
-/* PV EOI: the word the host sets bit 0 of, the EOI op, the EOIs it skipped because the host had set the
- * bit, and the native EOI it falls back to. */
-extern u32 kvm_pv_eoi_word;
+/* PV EOI: a word per CPU, the host sets bit 0 of its vCPU's (each alone
+ * in its cache line: KVM_PV_EOI_STRIDE_SHIFT, the op indexes by CPU), the
+ * EOI op, the EOIs it skipped because the host had set the bit, and the
+ * native EOI it falls back to. */
+#define KVM_PV_EOI_STRIDE_SHIFT 6
+struct kvm_pv_eoi_word {
+	u32 word;
+} __attribute__((aligned(1 << KVM_PV_EOI_STRIDE_SHIFT)));
+extern struct kvm_pv_eoi_word kvm_pv_eoi_words[SMP_MAX_CPUS];
 extern const char kvm_pv_eoi[];
 extern volatile u64 kvm_pv_eoi_skipped;
 extern struct pv_callee_save kvm_native_eoi;

@@ -44,7 +44,8 @@ struct pv_platform {
 	void (*init)(void);         /* override ops, once, before patching */
 	void (*report)(void);       /* optional: features on and off, for the log */
 	void (*shutdown)(void);     /* optional: before power-off and reboot */
-	void (*smp_prepare)(void);  /* optional: before other CPUs start */
+	void (*cpu_init)(int cpu);  /* optional: on each AP as it starts (its
+	                             * per-CPU records), after init() on the boot CPU */
 	const char *const *features; /* pvoff= names it honours, NULL-ended (optional) */
 	struct pv_platform_backend *backend; /* optional: filled by init() */
 };

@@ -26,4 +26,8 @@ u16 pvhv_doorbell(void);
 /* pvhv_vcpu_id - this vCPU's number, as pvhv wrote it in the page. */
 u32 pvhv_vcpu_id(void);
 
+/* pvhv_vcpu_of - CPU `cpu`'s (percpu[] index) vCPU number as pvhv wrote
+ * it in that CPU's page; PVHV_ALL_VCPUS when its page is not registered. */
+u32 pvhv_vcpu_of(int cpu);
+
 #endif /* PVK_PV_PVHV_H */

@@ -89,7 +89,13 @@ u32 apic_id(void);
  * apic_timer_init. */
 void apic_cpu_enable(void);
 
-/* Timer ticks seen since apic_timer_init. */
+/* apic_timer_start_cpu - start this CPU's periodic timer, as the boot
+ * CPU's (TIMER_VECTOR, through the pv op apic.timer_periodic). For an AP
+ * after apic_cpu_enable; each CPU counts its own ticks (percpu[].ticks). */
+void apic_timer_start_cpu(void);
+
+/* The boot CPU's timer ticks since apic_timer_init (each CPU's own, the
+ * boot CPU's included: percpu[].ticks). */
 extern volatile u64 apic_ticks;
 
 #endif /* ASM_APIC_H */

@@ -13,7 +13,8 @@
 #define TIMER_VECTOR    32    /* the local APIC timer */
 #define TEST_IPI_VECTOR 33    /* raised by self-tests only (kick, IPI) */
 #define CALL_FUNCTION_VECTOR 34 /* smp_call_function's IPI (smp.c) */
-#define TLB_FLUSH_VECTOR 35   /* a TLB shootdown's IPI (tlb.c) */
+#define RESCHEDULE_VECTOR 35  /* a wake for a halted CPU (sched.c) */
+#define TLB_FLUSH_VECTOR 36   /* a TLB shootdown's IPI (tlb.c) */
 #define LAST_STUB_VECTOR TLB_FLUSH_VECTOR /* entry.S: stubs 0..this */
 #define SPURIOUS_VECTOR 255   /* the APIC's spurious vector (SVR) */
 

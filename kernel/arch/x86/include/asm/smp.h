@@ -2,9 +2,10 @@
  * smp.h - the CPUs: found in the MADT, started with INIT-SIPI-SIPI
  * (smp.c, boot/trampoline.S), each with its per-CPU area at its GS base.
  *
- * An AP reports in and halts in a safe_halt loop with its APIC timer
- * masked; the one work it takes is a function called by IPI
- * (smp_call_function, CALL_FUNCTION_VECTOR).
+ * Every CPU runs its own periodic APIC timer and, once it reports in,
+ * its idle thread (sched.h): threads created for it, safe_halt when it
+ * has none. A function called by IPI (smp_call_function,
+ * CALL_FUNCTION_VECTOR) runs in the interrupt.
  */
 #ifndef ASM_SMP_H
 #define ASM_SMP_H
@@ -17,6 +18,8 @@
 /* One CPU's own data; GS base points at it (self first, so %gs:0 is
  * its address). Written by the boot CPU before the AP starts, except
  * where marked. */
+#define PERCPU_CPU_OFFSET 8     /* struct percpu's cpu: %gs:8 in asm */
+
 struct percpu {
 	struct percpu *self;
 	u32 cpu;                 /* 0: the boot CPU, then the MADT's order */
@@ -24,9 +27,25 @@ struct percpu {
 	u32 apic_id_seen;        /* the AP's own APIC ID register (AP) */
 	bool gs_ok;              /* %gs:0 gave the AP this area (AP) */
 	volatile bool online;    /* set last by the CPU itself (AP) */
+	/* Written by the CPU itself only (asm/preempt.h, sched.c): */
+	int preempt_count;       /* spinlocks held, preempt_disable()s */
+	bool need_resched;       /* switch at the next interrupt's end */
+	volatile u64 ticks;      /* its own APIC timer's interrupts */
+	u64 resched_ipis;        /* RESCHEDULE_VECTOR IPIs taken */
 };
 
 extern struct percpu percpu[SMP_MAX_CPUS];
+
+/* this_cpu - this CPU's area, read from %gs:0 (its self pointer). The
+ * boot CPU's GS base is set from boot_main on (smp_boot_cpu_early), an
+ * AP's in ap_main. */
+static inline struct percpu *this_cpu(void)
+{
+	struct percpu *p;
+
+	__asm__ volatile("movq %%gs:0, %0" : "=r"(p));
+	return p;
+}
 
 /* What the AP being started reads in ap_start_64 (trampoline.S names
  * the fields by offset: keep cr3 first, stack second). */
@@ -47,6 +66,15 @@ extern volatile int smp_cpus_online;
  * early map shows and the final one does not.
  */
 void smp_detect(const struct boot_info *bi);
+
+/*
+ * smp_boot_cpu_early - point the boot CPU's GS base at percpu[0], so
+ * this_cpu(), smp_processor_id() (0) and preempt_disable() work from the
+ * first spinlock on, and the platform's init finds its per-CPU records
+ * (KVM's PV EOI word) through GS. After trap_init (reloading GS zeroes
+ * its base).
+ */
+void smp_boot_cpu_early(void);
 
 /*
  * smp_init - give the boot CPU its per-CPU area and start every other

@@ -12,6 +12,7 @@
 
 #include <types.h>
 #include <asm/desc.h>
+#include <asm/processor.h>   /* cpu_relax, for the code that has it from here */
 
 static inline void native_cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c,
 				u32 *d)
@@ -194,11 +195,6 @@ static inline u64 native_rdtsc_ordered(void)
 
 	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
 	return ((u64)hi << 32) | lo;
-}
-
-static inline void cpu_relax(void)
-{
-	__asm__ volatile("pause" : : : "memory");
 }
 
 #endif /* ASM_X86_H */

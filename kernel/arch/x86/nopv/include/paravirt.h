@@ -167,7 +167,7 @@ static inline long pv_doorbell(u32 nr, u16 port) { (void)nr, (void)port; return 
 
 /* Nothing registered with a host to undo. */
 static inline void pv_platform_shutdown(void) { }
-static inline void pv_platform_smp_prepare(void) { }
+static inline void pv_platform_cpu_init(int cpu) { (void)cpu; }
 
 static inline void console_write(const char *s, size_t n) { uart_write(s, n); }
 /* QEMU's isa-debug-exit ends the machine with status (v << 1) | 1. */
