@@ -187,6 +187,8 @@ static const struct {
 	{ "clock", bench_clock },
 	{ "ops", bench_ops },
 	{ "lock", bench_lock },
+	{ "ipi", bench_ipi },
+	{ "tlb", bench_tlb },
 };
 
 void bench_run(const char *name)
@@ -196,5 +198,5 @@ void bench_run(const char *name)
 			workloads[i].run();
 			return;
 		}
-	printk("bench: unknown workload '%s' (console, irq, iodelay, clock, ops, lock)\n", name);
+	printk("bench: unknown workload '%s' (console, irq, iodelay, clock, ops, lock, ipi, tlb)\n", name);
 }

@@ -69,6 +69,12 @@
 #define KVM_STEAL_TIME_PREEMPTED   16   /* u8 */
 #define KVM_STEAL_TIME_SIZE        64
 #define KVM_VCPU_PREEMPTED         (1 << 0)
+#define KVM_VCPU_FLUSH_TLB         (1 << 1)   /* guest: flush before it runs again */
+
+/* KVM_HC_SEND_IPI (hypercalls.rst): a0, a1 the low and high halves of a
+ * bitmap of APIC ids, bit n for id a2 + n; a3 the ICR's low word (vector,
+ * delivery mode); returns how many it delivered. */
+#define KVM_SEND_IPI_BITMAP_BITS   128
 
 /* The PV EOI word: bit 0 set by the host when the guest may skip the EOI. */
 #define KVM_PV_EOI_BIT             0

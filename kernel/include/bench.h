@@ -12,11 +12,18 @@
  *   clock    10000 sched_clock, interrupts off; one call's instructions
  *   ops      each hot op's instructions (NOPs among them) and cycles per
  *            call (kernel/arch/x86/bench_ops.c)
+ *   ipi      2 s of smp_call_function rounds to every other CPU
+ *   tlb      2 s of one-page shootdowns of every other CPU, kept busy
+ *            (kernel/bench_smp.c)
  * The host counts the exits (bench/kvm/run.sh); the kernel prints what it
  * can measure itself, one "bench: NAME: ..." line. */
 void bench_run(const char *name);
 
 /* bench_ops - bench=ops (kernel/arch/x86/bench_ops.c). */
 void bench_ops(void);
+
+/* bench_ipi, bench_tlb - bench=ipi, bench=tlb (kernel/bench_smp.c). */
+void bench_ipi(void);
+void bench_tlb(void);
 
 #endif /* PVK_BENCH_H */

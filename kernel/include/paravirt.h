@@ -77,6 +77,10 @@ static inline void flush_tlb_one_user(unsigned long va)
 {
 	PVOP_VCALL1(mmu.flush_tlb_one_user, va);
 }
+static inline void flush_tlb_multi(cpumask_t cpus, const struct flush_tlb_info *info)
+{
+	PVOP_VCALL2(mmu.flush_tlb_multi, cpus, info);
+}
 static inline void set_pte(pte_t *p, pte_t v) { PVOP_VCALL2(mmu.set_pte, p, v.v); }
 static inline void set_pmd(pmd_t *p, pmd_t v) { PVOP_VCALL2(mmu.set_pmd, p, v.v); }
 static inline void set_pud(pud_t *p, pud_t v) { PVOP_VCALL2(mmu.set_pud, p, v.v); }
@@ -93,6 +97,36 @@ static inline void lazy_mmu_enter(void) { PVOP_VCALL0(mmu.lazy_mode.enter); }
 static inline void lazy_mmu_leave(void) { PVOP_VCALL0(mmu.lazy_mode.leave); }
 static inline void lazy_mmu_flush(void) { PVOP_VCALL0(mmu.lazy_mode.flush); }
 
+/* flush_tlb_local - drop what info says from this CPU's TLB: each page
+ * of the range (invlpg drops global translations too), or everything
+ * when the range is TLB_FLUSH_ALL or longer than a full flush costs
+ * (kernel/mm/tlb.c). */
+void flush_tlb_local(const struct flush_tlb_info *info);
+
+/*
+ * flush_tlb_range - a TLB shootdown: every online CPU in `cpus` drops its
+ * translations of [start, end) (end TLB_FLUSH_ALL: all of them); returns
+ * when each has. This CPU flushes itself, if in the set; the others are
+ * the op's (natively an IPI each, under KVM none to a preempted vCPU).
+ * After smp_init; after the page-table change it publishes.
+ */
+static inline void flush_tlb_range(cpumask_t cpus, unsigned long start, unsigned long end)
+{
+	struct flush_tlb_info info = { .start = start, .end = end };
+	cpumask_t self = 1u << smp_processor_id();
+
+	if (cpus & self)
+		flush_tlb_local(&info);
+	cpus &= smp_online_mask() & ~self;
+	if (cpus)
+		flush_tlb_multi(cpus, &info);
+}
+/* flush_tlb_others - the same for every online CPU but this one. */
+static inline void flush_tlb_others(unsigned long start, unsigned long end)
+{
+	flush_tlb_range(~(1u << smp_processor_id()), start, end);
+}
+
 /* --- apic ------------------------------------------------------------ */
 
 /*
@@ -106,6 +140,10 @@ static inline void apic_eoi(void) { PVOP_VCALLEE_MSR0(apic.eoi, APIC_EOI_SITE_LE
 static inline void apic_send_ipi(u32 apic_id, u32 vector)
 {
 	PVOP_VCALL2(apic.send_ipi, apic_id, vector);
+}
+static inline void apic_send_ipi_mask(cpumask_t mask, u32 vector)
+{
+	PVOP_VCALL2(apic.send_ipi_mask, mask, vector);
 }
 static inline void apic_timer_periodic(u32 vector, u32 count)
 {
@@ -135,6 +173,7 @@ static inline bool vcpu_is_preempted(long cpu)
 					    lock.vcpu_is_preempted, ,
 					    "D"((unsigned long)cpu)));
 }
+static inline void yield_to(int cpu) { PVOP_VCALL1(lock.yield_to, cpu); }
 
 /* --- hv: the hypervisor's own calls, hypercall convention ------------ */
 

@@ -17,12 +17,21 @@
 #include <pvops/hypercall.h>
 #include <asm/desc.h>
 #include <asm/pgtable_types.h>
+#include <asm/smp.h>            /* cpumask_t */
 
 struct qspinlock;
 
 struct cpuid_regs {
 	u32 eax, ebx, ecx, edx;
 };
+
+/* What a TLB shootdown drops (mmu.flush_tlb_multi): the translations of
+ * [start, end), page by page, or with end == TLB_FLUSH_ALL every one,
+ * global ones included. */
+struct flush_tlb_info {
+	unsigned long start, end;
+};
+#define TLB_FLUSH_ALL (~0ul)
 
 /*
  * The template is written once, one list per area, and expanded both into
@@ -78,6 +87,9 @@ struct cpuid_regs {
 	OP(P, void, flush_tlb_user, (void))                                  \
 	OP(P, void, flush_tlb_kernel, (void))                                \
 	OP(P, void, flush_tlb_one_user, (unsigned long addr))                \
+	/* the CPUs in `cpus` (never the caller) drop what info says */      \
+	OP(P, void, flush_tlb_multi, (cpumask_t cpus,                        \
+				      const struct flush_tlb_info *info))    \
 	OP(P, void, set_pte, (pte_t *ptep, pte_t val))                       \
 	OP(P, void, set_pmd, (pmd_t *pmdp, pmd_t val))                       \
 	OP(P, void, set_pud, (pud_t *pudp, pud_t val))                       \
@@ -89,6 +101,8 @@ struct cpuid_regs {
 #define PV_APIC_OPS(OP, CS, HC, SUB, P)                                      \
 	CS(P, eoi)                         /* void (void) */                 \
 	OP(P, void, send_ipi, (u32 apic_id, u32 vector))                     \
+	/* `vector` to every CPU in `mask` (percpu[] indices) */             \
+	OP(P, void, send_ipi_mask, (cpumask_t mask, u32 vector))             \
 	/* periodic timer: `vector` every `count` timer ticks */             \
 	OP(P, void, timer_periodic, (u32 vector, u32 count))                 \
 	OP(P, void, timer_stop, (void))
@@ -107,7 +121,9 @@ struct cpuid_regs {
 	OP(P, void, wait, (u8 *ptr, u8 val))                                 \
 	OP(P, void, kick, (int cpu))                                         \
 	CS(P, spin_unlock)                 /* void (u8 *) */                 \
-	CS(P, vcpu_is_preempted)           /* bool (long cpu) */
+	CS(P, vcpu_is_preempted)           /* bool (long cpu) */             \
+	/* let preempted `cpu` run instead of this one (native: nothing) */  \
+	OP(P, void, yield_to, (int cpu))
 
 /*
  * The hypervisor's own calls, in the hypercall convention. Their default

@@ -16,8 +16,12 @@
  *   pv_unhalt     with more than one CPU: the pv queued spinlock, whose
  *                 waiters halt (lock.wait) and are woken by
  *                 KVM_HC_KICK_CPU (lock.kick); its unlock a call that kicks
- *   pv_send_ipi, pv_sched_yield, pv_tlb_flush: offered or not,
- *                 reported only; the SMP code will use them
+ *   pv_send_ipi   send_ipi_mask as one KVM_HC_SEND_IPI with a bitmap
+ *   pv_sched_yield  yield_to a preempted vCPU as KVM_HC_SCHED_YIELD
+ *   pv_tlb_flush  flush_tlb_multi leaves a preempted vCPU's flush to the
+ *                 host (its steal record's FLUSH_TLB bit) instead of an IPI
+ *                 (these four only with more than one CPU in the MADT,
+ *                 else "offered (used with SMP)")
  *
  * Every record the host writes into is unregistered before power-off and
  * reboot (kvm_shutdown), as Linux does, so the host stops writing into
@@ -34,8 +38,11 @@
 #include <pv/platform.h>
 #include <pv/kvm_hypercall.h>
 #include <pvops/native.h>
+#include <smp_stats.h>
 #include <spinlock.h>
+#include <asm/apic.h>
 #include <asm/smp.h>
+#include <asm/tlb.h>
 #include <asm/tsc.h>
 #include <asm/x86.h>
 #include <abi/kvm_para.h>
@@ -437,6 +444,125 @@ static void poll_control_init(void)
 	msr_write(MSR_KVM_POLL_CONTROL, 1);
 }
 
+/* --- SMP: send-IPI, yield, TLB flush ------------------------------- */
+
+static void (*kvm_native_send_ipi_mask)(cpumask_t mask, u32 vector);
+
+/*
+ * apic.send_ipi_mask, Linux's __send_ipi_mask: one KVM_HC_SEND_IPI for
+ * every target whose APIC id lies within KVM_SEND_IPI_BITMAP_BITS of the
+ * lowest one, instead of one ICR write per target (each an exit: a WRMSR
+ * under x2APIC, two MMIO writes under xAPIC). So N targets cost one exit,
+ * not N. Ids beyond the bitmap, and everything when the host refuses the
+ * call, go the native way.
+ */
+void kvm_send_ipi_mask(cpumask_t mask, u32 vector)
+{
+	u64 bitmap[KVM_SEND_IPI_BITMAP_BITS / 64] = { 0 };
+	u32 min = ~0u;
+	cpumask_t in = 0, rest = 0;
+	long r;
+
+	for (cpumask_t m = mask; m; m &= m - 1)
+		if (percpu[__builtin_ctz(m)].apic_id < min)
+			min = percpu[__builtin_ctz(m)].apic_id;
+	for (cpumask_t m = mask; m; m &= m - 1) {
+		int cpu = __builtin_ctz(m);
+		u32 off = percpu[cpu].apic_id - min;
+
+		if (off < KVM_SEND_IPI_BITMAP_BITS) {
+			bitmap[off / 64] |= 1ull << (off % 64);
+			in |= 1u << cpu;
+		} else {
+			rest |= 1u << cpu;
+		}
+	}
+	if (in) {
+		r = pv_hypercall4(KVM_HC_SEND_IPI, bitmap[0], bitmap[1], min,
+				  vector | APIC_ICR_FIXED);
+		smp_stats_add(&smp_stats.ipi_hcalls, 1);
+		if (r < 0)
+			rest |= in;            /* nothing delivered: the ICR way */
+		else
+			smp_stats_add(&smp_stats.ipi_hcall, (u64)r);
+	}
+	if (rest)
+		kvm_native_send_ipi_mask(rest, vector);
+}
+
+/*
+ * lock.yield_to, Linux's kvm_sched_yield: the host runs the vCPU of `cpu`
+ * (preempted, so it cannot answer what this CPU waits for) in this one's
+ * place, instead of this vCPU spinning out its time slice (native: there
+ * is no one to ask, the op is NOPs).
+ */
+void kvm_yield_to(int cpu)
+{
+	smp_stats_add(&smp_stats.yield_hcalls, 1);
+	pv_hypercall1(KVM_HC_SCHED_YIELD, percpu[cpu].apic_id);
+}
+
+/*
+ * mmu.flush_tlb_multi, Linux's kvm_flush_tlb_multi: a target whose vCPU
+ * is preempted (its steal record's preempted byte) gets KVM_VCPU_FLUSH_TLB
+ * set in that byte, atomically against the host clearing it as the vCPU
+ * resumes, and the host flushes its TLB before it runs again: no IPI that
+ * would have to wait for it to be scheduled. Only the running ones get
+ * the native IPI. A CPU without a record counts as running.
+ */
+void kvm_flush_tlb_multi(cpumask_t cpus, const struct flush_tlb_info *info)
+{
+	cpumask_t ipi = 0;
+	u64 deferred = 0;
+
+	if (cpus & (1u << smp_processor_id()))
+		panic("kvm_flush_tlb_multi: the caller is in the set (it flushes itself)");
+	smp_stats_add(&smp_stats.tlb_shootdowns, 1);
+	cpus &= smp_online_mask();
+	for (cpumask_t m = cpus; m; m &= m - 1) {
+		int cpu = __builtin_ctz(m);
+		struct kvm_steal_time *st = kvm_steal_time_of[cpu];
+		u8 state = st ? __atomic_load_n(&st->preempted, __ATOMIC_RELAXED) : 0;
+
+		if ((state & KVM_VCPU_PREEMPTED) &&
+		    __atomic_compare_exchange_n(&st->preempted, &state,
+						state | KVM_VCPU_FLUSH_TLB, false,
+						__ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
+			deferred++;
+			continue;
+		}
+		ipi |= 1u << cpu;
+	}
+	smp_stats_add(&smp_stats.tlb_deferred, deferred);
+	native_flush_tlb_others(ipi, info);
+}
+
+/* The three SMP features, each where offered and not refused, with more
+ * than one CPU (the MADT's: smp_detect ran before us, as Linux asks
+ * num_possible_cpus); with one they stay "offered (used with SMP)". */
+static void kvm_smp_ops_init(void)
+{
+	if (smp_cpus_found <= 1)
+		return;
+	if (state[KVM_F_PV_SEND_IPI] == KVM_OFFERED) {
+		if (!pv_ops.apic.send_ipi_mask) {
+			refuse(KVM_F_PV_SEND_IPI, "no local APIC");
+		} else {
+			kvm_native_send_ipi_mask = pv_ops.apic.send_ipi_mask;
+			PV_PLAN("kvm", "pv_send_ipi", apic.send_ipi_mask, kvm_send_ipi_mask, NULL);
+			state[KVM_F_PV_SEND_IPI] = KVM_ON;
+		}
+	}
+	if (state[KVM_F_PV_SCHED_YIELD] == KVM_OFFERED) {
+		PV_PLAN("kvm", "pv_sched_yield", lock.yield_to, kvm_yield_to, NULL);
+		state[KVM_F_PV_SCHED_YIELD] = KVM_ON;
+	}
+	if (state[KVM_F_PV_TLB_FLUSH] == KVM_OFFERED) {
+		PV_PLAN("kvm", "pv_tlb_flush", mmu.flush_tlb_multi, kvm_flush_tlb_multi, NULL);
+		state[KVM_F_PV_TLB_FLUSH] = KVM_ON;
+	}
+}
+
 /* --- init, report, shutdown ------------------------------------------ */
 
 static void kvm_init(void)
@@ -479,6 +605,7 @@ static void kvm_init(void)
 		else if (kvm_edx & (1u << KVM_HINTS_REALTIME))
 			refuse(f, "REALTIME hint");
 	}
+	kvm_smp_ops_init();
 
 	/* the TSC frequency: the timing leaf, else the kvmclock record */
 	if (max >= kvm_base + KVM_CPUID_TIMING_OFFSET) {
@@ -515,11 +642,11 @@ static void civil(u64 days, u32 *y, u32 *m, u32 *d)
 
 /*
  * One line a feature, one printk a line (under a hypervisor each is a
- * console exit). The four SMP features say "offered (used with SMP)",
- * not "on": offered and not refused, but nothing uses them with one CPU
- * (a kick, an IPI to a set, a yield to a preempted vCPU, a flush left to
- * the host all need a second vCPU), and "on" would claim a use there is
- * not.
+ * console exit). An SMP feature left unused says "offered (used with
+ * SMP)", not "on": offered and not refused, but nothing uses it with one
+ * CPU (a kick, an IPI to a set, a yield to a preempted vCPU, a flush left
+ * to the host all need a second vCPU), and "on" would claim a use there
+ * is not. pv_unhalt says so with any number until the lock code takes it.
  */
 static void kvm_report(void)
 {

@@ -13,6 +13,7 @@
 #include <pvops/native.h>
 #include <asm/x86.h>
 #include <asm/apic.h>
+#include <asm/tlb.h>
 #include <asm/tsc.h>
 #include <asm/uart.h>
 #include <pv/platform.h>
@@ -32,12 +33,14 @@ static void native_flush_tlb_user(void)
 	native_write_cr3_inline(native_read_cr3_inline());
 }
 
-/* Toggling CR4.PGE drops global translations too. */
+/* Toggling CR4.PGE drops every translation, global ones too: flipped
+ * and back, so it flushes whether PGE is on or off (a write that leaves
+ * PGE as it was flushes nothing), as Linux's native_flush_tlb_global. */
 static void native_flush_tlb_kernel(void)
 {
 	unsigned long cr4 = native_read_cr4();
 
-	native_write_cr4(cr4 & ~CR4_PGE);
+	native_write_cr4(cr4 ^ CR4_PGE);
 	native_write_cr4(cr4);
 }
 
@@ -113,10 +116,12 @@ static void apic_install(const struct apic_driver *d)
 		native_tmpls[0] = pv_plan_backend(PV_PLAN("native", "apic=x2apic", apic.eoi,
 							  x2apic_eoi_cs, &apic_tmpl_x2apic_eoi));
 		PV_PLAN("native", "apic=x2apic", apic.send_ipi, x2apic_send_ipi, NULL);
+		PV_PLAN("native", "apic=x2apic", apic.send_ipi_mask, x2apic_send_ipi_mask, NULL);
 	} else {
 		native_tmpls[0] = pv_plan_backend(PV_PLAN("native", "apic=xapic", apic.eoi,
 							  xapic_eoi_cs, &apic_tmpl_xapic_eoi));
 		PV_PLAN("native", "apic=xapic", apic.send_ipi, xapic_send_ipi, NULL);
+		PV_PLAN("native", "apic=xapic", apic.send_ipi_mask, xapic_send_ipi_mask, NULL);
 	}
 	native_backend.tmpls = native_tmpls;
 	native_backend.nr = ARRAY_SIZE(native_tmpls);
@@ -124,6 +129,7 @@ static void apic_install(const struct apic_driver *d)
 	PV_PLAN("native", "apic", apic.timer_stop, apic_timer_stop_native, NULL);
 	/* the records name the functions; the driver must agree */
 	BUG_ON(pv_ops.apic.send_ipi != d->send_ipi ||
+	       pv_ops.apic.send_ipi_mask != d->send_ipi_mask ||
 	       pv_ops.apic.timer_periodic != d->timer_periodic ||
 	       pv_ops.apic.timer_stop != d->timer_stop);
 }
@@ -172,6 +178,7 @@ struct pv_ops pv_ops = {
 		.flush_tlb_user = native_flush_tlb_user,
 		.flush_tlb_kernel = native_flush_tlb_kernel,
 		.flush_tlb_one_user = (void (*)(unsigned long))pv_native_flush_tlb_one,
+		.flush_tlb_multi = native_flush_tlb_multi,
 		.set_pte = native_set_pte,
 		.set_pmd = native_set_pmd,
 		.set_pud = native_set_pud,
@@ -188,6 +195,7 @@ struct pv_ops pv_ops = {
 		/* native_init picks xAPIC or x2APIC (apic_probe) before patching */
 		.eoi = PV_IS_CALLEE_SAVE(NULL),
 		.send_ipi = NULL,
+		.send_ipi_mask = NULL,
 		.timer_periodic = NULL,
 		.timer_stop = NULL,
 	},
@@ -202,6 +210,8 @@ struct pv_ops pv_ops = {
 		.kick = (void (*)(int))pv_nop,
 		.spin_unlock = PV_IS_CALLEE_SAVE(pv_native_spin_unlock),
 		.vcpu_is_preempted = PV_IS_CALLEE_SAVE(pv_native_vcpu_is_preempted),
+		/* nobody else could run in this CPU's stead: the sites are NOPs */
+		.yield_to = (void (*)(int))pv_nop,
 	},
 	.hv = {
 		.hypercall = PV_HCALL(native_hv_enosys),

@@ -12,6 +12,7 @@
 #include <asm/apic.h>
 #include <asm/layout.h>
 #include <asm/smp.h>
+#include <smp_stats.h>
 #include <asm/x86.h>
 #include <asm/x86_bits.h>
 
@@ -50,6 +51,48 @@ void xapic_send_ipi(u32 dest, u32 vector)
 	xapic_write(APIC_ICR, vector);
 }
 
+/* How long an xAPIC's ICR is polled for its delivery status before the
+ * previous command counts as lost. */
+#define ICR_IDLE_POLLS 100000
+
+/* Until the xAPIC accepted the last ICR command; false when it stayed
+ * busy ICR_IDLE_POLLS polls. */
+static bool xapic_icr_idle(void)
+{
+	for (int i = 0; xapic[APIC_ICR / 4] & APIC_ICR_PENDING; i++)
+		if (i == ICR_IDLE_POLLS)
+			return false;
+	return true;
+}
+
+/* The native send_ipi_mask of each mode: one ICR write per target, by
+ * its APIC id (percpu[]). x2APIC: one WRMSR each, the ICR is never busy. */
+void x2apic_send_ipi_mask(cpumask_t mask, u32 vector)
+{
+	smp_stats_add(&smp_stats.ipi_icr, smp_stats_cpus(mask));
+	for (; mask; mask &= mask - 1)
+		x2apic_send_ipi(percpu[__builtin_ctz(mask)].apic_id, vector);
+}
+
+/* xAPIC: two MMIO writes each (destination, then command), after the
+ * previous command was accepted (the delivery-status bit), with
+ * interrupts off so no IPI sent from a handler lands between the two. */
+void xapic_send_ipi_mask(cpumask_t mask, u32 vector)
+{
+	unsigned long flags = arch_local_irq_save();
+	u64 n = smp_stats_cpus(mask);
+
+	for (; mask; mask &= mask - 1) {
+		int cpu = __builtin_ctz(mask);
+
+		if (!xapic_icr_idle())
+			panic("xapic_send_ipi_mask: ICR still busy before CPU %d", cpu);
+		xapic_send_ipi(percpu[cpu].apic_id, vector);
+	}
+	arch_local_irq_restore(flags);
+	smp_stats_add(&smp_stats.ipi_icr, n);
+}
+
 void apic_timer_periodic_native(u32 vector, u32 count)
 {
 	apic->write(APIC_TIMER_DIV, APIC_TIMER_DIV_16);
@@ -66,6 +109,7 @@ void apic_timer_stop_native(void)
 const struct apic_driver x2apic_driver = {
 	.name = "x2APIC",
 	.send_ipi = x2apic_send_ipi,
+	.send_ipi_mask = x2apic_send_ipi_mask,
 	.timer_periodic = apic_timer_periodic_native,
 	.timer_stop = apic_timer_stop_native,
 	.write = x2apic_write,
@@ -74,6 +118,7 @@ const struct apic_driver x2apic_driver = {
 const struct apic_driver xapic_driver = {
 	.name = "xAPIC",
 	.send_ipi = xapic_send_ipi,
+	.send_ipi_mask = xapic_send_ipi_mask,
 	.timer_periodic = apic_timer_periodic_native,
 	.timer_stop = apic_timer_stop_native,
 	.write = xapic_write,
@@ -106,20 +151,14 @@ const char *apic_mode_name(void)
 	return apic ? apic->name : "none";
 }
 
-/* How long apic_icr polls an xAPIC's delivery status before giving up. */
-#define ICR_IDLE_POLLS 100000
-
 bool apic_icr(u32 dest, u32 cmd)
 {
 	if (apic == &x2apic_driver) {
 		x2apic_send_ipi(dest, cmd);     /* one 64-bit ICR write */
 		return true;
 	}
-	if (apic != &xapic_driver || !xapic)
+	if (apic != &xapic_driver || !xapic || !xapic_icr_idle())
 		return false;
-	for (int i = 0; xapic[APIC_ICR / 4] & APIC_ICR_PENDING; i++)
-		if (i == ICR_IDLE_POLLS)
-			return false;
 	xapic_send_ipi(dest, cmd);
 	return true;
 }

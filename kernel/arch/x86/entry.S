@@ -97,6 +97,7 @@ trap_stub_\vec:
 	STUB TEST_IPI_VECTOR
 	STUB CALL_FUNCTION_VECTOR
 	STUB RESCHEDULE_VECTOR
+	STUB TLB_FLUSH_VECTOR
 	STUB SPURIOUS_VECTOR
 
 /*
@@ -145,7 +146,7 @@ trap_saved:
 	.p2align 3
 	.globl trap_stubs
 trap_stubs:
-	.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35
+	.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36
 	.quad trap_stub_\v
 	.endr
 	.globl trap_stubs_end

@@ -11,6 +11,7 @@
 #include <paravirt.h>
 #include <printk.h>
 #include <sched.h>
+#include <smp_stats.h>
 #include <spinlock.h>
 #include <string.h>
 #include <trap.h>
@@ -18,6 +19,7 @@
 #include <asm/apic.h>
 #include <asm/layout.h>
 #include <asm/smp.h>
+#include <asm/tlb.h>
 #include <asm/x86.h>
 #include <asm/x86_bits.h>
 
@@ -90,11 +92,34 @@ static void call_function_irq(void)
 	apic_eoi();
 }
 
+cpumask_t smp_wait_answers(cpumask_t *pending, u64 timeout_ns)
+{
+	u64 t0 = sched_clock();
+	cpumask_t left;
+
+	while ((left = __atomic_load_n(pending, __ATOMIC_ACQUIRE)) &&
+	       sched_clock() - t0 < timeout_ns) {
+		/* a target whose vCPU the host took away cannot answer until
+		 * it runs again: give it this one's time slice (Linux's
+		 * kvm_smp_send_call_func_ipi); natively never preempted */
+		for (cpumask_t m = left; m; m &= m - 1) {
+			int cpu = __builtin_ctz(m);
+
+			if (vcpu_is_preempted(cpu)) {
+				smp_stats_add(&smp_stats.yield_asks, 1);
+				yield_to(cpu);
+				break;
+			}
+		}
+		cpu_relax();
+	}
+	return left;
+}
+
 cpumask_t smp_call_function(cpumask_t mask, void (*fn)(void *), void *arg)
 {
 	int self = smp_processor_id();
 	cpumask_t others, left;
-	u64 t0;
 
 	mask &= smp_online_mask();
 	others = mask & ~(1u << self);
@@ -102,19 +127,15 @@ cpumask_t smp_call_function(cpumask_t mask, void (*fn)(void *), void *arg)
 	call.fn = fn;
 	call.arg = arg;
 	__atomic_store_n(&call.pending, others, __ATOMIC_RELEASE);
-	for (int cpu = 0; cpu < SMP_MAX_CPUS; cpu++)
-		if (others & (1u << cpu))
-			apic_send_ipi(percpu[cpu].apic_id, CALL_FUNCTION_VECTOR);
+	if (others)
+		apic_send_ipi_mask(others, CALL_FUNCTION_VECTOR);
 	if (mask & (1u << self)) {
 		unsigned long flags = arch_local_irq_save();
 
 		fn(arg);
 		arch_local_irq_restore(flags);
 	}
-	t0 = sched_clock();
-	while (__atomic_load_n(&call.pending, __ATOMIC_ACQUIRE) &&
-	       sched_clock() - t0 < SMP_CALL_TIMEOUT_NS)
-		cpu_relax();
+	smp_wait_answers(&call.pending, SMP_CALL_TIMEOUT_NS);
 	left = __atomic_exchange_n(&call.pending, 0, __ATOMIC_ACQ_REL);
 	for (int cpu = 0; cpu < SMP_MAX_CPUS; cpu++)
 		if (left & (1u << cpu))
@@ -256,6 +277,7 @@ void smp_init(const struct boot_info *bi)
 	percpu[0].apic_id_seen = bsp;
 	percpu[0].online = true;
 	irq_register(CALL_FUNCTION_VECTOR, call_function_irq);
+	tlb_smp_init();
 	if (n < 0) {
 		printk("smp: 1 CPUs online (no MADT)\n");
 		return;

@@ -34,7 +34,7 @@ enum kvm_feat_state {
 	KVM_OFF,            /* offered, pvoff= turned it off: native */
 	KVM_ON,             /* offered and used */
 	KVM_REFUSED,        /* offered, but the host did not follow through */
-	KVM_OFFERED,        /* offered; used by the SMP code, not yet here */
+	KVM_OFFERED,        /* offered; not used (one CPU, or no code yet) */
 };
 
 /* kvm_feature - what became of feature f on this boot (KVM_ABSENT
@@ -82,5 +82,19 @@ extern struct kvm_pv_eoi_word kvm_pv_eoi_words[SMP_MAX_CPUS];
 extern const char kvm_pv_eoi[];
 extern volatile u64 kvm_pv_eoi_skipped;
 extern struct pv_callee_save kvm_native_eoi;
+
+/* The SMP features' ops (kvm.c says what each replaces and why it is
+ * cheaper), for the self-tests to find in their slots:
+ * kvm_send_ipi_mask - apic.send_ipi_mask as KVM_HC_SEND_IPI, one per
+ *   set of ids within the bitmap's reach, the rest (or all, if the host
+ *   refuses) the native way;
+ * kvm_yield_to - lock.yield_to as KVM_HC_SCHED_YIELD to cpu's APIC id;
+ * kvm_flush_tlb_multi - mmu.flush_tlb_multi: preempted vCPUs marked
+ *   KVM_VCPU_FLUSH_TLB in their steal record, the others shot down by
+ *   native_flush_tlb_others. */
+struct flush_tlb_info;
+void kvm_send_ipi_mask(cpumask_t mask, u32 vector);
+void kvm_yield_to(int cpu);
+void kvm_flush_tlb_multi(cpumask_t cpus, const struct flush_tlb_info *info);
 
 #endif /* PVK_PV_KVM_H */

@@ -10,11 +10,13 @@
 #include <pvops/callee_save.h>
 
 #include <asm/irq_vectors.h>
+#include <asm/smp.h>            /* cpumask_t */
 
 /* One mode of the local APIC: the native apic ops, and its register write. */
 struct apic_driver {
 	const char *name;                        /* "x2APIC", "xAPIC" */
 	void (*send_ipi)(u32 dest, u32 vector);
+	void (*send_ipi_mask)(cpumask_t mask, u32 vector);
 	void (*timer_periodic)(u32 vector, u32 count);
 	void (*timer_stop)(void);
 	void (*write)(u32 reg, u32 v);           /* the driver's own */
@@ -41,6 +43,13 @@ void xapic_eoi(void);
 extern const char x2apic_eoi_cs[], xapic_eoi_cs[];
 void x2apic_send_ipi(u32 dest, u32 vector);
 void xapic_send_ipi(u32 dest, u32 vector);
+/* x2apic_send_ipi_mask, xapic_send_ipi_mask - apic.send_ipi_mask: one ICR
+ * write per CPU of `mask` (percpu[] indices, by their APIC ids), counted
+ * in smp_stats.ipi_icr; xAPIC's waits for the ICR to be idle before each
+ * (panics if it stays busy) and keeps interrupts off between its two
+ * register writes. */
+void x2apic_send_ipi_mask(cpumask_t mask, u32 vector);
+void xapic_send_ipi_mask(cpumask_t mask, u32 vector);
 void apic_timer_periodic_native(u32 vector, u32 count);
 void apic_timer_stop_native(void);
 /* apic_native_eoi - the probed mode's EOI as a plain C function (the
@@ -56,6 +65,7 @@ const char *apic_mode_name(void);
 void apic_timer_init(void);
 
 /* ICR command words (SDM 3A 11.6.1): delivery mode, level, status. */
+#define APIC_ICR_FIXED        (0u << 8)   /* delivery mode: the vector, as is */
 #define APIC_ICR_INIT         (5u << 8)
 #define APIC_ICR_STARTUP      (6u << 8)   /* vector: the start page's number */
 #define APIC_ICR_PENDING      (1u << 12)  /* xAPIC: not yet accepted */

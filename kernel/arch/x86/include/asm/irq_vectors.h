@@ -14,7 +14,8 @@
 #define TEST_IPI_VECTOR 33    /* raised by self-tests only (kick, IPI) */
 #define CALL_FUNCTION_VECTOR 34 /* smp_call_function's IPI (smp.c) */
 #define RESCHEDULE_VECTOR 35  /* a wake for a halted CPU (sched.c) */
-#define LAST_STUB_VECTOR RESCHEDULE_VECTOR /* entry.S: stubs 0..this */
+#define TLB_FLUSH_VECTOR 36   /* a TLB shootdown's IPI (tlb.c) */
+#define LAST_STUB_VECTOR TLB_FLUSH_VECTOR /* entry.S: stubs 0..this */
 #define SPURIOUS_VECTOR 255   /* the APIC's spurious vector (SVR) */
 
 #endif /* ASM_IRQ_VECTORS_H */

@@ -98,8 +98,8 @@ cpumask_t smp_online_mask(void);
 
 /*
  * smp_call_function - run fn(arg) once on every online CPU in mask and
- * wait for them all: one CALL_FUNCTION_VECTOR IPI per other CPU, each
- * sent through the pv op apic.send_ipi; this CPU, when in mask, runs fn
+ * wait for them all: a CALL_FUNCTION_VECTOR IPI to the other CPUs, sent
+ * through the pv op apic.send_ipi_mask; this CPU, when in mask, runs fn
  * itself with interrupts off. The others run fn in their IPI handler
  * (interrupts off) and answer by clearing their bit. Waits up to
  * SMP_CALL_TIMEOUT_NS, names each CPU that did not answer, and returns
@@ -107,5 +107,13 @@ cpumask_t smp_online_mask(void);
  * a time (a lock); not from an interrupt handler.
  */
 cpumask_t smp_call_function(cpumask_t mask, void (*fn)(void *), void *arg);
+
+/*
+ * smp_wait_answers - wait until *pending (CPUs yet to answer an IPI,
+ * each clearing its bit) is empty, at most timeout_ns; meanwhile, while
+ * one of them is a preempted vCPU (vcpu_is_preempted), yield_to it.
+ * Returns the CPUs that did not answer (0: all did).
+ */
+cpumask_t smp_wait_answers(cpumask_t *pending, u64 timeout_ns);
 
 #endif /* ASM_SMP_H */

@@ -64,12 +64,13 @@ static inline unsigned long read_cr3(void) { return native_read_cr3_inline(); }
 static inline void write_cr3(unsigned long v) { native_write_cr3_inline(v); }
 /* Reloading cr3 drops every non-global translation. */
 static inline void flush_tlb_user(void) { write_cr3(read_cr3()); }
-/* Toggling CR4.PGE drops global translations too. */
+/* Toggling CR4.PGE (flipped and back, whatever it was) drops every
+ * translation, global ones too. */
 static inline void flush_tlb_kernel(void)
 {
 	unsigned long cr4 = native_read_cr4();
 
-	native_write_cr4(cr4 & ~CR4_PGE);
+	native_write_cr4(cr4 ^ CR4_PGE);
 	native_write_cr4(cr4);
 }
 static inline void flush_tlb_one_user(unsigned long va) { native_invlpg(va); }
@@ -83,11 +84,37 @@ static inline void paravirt_release_pt(phys_addr_t pa, int level) { (void)pa, (v
 static inline void lazy_mmu_enter(void) { }
 static inline void lazy_mmu_leave(void) { }
 static inline void lazy_mmu_flush(void) { }
+void native_flush_tlb_multi(cpumask_t cpus, const struct flush_tlb_info *info);
+static inline void flush_tlb_multi(cpumask_t cpus, const struct flush_tlb_info *info)
+{
+	native_flush_tlb_multi(cpus, info);
+}
+/* as kernel/include/paravirt.h's */
+void flush_tlb_local(const struct flush_tlb_info *info);
+static inline void flush_tlb_range(cpumask_t cpus, unsigned long start, unsigned long end)
+{
+	struct flush_tlb_info info = { .start = start, .end = end };
+	cpumask_t self = 1u << smp_processor_id();
+
+	if (cpus & self)
+		flush_tlb_local(&info);
+	cpus &= smp_online_mask() & ~self;
+	if (cpus)
+		flush_tlb_multi(cpus, &info);
+}
+static inline void flush_tlb_others(unsigned long start, unsigned long end)
+{
+	flush_tlb_range(~(1u << smp_processor_id()), start, end);
+}
 
 /* --- apic ------------------------------------------------------------ */
 
 static inline void apic_eoi(void) { apic_native_eoi(); }
 static inline void apic_send_ipi(u32 apic_id, u32 vector) { apic->send_ipi(apic_id, vector); }
+static inline void apic_send_ipi_mask(cpumask_t mask, u32 vector)
+{
+	apic->send_ipi_mask(mask, vector);
+}
 static inline void apic_timer_periodic(u32 vector, u32 count)
 {
 	apic->timer_periodic(vector, count);
@@ -117,6 +144,7 @@ static inline void pv_spin_unlock(u8 *lock)
 	WRITE_ONCE(*lock, 0);
 }
 static inline bool vcpu_is_preempted(long cpu) { (void)cpu; return false; }
+static inline void yield_to(int cpu) { (void)cpu; }
 
 /* --- hv: no hypervisor to call --------------------------------------- */
 
