@@ -8,8 +8,8 @@
 #   make gdb        pvk in QEMU, halted, with gdb attached
 #   make iso        a GRUB rescue ISO booting pvk through Multiboot2
 #   make bench      every benchmark (make bench-host: the libpvops part alone;
-#                   bench-pvhv, bench-kvm, bench-ops: bench/results/pvhv.md,
-#                   kvm.md, ops.md)
+#                   bench-pvhv, bench-kvm, bench-ops, bench-smp:
+#                   bench/results/pvhv.md, kvm.md, ops.md, smp.md)
 #   make nopv       the PARAVIRT=0 kernel alone: build/nopv/pvk.elf
 #   make clean      remove build/
 #   V=1             show full commands
@@ -62,6 +62,7 @@ include tests/unit/unit.mk
 include bench/host/bench.mk
 include bench/kvm/bench.mk
 include bench/ops/bench.mk
+include bench/smp/bench.mk
 
 # The PARAVIRT=0 kernel beside this one: $(BUILD)/nopv/pvk.elf.
 NOPV_PVK := $(BUILD)/nopv/pvk.elf
@@ -159,7 +160,7 @@ gdb:
 
 bench:
 	$(Q)tools/deps.sh build test qemu
-	$(Q)$(MAKE) --no-print-directory bench-host bench-pvhv bench-kvm bench-ops
+	$(Q)$(MAKE) --no-print-directory bench-host bench-pvhv bench-kvm bench-ops bench-smp
 
 clean:
 	rm -rf $(BUILD)
