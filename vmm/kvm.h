@@ -43,6 +43,7 @@ struct vm_config {
 	const char *kernel;
 	const char *kvm_dev;         /* the KVM device (--kvm-dev; tests name a missing one) */
 	const char *cmdline;
+	const char *initrd;          /* --initrd: module 0 of the start info, or NULL */
 	uint64_t mem_mib;
 	int smp;
 	double timeout;              /* seconds, 0 = none */

@@ -116,6 +116,30 @@ int load_elf_kernel(struct guest_mem *gm, const void *img, size_t len,
 uint64_t build_start_info(struct guest_mem *gm, const char *cmdline,
 			  uint64_t rsdp, const char **why);
 
+/*
+ * place_module - copy a boot module (an initrd) of `len` bytes to the top
+ * of guest RAM, PVHV_MODULE_ALIGN aligned, clear of the kernel `ki` and of
+ * everything below 1 MiB (start info, command line, ACPI tables). It stays
+ * E820_RAM, as QEMU and Firecracker leave an initrd: Linux reserves it
+ * (memblock) and frees it once unpacked; pvk's pmm reserves every module.
+ * Returns 0 and *gpa, or a negative errno with *why (empty, or too large
+ * for the RAM above the kernel, naming a --mem that would hold it);
+ * nothing is written then.
+ */
+#define PVHV_MODULE_ALIGN   0x1000ull
+#define PVHV_MAX_MODULES    4
+int place_module(struct guest_mem *gm, const struct kernel_image *ki, const void *data,
+		 size_t len, uint64_t *gpa, const char **why);
+
+/*
+ * add_start_info_module - append module [paddr, paddr+size) to the module
+ * list of the start info at si_gpa (the list follows the memory map, so
+ * it lies in the same page below the command line); at most
+ * PVHV_MAX_MODULES. 0, or a negative errno with *why.
+ */
+int add_start_info_module(struct guest_mem *gm, uint64_t si_gpa, uint64_t paddr,
+			  uint64_t size, const char **why);
+
 /* ---- acpi.c ------------------------------------------------------------- */
 /*
  * build_acpi_tables - write an RSDP (revision 2), an XSDT and a MADT for
