@@ -89,6 +89,17 @@ static int env_send_vector(void *ctx, uint32_t vcpu, uint32_t vector)
 	return -PVHV_EIO;
 }
 
+static void env_set_irq(void *ctx, uint32_t irq, int level)
+{
+	struct vm *vm = ctx;
+	struct kvm_irq_level l = { .irq = irq, .level = (uint32_t)level };
+
+	/* the in-kernel irqchip's PIC and IO-APIC pin `irq` */
+	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &l) < 0 &&
+	    !__atomic_exchange_n(&vm->irq_failed, true, __ATOMIC_RELAXED))
+		pvhv_err("ioctl KVM_IRQ_LINE (the UART's interrupt; not said again)");
+}
+
 static void env_yield(void *ctx)
 {
 	(void)ctx;
@@ -382,13 +393,14 @@ int kvm_run_vm(const struct vm_config *cfg, double t_start)
 		vm.vcpus[i].fd = vm.vcpus[i].ks.fd = -1;   /* teardown: not opened */
 	pthread_mutex_init(&vm.lock, NULL);
 	pthread_mutex_init(&vm.uart_lock, NULL);
+	pcdev_init(&vm.pc);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&vm.cond, &ca);
 	vm.env = (struct hc_env){
 		.mem = &vm.mem, .nr_vcpus = vm.nr_vcpus, .ctx = &vm,
 		.console = env_console, .power = env_power,
-		.send_vector = env_send_vector, .yield = env_yield, .stats = env_stats,
+		.send_vector = env_send_vector, .set_irq = env_set_irq, .yield = env_yield, .stats = env_stats,
 	};
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIG_KICK, &sa, NULL) < 0) {   /* no SA_RESTART: KVM_RUN gets EINTR */

@@ -88,7 +88,9 @@ struct vm {
 	struct vcpu vcpus[PVHV_MAX_VCPUS];
 	struct uart uart;
 	pthread_mutex_t uart_lock;
+	struct pcdev pc;
 	struct hc_env env;
+	bool irq_failed;             /* KVM_IRQ_LINE failed once: said once */
 	bool msi_failed;             /* KVM_SIGNAL_MSI failed once: said once */
 	double t_start;
 	/* stopping: the first vm_stop() wins */

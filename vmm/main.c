@@ -24,8 +24,9 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pvhv [options] KERNEL.elf\n"
-		"Boot a PVH ELF kernel (pvk) on /dev/kvm: in-kernel irqchip and PIT, a\n"
-		"16550 on COM1, isa-debug-exit at 0xf4, and pvhv's paravirt interface\n"
+		"Boot a PVH ELF kernel (pvk, Linux) on /dev/kvm: in-kernel irqchip and PIT,\n"
+		"ACPI tables (MADT, FADT), a 16550A on COM1 (IRQ 4), an RTC, ACPI's PM timer\n"
+		"and S5 power-off, reset at 0xcf9, isa-debug-exit at 0xf4, and pvhv's paravirt interface\n"
 		"(docs/pvhv-abi.md). The guest's power-off status is pvhv's exit status.\n\n"
 		"  --mem MiB          guest RAM (default %d, %d..%d)\n"
 		"  --smp N            vCPUs, one thread each (default 1, at most %d)\n"
@@ -49,11 +50,11 @@ static void usage(FILE *f)
 		"                     image is checked before it is opened\n"
 		"  --help             this text\n\n"
 		"exit: guest status 0..255; %d usage, %d image or initrd refused, %d no usable KVM\ndevice, "
-		"%d VM fault, %d timeout\n",
+		"%d VM fault, %d timeout; ACPI S5 power-off %d, reset (0xcf9) %d\n",
 		DEFAULT_MEM_MIB, MIN_MEM_MIB, MAX_MEM_MIB, PVHV_MAX_VCPUS, PVHV_EXIT_IMAGE,
 		PVHV_EXIT_TIMEOUT,
 		HC_PROBE_TIMEOUT_MS, PVHV_EXIT_USAGE, PVHV_EXIT_IMAGE, PVHV_EXIT_NOKVM, PVHV_EXIT_FAULT,
-		PVHV_EXIT_TIMEOUT);
+		PVHV_EXIT_TIMEOUT, PVHV_EXIT_POWER_OFF, PVHV_EXIT_RESET);
 }
 
 static bool parse_num(const char *s, double lo, double hi, double *out)
