@@ -50,7 +50,11 @@ $(PVHV_UNIT): $(PVHV_TEST_OBJS)
 	@$(if $(Q),echo "  LD-SAN  $@")
 	$(Q)$(CC) $(SAN_FLAGS) -o $@ $^ -lcriterion -lpthread
 
-.PHONY: test-pvhv-unit bench-pvhv pvhv-asan
+.PHONY: test-pvhv-unit bench-pvhv bench-linux pvhv-asan
+# Debian's Linux to /init on pvhv, QEMU microvm and pc inside L1: bench/results/linux.md
+bench-linux: $(PVHV)
+	$(Q)$(MAKE) --no-print-directory nested
+	$(Q)bench/linux/run.sh
 pvhv-asan: $(PVHV_ASAN)
 
 test-pvhv-unit: $(PVHV_UNIT) $(PVHV_ASAN)
