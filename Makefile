@@ -141,6 +141,17 @@ test-matrix: $(PVK) $(PVRUN) $(PVHV) $(PVHV_ASAN)
 	-$(Q)$(MAKE) --no-print-directory nested || rm -f $(NESTED)/tools.cpio.gz
 	$(Q)tests/boot/matrix.sh $(RESULTS)
 
+# Debian's Linux on pvhv inside L1 (tests/linux/run.sh): 1 and 2 vCPUs,
+# pvhv's paravirt interface on and off, each to a busybox /init that checks
+# the guest and powers off. Two to three minutes under TCG: not in `make
+# test`; .ci/run calls it. Results: $(RESULTS)/linux.tap, summed like a suite.
+.PHONY: test-linux
+test-linux: $(PVHV)
+	$(Q)$(MAKE) --no-print-directory nested
+	$(Q)mkdir -p $(RESULTS)
+	$(SUITE) linux tests/linux/run.sh $(RESULTS)
+	$(Q)tests/summary.sh $(RESULTS) linux
+
 # Only what it runs: pvk, pvrun, pvhv (and L1 for nested-pvhv), never the
 # tests' Criterion or Capstone parts.
 run:

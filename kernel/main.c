@@ -34,6 +34,11 @@ static noreturn void crash(const char *kind)
 noreturn void kernel_main(struct boot_info *bi)
 {
 	printk("pvk: %s boot, command line '%s'\n", bi->protocol, bi->cmdline);
+	for (int i = 0; i < bi->nr_mods; i++)   /* reserved by pmm_init */
+		printk("pvk: module %d: %#llx..%#llx, %llu bytes\n", i,
+		       (unsigned long long)bi->mods[i].base,
+		       (unsigned long long)(bi->mods[i].base + bi->mods[i].len),
+		       (unsigned long long)bi->mods[i].len);
 	cmdline_parse(bi->cmdline, &boot_params);
 
 	smp_detect(bi);               /* the MADT, while the first MiB is mapped,

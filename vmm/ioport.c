@@ -22,6 +22,9 @@ static const struct pvhv_ioport ioports[] = {
 	{ "uart", COM1_BASE, UART_PORTS, PVHV_STAT_IO_UART, false, uart_io },
 	{ "debug-exit", PORT_DEBUG_EXIT, DEBUG_EXIT_PORTS, PVHV_STAT_IO_DEBUG_EXIT, false,
 	  debug_exit_io },
+	{ "cmos", PORT_CMOS_INDEX, CMOS_PORTS, PVHV_STAT_IO_OTHER, false, cmos_io },
+	{ "acpi-pm", PORT_ACPI_PM, ACPI_PM_PORTS, PVHV_STAT_IO_OTHER, false, acpi_pm_io },
+	{ "pci-conf", PORT_PCI_CONF, PCI_CONF_PORTS, PVHV_STAT_IO_OTHER, false, pci_conf_io },
 	{ "pvhv", PVHV_PORT_BASE, PVHV_PORT_COUNT, PVHV_STAT_IO_PVHV, true, pvhv_port_io },
 };
 

@@ -54,7 +54,7 @@ static void vcpu_io(struct vcpu *v)
 	struct kvm_run *run = v->run;
 	struct io_ctx c = {
 		.env = &v->vm->env, .pv = v->vm->cfg.pv, .uart = &v->vm->uart,
-		.uart_lock = &v->vm->uart_lock, .cpu = &v->hv, .st = &v->st, .out = stdout,
+		.uart_lock = &v->vm->uart_lock, .pc = &v->vm->pc, .cpu = &v->hv, .st = &v->st, .out = stdout,
 	};
 	uint8_t *p = (uint8_t *)run + run->io.data_offset;
 	int size = run->io.size;

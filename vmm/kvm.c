@@ -22,6 +22,7 @@
 #include "kvm.h"
 
 #define KERNEL_MAX_BYTES   (256u << 20)
+#define INITRD_MAX_BYTES   ((size_t)PVHV_MAX_MEM_MIB * PVHV_MIB)
 #define NSEC_PER_SEC       1000000000L
 
 static double now(void)
@@ -86,6 +87,17 @@ static int env_send_vector(void *ctx, uint32_t vcpu, uint32_t vector)
 	if (!__atomic_exchange_n(&vm->msi_failed, true, __ATOMIC_RELAXED))
 		pvhv_err("ioctl KVM_SIGNAL_MSI (a KICK or SEND_IPI; not said again)");
 	return -PVHV_EIO;
+}
+
+static void env_set_irq(void *ctx, uint32_t irq, int level)
+{
+	struct vm *vm = ctx;
+	struct kvm_irq_level l = { .irq = irq, .level = (uint32_t)level };
+
+	/* the in-kernel irqchip's PIC and IO-APIC pin `irq` */
+	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &l) < 0 &&
+	    !__atomic_exchange_n(&vm->irq_failed, true, __ATOMIC_RELAXED))
+		pvhv_err("ioctl KVM_IRQ_LINE (the UART's interrupt; not said again)");
 }
 
 static void env_yield(void *ctx)
@@ -156,50 +168,89 @@ static const char *file_kind(mode_t m)
 	     : S_ISSOCK(m) ? "a socket" : "not a regular file";
 }
 
-static int load_kernel(struct vm *vm)
+/*
+ * read_whole - read the regular file `path` (at most `max` bytes; `what`
+ * it should be, `label` the option that named it, "" for none) into a new
+ * buffer; NULL after a message.
+ */
+static uint8_t *read_whole(const char *label, const char *path, const char *what,
+			   size_t max, size_t *lenp)
 {
-	const char *why;
 	struct stat sb;
-	int fd = open(vm->cfg.kernel, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0 || fstat(fd, &sb) < 0) {
-		fprintf(stderr, "pvhv: %s: %s\n", vm->cfg.kernel, strerror(errno));
+		fprintf(stderr, "pvhv: %s%s: %s\n", label, path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		return -1;
+		return NULL;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		fprintf(stderr, "pvhv: %s: refused: %s, not a regular file (an ELF kernel)\n",
-			vm->cfg.kernel, file_kind(sb.st_mode));
+		fprintf(stderr, "pvhv: %s%s: refused: %s, not a regular file (%s)\n",
+			label, path, file_kind(sb.st_mode), what);
 		close(fd);
-		return -1;
+		return NULL;
 	}
-	if (sb.st_size > KERNEL_MAX_BYTES) {
-		fprintf(stderr, "pvhv: %s: refused: %lld bytes, more than the %u MiB pvhv "
-			"reads\n", vm->cfg.kernel, (long long)sb.st_size, KERNEL_MAX_BYTES >> 20);
+	if ((uint64_t)sb.st_size > max) {
+		fprintf(stderr, "pvhv: %s%s: refused: %lld bytes, more than the %zu MiB pvhv "
+			"reads\n", label, path, (long long)sb.st_size, max >> 20);
 		close(fd);
-		return -1;
+		return NULL;
 	}
 	size_t len = (size_t)sb.st_size, got = 0;
-	uint8_t *img = pvhv_zalloc(len, "the kernel image");
-	if (!img) {
+	uint8_t *buf = pvhv_zalloc(len ? len : 1, what);
+	if (!buf) {
 		close(fd);
-		return -1;
+		return NULL;
 	}
 	while (got < len) {
-		ssize_t n = read(fd, img + got, len - got);
+		ssize_t n = read(fd, buf + got, len - got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			fprintf(stderr, "pvhv: %s: read %zu of %zu bytes: %s\n", vm->cfg.kernel,
+			fprintf(stderr, "pvhv: %s%s: read %zu of %zu bytes: %s\n", label, path,
 				got, len, n < 0 ? strerror(errno) : "the file shrank");
-			free(img);
+			free(buf);
 			close(fd);
-			return -1;
+			return NULL;
 		}
 		got += (size_t)n;
 	}
 	close(fd);
+	*lenp = len;
+	return buf;
+}
+
+/* load_initrd - --initrd: the file at the top of RAM, module 0 of the
+ * start info. 0, or -1 after a message. */
+static int load_initrd(struct vm *vm)
+{
+	const char *why;
+	size_t len;
+	uint64_t gpa;
+	uint8_t *buf = read_whole("--initrd ", vm->cfg.initrd, "an initrd", INITRD_MAX_BYTES, &len);
+
+	if (!buf)
+		return -1;
+	int r = place_module(&vm->mem, &vm->ki, buf, len, &gpa, &why);
+	free(buf);
+	if (r == 0)
+		r = add_start_info_module(&vm->mem, vm->start_info, gpa, len, &why);
+	if (r < 0) {
+		fprintf(stderr, "pvhv: --initrd %s: refused: %s\n", vm->cfg.initrd, why);
+		return -1;
+	}
+	return 0;
+}
+
+static int load_kernel(struct vm *vm)
+{
+	const char *why;
+	size_t len;
+	uint8_t *img = read_whole("", vm->cfg.kernel, "an ELF kernel", KERNEL_MAX_BYTES, &len);
+
+	if (!img)
+		return -1;
 	int r = load_elf_kernel(&vm->mem, img, len, &vm->ki, &why);
 	free(img);
 	if (r < 0) {
@@ -216,6 +267,8 @@ static int load_kernel(struct vm *vm)
 		fprintf(stderr, "pvhv: %s\n", why);
 		return -1;
 	}
+	if (vm->cfg.initrd && load_initrd(vm) < 0)
+		return -1;
 	if (vm->cfg.bad_start_info &&
 	    break_start_info(&vm->mem, vm->start_info, vm->cfg.bad_start_info)) {
 		fprintf(stderr, "pvhv: --bad-start-info %s: not one of %s\n",
@@ -340,13 +393,14 @@ int kvm_run_vm(const struct vm_config *cfg, double t_start)
 		vm.vcpus[i].fd = vm.vcpus[i].ks.fd = -1;   /* teardown: not opened */
 	pthread_mutex_init(&vm.lock, NULL);
 	pthread_mutex_init(&vm.uart_lock, NULL);
+	pcdev_init(&vm.pc);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&vm.cond, &ca);
 	vm.env = (struct hc_env){
 		.mem = &vm.mem, .nr_vcpus = vm.nr_vcpus, .ctx = &vm,
 		.console = env_console, .power = env_power,
-		.send_vector = env_send_vector, .yield = env_yield, .stats = env_stats,
+		.send_vector = env_send_vector, .set_irq = env_set_irq, .yield = env_yield, .stats = env_stats,
 	};
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIG_KICK, &sa, NULL) < 0) {   /* no SA_RESTART: KVM_RUN gets EINTR */

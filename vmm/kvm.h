@@ -43,6 +43,7 @@ struct vm_config {
 	const char *kernel;
 	const char *kvm_dev;         /* the KVM device (--kvm-dev; tests name a missing one) */
 	const char *cmdline;
+	const char *initrd;          /* --initrd: module 0 of the start info, or NULL */
 	uint64_t mem_mib;
 	int smp;
 	double timeout;              /* seconds, 0 = none */
@@ -87,7 +88,9 @@ struct vm {
 	struct vcpu vcpus[PVHV_MAX_VCPUS];
 	struct uart uart;
 	pthread_mutex_t uart_lock;
+	struct pcdev pc;
 	struct hc_env env;
+	bool irq_failed;             /* KVM_IRQ_LINE failed once: said once */
 	bool msi_failed;             /* KVM_SIGNAL_MSI failed once: said once */
 	double t_start;
 	/* stopping: the first vm_stop() wins */
@@ -216,6 +219,17 @@ int kvm__arch_init(struct vm *vm);
  * bytes) says which, for --stats. Pure.
  */
 uint64_t hypercall_quirk_mask(int offered, char *note, size_t len);
+
+/*
+ * gsi_routes_build - the in-kernel irqchip's GSI routing as a PC's (and
+ * QEMU's): GSI 0-15 to the 8259s' pins (not the cascade, 2), GSI 0-23 to
+ * the IO-APIC's pins, except that GSI 0 (ISA IRQ 0, the PIT) goes to pin
+ * 2, as the MADT's interrupt source override says. Writes GSI_ROUTES
+ * entries; returns the count, or -1 when max is smaller. Pure.
+ */
+#define PIC_PINS    8                /* per 8259; two, the slave on pin 2 */
+#define GSI_ROUTES  (2 * PIC_PINS - 1 + KVM_IOAPIC_NUM_PINS - 1)
+int gsi_routes_build(struct kvm_irq_routing_entry *e, int max);
 
 /* kvm__arch_msi - the MSI that delivers `vector` to the local APIC
  * `apic_id`: fixed delivery, physical destination, edge. Pure. */

@@ -32,6 +32,10 @@
 _Static_assert(PVHV_LOW_RAM_END < PVHV_ACPI_GPA &&
 	       PVHV_ACPI_GPA + PVHV_ACPI_SIZE == PVHV_HIGH_RAM_START,
 	       "the ACPI region lies in the hole below 1 MiB");
+_Static_assert(PVHV_START_INFO_GPA + sizeof(struct hvm_start_info) +
+	       PVHV_MEMMAP_ENTRIES * sizeof(struct hvm_memmap_entry) +
+	       PVHV_MAX_MODULES * sizeof(struct hvm_modlist_entry) <= PVHV_CMDLINE_GPA,
+	       "the start info, memory map and module list end below the command line");
 #define WHY_MAX                  256
 
 /* The message *why points at: one per thread, rewritten by each refusal. */
@@ -332,6 +336,62 @@ uint64_t build_start_info(struct guest_mem *gm, const char *cmdline,
 	memcpy(map_p, map, sizeof(map));
 	memcpy(cl_p, cmdline, cl);
 	return PVHV_START_INFO_GPA;
+}
+
+int place_module(struct guest_mem *gm, const struct kernel_image *ki, const void *data,
+		 size_t len, uint64_t *gpa, const char **why)
+{
+	uint64_t above = align_up(ki->highest > PVHV_HIGH_RAM_START ? ki->highest
+								    : PVHV_HIGH_RAM_START,
+				  PVHV_MODULE_ALIGN);
+	uint64_t top = gm->size & ~(PVHV_MODULE_ALIGN - 1);
+	uint64_t room = top > above ? top - above : 0;
+
+	*why = NULL;
+	*gpa = 0;
+	if (!data && len)
+		return fail(why, "no module data", -EINVAL);
+	if (len == 0)
+		return fail(why, "the module is empty (0 bytes): nothing to hand the guest",
+			    -EINVAL);
+	uint64_t need = align_up(len, PVHV_MODULE_ALIGN);
+	if (need < len || need > room)
+		return failf(why, -E2BIG, "the module is %zu bytes, but guest RAM above the "
+			     "kernel (%#llx..%#llx) holds %llu: --mem %llu would hold it",
+			     len, (unsigned long long)above, (unsigned long long)top,
+			     (unsigned long long)room,
+			     (unsigned long long)((above + need + PVHV_MIB - 1) / PVHV_MIB));
+	uint64_t at = top - need;
+	void *dst = gm_ptr(gm, at, len);
+	if (!dst)
+		return fail(why, "the module's place is outside guest RAM", -EFAULT);
+	memcpy(dst, data, len);
+	*gpa = at;
+	return 0;
+}
+
+int add_start_info_module(struct guest_mem *gm, uint64_t si_gpa, uint64_t paddr,
+			  uint64_t size, const char **why)
+{
+	struct hvm_start_info *si = gm_ptr(gm, si_gpa, sizeof(*si));
+
+	*why = NULL;
+	if (!si || si->magic != HVM_START_MAGIC)
+		return fail(why, "no start info to add a module to", -EINVAL);
+	if (si->nr_modules >= PVHV_MAX_MODULES)
+		return failf(why, -E2BIG, "more than %d modules", PVHV_MAX_MODULES);
+	if (!gm_ptr(gm, paddr, size))
+		return fail(why, "the module is outside guest RAM", -EFAULT);
+	uint64_t list = si_gpa + sizeof(*si) + PVHV_MEMMAP_ENTRIES *
+			sizeof(struct hvm_memmap_entry);
+	struct hvm_modlist_entry e = { .paddr = paddr, .size = size };
+	void *slot = gm_ptr(gm, list + si->nr_modules * sizeof(e), sizeof(e));
+	if (!slot)
+		return fail(why, "guest memory too small for the module list", -EFAULT);
+	memcpy(slot, &e, sizeof(e));
+	si->modlist_paddr = list;
+	si->nr_modules++;
+	return 0;
 }
 
 int break_start_info(struct guest_mem *gm, uint64_t si_gpa, const char *kind)

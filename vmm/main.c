@@ -6,7 +6,7 @@
  * Exit status: the guest's power-off status (0..255), or one of
  * PVHV_EXIT_* (pvhv.h): 64 usage, 65 kernel image refused (checked before
  * /dev/kvm is opened), 69 no usable /dev/kvm, 70 an ioctl failed or the guest did something unexpected
- * (reason and registers on stderr), 124 --timeout expired.
+ * (reason and registers on stderr); 65 covers a refused --initrd too, 124 --timeout expired.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -24,12 +24,16 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pvhv [options] KERNEL.elf\n"
-		"Boot a PVH ELF kernel (pvk) on /dev/kvm: in-kernel irqchip and PIT, a\n"
-		"16550 on COM1, isa-debug-exit at 0xf4, and pvhv's paravirt interface\n"
+		"Boot a PVH ELF kernel (pvk, Linux) on /dev/kvm: in-kernel irqchip and PIT,\n"
+		"ACPI tables (MADT, FADT), a 16550A on COM1 (IRQ 4), an RTC, ACPI's PM timer\n"
+		"and S5 power-off, reset at 0xcf9, isa-debug-exit at 0xf4, and pvhv's paravirt interface\n"
 		"(docs/pvhv-abi.md). The guest's power-off status is pvhv's exit status.\n\n"
 		"  --mem MiB          guest RAM (default %d, %d..%d)\n"
 		"  --smp N            vCPUs, one thread each (default 1, at most %d)\n"
 		"  --cmdline STR      kernel command line\n"
+		"  --initrd FILE      hand the guest FILE as boot module 0 (an initramfs), at the\n"
+		"                     top of RAM above the kernel; a missing, empty or too large\n"
+		"                     file is refused (exit %d)\n"
 		"  --timeout S        stop the guest after S seconds (exit %d)\n"
 		"  --stats            print exits by reason per vCPU at the end (stderr)\n"
 		"  --stats-json FILE  write the same as JSON\n"
@@ -45,11 +49,12 @@ static void usage(FILE *f)
 		"  --kvm-dev PATH     the KVM device (default " PVHV_KVM_DEV_DEFAULT "); the kernel\n"
 		"                     image is checked before it is opened\n"
 		"  --help             this text\n\n"
-		"exit: guest status 0..255; %d usage, %d image refused, %d no usable KVM device,\n"
-		"%d VM fault, %d timeout\n",
-		DEFAULT_MEM_MIB, MIN_MEM_MIB, MAX_MEM_MIB, PVHV_MAX_VCPUS, PVHV_EXIT_TIMEOUT,
+		"exit: guest status 0..255; %d usage, %d image or initrd refused, %d no usable KVM\ndevice, "
+		"%d VM fault, %d timeout; ACPI S5 power-off %d, reset (0xcf9) %d\n",
+		DEFAULT_MEM_MIB, MIN_MEM_MIB, MAX_MEM_MIB, PVHV_MAX_VCPUS, PVHV_EXIT_IMAGE,
+		PVHV_EXIT_TIMEOUT,
 		HC_PROBE_TIMEOUT_MS, PVHV_EXIT_USAGE, PVHV_EXIT_IMAGE, PVHV_EXIT_NOKVM, PVHV_EXIT_FAULT,
-		PVHV_EXIT_TIMEOUT);
+		PVHV_EXIT_TIMEOUT, PVHV_EXIT_POWER_OFF, PVHV_EXIT_RESET);
 }
 
 static bool parse_num(const char *s, double lo, double hi, double *out)
@@ -73,14 +78,14 @@ int main(int argc, char **argv)
 		.kvm_pv = true, .pv = true, .kvm_hypercalls = HC_MODE_AUTO,
 	};
 	enum { O_MEM = 256, O_SMP, O_CMDLINE, O_TIMEOUT, O_STATS, O_JSON, O_NOKVM,
-	       O_NOPV, O_BAD, O_KVMDEV, O_HC, O_HELP };
+	       O_NOPV, O_BAD, O_KVMDEV, O_HC, O_INITRD, O_HELP };
 	static const struct option lo[] = {
 		{ "mem", 1, 0, O_MEM }, { "smp", 1, 0, O_SMP },
 		{ "cmdline", 1, 0, O_CMDLINE }, { "timeout", 1, 0, O_TIMEOUT },
 		{ "stats", 0, 0, O_STATS }, { "stats-json", 1, 0, O_JSON },
 		{ "no-kvm-pv", 0, 0, O_NOKVM }, { "no-pv", 0, 0, O_NOPV },
 		{ "bad-start-info", 1, 0, O_BAD }, { "kvm-dev", 1, 0, O_KVMDEV },
-		{ "kvm-hypercalls", 1, 0, O_HC },
+		{ "kvm-hypercalls", 1, 0, O_HC }, { "initrd", 1, 0, O_INITRD },
 		{ "help", 0, 0, O_HELP }, { 0, 0, 0, 0 },
 	};
 	double v;
@@ -106,6 +111,7 @@ int main(int argc, char **argv)
 			cfg.smp = (int)v;
 			break;
 		case O_CMDLINE: cfg.cmdline = optarg; break;
+		case O_INITRD: cfg.initrd = optarg; break;
 		case O_TIMEOUT:
 			if (!parse_num(optarg, 0, MAX_TIMEOUT_S, &v) || v <= 0) {
 				fprintf(stderr, "pvhv: --timeout %s: not a positive number of seconds\n",

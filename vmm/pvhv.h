@@ -6,11 +6,12 @@
  *   guest_mem.c   guest RAM as one host mapping; every guest address and
  *                 length goes through gm_ptr(), which checks it
  *   loader.c      the ELF64 kernel and the PVH start info (pure)
- *   acpi.c        the ACPI tables: RSDP, XSDT, MADT (pure)
+ *   acpi.c        the ACPI tables: RSDP, XSDT, MADT, FADT, DSDT (pure)
  *   hypercall.c   the paravirt operations (pure over guest_mem + hc_env)
  *   ioport.c      the port I/O table {base, count, handler} and its lookup;
  *                 isa-debug-exit
- *   uart.c        the 16550 on COM1 (a port device)
+ *   uart.c        the 16550A on COM1, its THR-empty interrupt (a port device)
+ *   pc.c          RTC/CMOS, ACPI PM block and timer, PCI config + reset (port devices)
  *   doorbell.c    pvhv's register and doorbell ports (a port device)
  *   stats.c       exit counters, KVM's binary stats, table and JSON
  *   x86.c         the arch hooks: CPUID, entry state, MSI, register dump
@@ -46,6 +47,9 @@
 #define PVHV_EXIT_NOKVM    69    /* /dev/kvm missing or denied (EX_UNAVAILABLE) */
 #define PVHV_EXIT_FAULT    70    /* an ioctl failed or an unexpected exit (EX_SOFTWARE) */
 #define PVHV_EXIT_TIMEOUT  124   /* --timeout expired (like timeout(1)) */
+/* The guest ended through the PC's own paths, which carry no status. */
+#define PVHV_EXIT_POWER_OFF 0    /* ACPI S5 through PM1a_CNT (pc.c) */
+#define PVHV_EXIT_RESET    75    /* a reset: 0xcf9, the FADT's reset register (EX_TEMPFAIL) */
 
 /* ---- error.c ------------------------------------------------------------- */
 /*
@@ -116,9 +120,34 @@ int load_elf_kernel(struct guest_mem *gm, const void *img, size_t len,
 uint64_t build_start_info(struct guest_mem *gm, const char *cmdline,
 			  uint64_t rsdp, const char **why);
 
+/*
+ * place_module - copy a boot module (an initrd) of `len` bytes to the top
+ * of guest RAM, PVHV_MODULE_ALIGN aligned, clear of the kernel `ki` and of
+ * everything below 1 MiB (start info, command line, ACPI tables). It stays
+ * E820_RAM, as QEMU and Firecracker leave an initrd: Linux reserves it
+ * (memblock) and frees it once unpacked; pvk's pmm reserves every module.
+ * Returns 0 and *gpa, or a negative errno with *why (empty, or too large
+ * for the RAM above the kernel, naming a --mem that would hold it);
+ * nothing is written then.
+ */
+#define PVHV_MODULE_ALIGN   0x1000ull
+#define PVHV_MAX_MODULES    4
+int place_module(struct guest_mem *gm, const struct kernel_image *ki, const void *data,
+		 size_t len, uint64_t *gpa, const char **why);
+
+/*
+ * add_start_info_module - append module [paddr, paddr+size) to the module
+ * list of the start info at si_gpa (the list follows the memory map, so
+ * it lies in the same page below the command line); at most
+ * PVHV_MAX_MODULES. 0, or a negative errno with *why.
+ */
+int add_start_info_module(struct guest_mem *gm, uint64_t si_gpa, uint64_t paddr,
+			  uint64_t size, const char **why);
+
 /* ---- acpi.c ------------------------------------------------------------- */
 /*
- * build_acpi_tables - write an RSDP (revision 2), an XSDT and a MADT for
+ * build_acpi_tables - write an RSDP (revision 2), an XSDT, a FADT (pc.c's
+ * PM block and reset register) with its DSDT (\_S5), and a MADT for
  * `nr_vcpus` vCPUs (1..PVHV_MAX_VCPUS; local APIC i has APIC ID i) into
  * [PVHV_ACPI_GPA, +PVHV_ACPI_SIZE). Returns the RSDP's guest physical
  * address, or 0 with *why set (vCPU count out of range, RAM too small);
@@ -160,6 +189,8 @@ struct hc_env {
 	void (*power)(void *ctx, bool reboot, int status);
 	/* deliver `vector` to vCPU `vcpu` (fixed, physical); 0 or -errno */
 	int (*send_vector)(void *ctx, uint32_t vcpu, uint32_t vector);
+	/* set ISA interrupt line `irq` to `level` (0 or 1); may be NULL */
+	void (*set_irq)(void *ctx, uint32_t irq, int level);
 	/* give up the host CPU */
 	void (*yield)(void *ctx);
 	/* sum the counters of one vCPU (or PVHV_ALL_VCPUS) into *out */
@@ -179,9 +210,28 @@ int64_t hc_dispatch(const struct hc_env *env, uint32_t vcpu, uint64_t op,
 
 struct uart {
 	uint8_t ier, lcr, mcr, scr, dll, dlm;
+	bool fifo;                   /* FCR enabled the FIFOs: IIR says 16550A */
+	bool thri_pending;           /* THR empty, not yet taken by an IIR read */
+	bool irq_level;              /* the level pvhv last put on UART_IRQ */
 	char out[256];               /* line buffer before stdout */
 	size_t out_len;
 };
+
+/* The PC's shared devices (pc.c): RTC/CMOS, ACPI PM block, reset control.
+ * wall and mono_ns are the clocks (NULL: the host's; tests set them). */
+struct pcdev {
+	pthread_mutex_t lock;
+	uint8_t index;               /* CMOS register selected at 0x70 */
+	uint8_t cmos[CMOS_SIZE];     /* registers A-D and the RAM; not the time */
+	uint16_t pm1_en, pm1_cnt;
+	uint8_t rst_cnt;
+	int64_t (*wall)(void);       /* seconds since 1970, UTC */
+	uint64_t (*mono_ns)(void);   /* a monotonic clock in ns */
+};
+
+/* pcdev_init - the devices at power-on: RTC 24-hour BCD, time valid,
+ * ACPI mode on, nothing pending. Keeps d->wall and d->mono_ns. */
+void pcdev_init(struct pcdev *d);
 
 /* Per-vCPU pvhv state the port handlers need. */
 struct pvhv_cpu {
@@ -196,6 +246,7 @@ struct io_ctx {
 	bool pv;                     /* pvhv's ports answer (false: --no-pv) */
 	struct uart *uart;           /* shared; uart_io takes uart_lock */
 	pthread_mutex_t *uart_lock;
+	struct pcdev *pc;            /* shared; its handlers take pc->lock */
 	struct pvhv_cpu *cpu;
 	struct vcpu_stats *st;
 	FILE *out;                   /* where the UART's bytes go */
@@ -229,6 +280,12 @@ void io_access(struct io_ctx *ctx, uint16_t port, bool out, int size,
 /* The devices (the table in ioport.c). */
 void uart_io(struct io_ctx *c, uint16_t off, bool out, int size, uint32_t *data);
 void pvhv_port_io(struct io_ctx *c, uint16_t off, bool out, int size, uint32_t *data);
+/* pc.c: RTC/CMOS at 0x70; ACPI PM1a/PM timer at PORT_ACPI_PM (S5 powers
+ * off: env->power(false, PVHV_EXIT_POWER_OFF)); PCI config 0xcf8 with
+ * the reset register 0xcf9 (env->power(true, PVHV_EXIT_RESET)). */
+void cmos_io(struct io_ctx *c, uint16_t off, bool out, int size, uint32_t *data);
+void acpi_pm_io(struct io_ctx *c, uint16_t off, bool out, int size, uint32_t *data);
+void pci_conf_io(struct io_ctx *c, uint16_t off, bool out, int size, uint32_t *data);
 
 /* uart_flush - write the buffered UART bytes to `out`. */
 void uart_flush(struct uart *u, FILE *out);

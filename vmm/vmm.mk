@@ -9,7 +9,7 @@
 PVHV := $(BUILD)/pvhv
 PVHV_ASAN := $(BUILD)/pvhv-asan
 PVHV_CORE_SRCS := vmm/error.c vmm/guest_mem.c vmm/loader.c vmm/acpi.c vmm/hypercall.c \
-	vmm/ioport.c vmm/uart.c vmm/doorbell.c \
+	vmm/ioport.c vmm/uart.c vmm/pc.c vmm/doorbell.c \
 	vmm/stats.c vmm/x86.c vmm/kvm-hc.c
 PVHV_SRCS := $(PVHV_CORE_SRCS) vmm/kvm-cpu.c vmm/kvm.c vmm/main.c
 PVHV_OBJS := $(PVHV_SRCS:%.c=$(BUILD)/hosted/%.o)
@@ -50,7 +50,11 @@ $(PVHV_UNIT): $(PVHV_TEST_OBJS)
 	@$(if $(Q),echo "  LD-SAN  $@")
 	$(Q)$(CC) $(SAN_FLAGS) -o $@ $^ -lcriterion -lpthread
 
-.PHONY: test-pvhv-unit bench-pvhv pvhv-asan
+.PHONY: test-pvhv-unit bench-pvhv bench-linux pvhv-asan
+# Debian's Linux to /init on pvhv, QEMU microvm and pc inside L1: bench/results/linux.md
+bench-linux: $(PVHV)
+	$(Q)$(MAKE) --no-print-directory nested
+	$(Q)bench/linux/run.sh
 pvhv-asan: $(PVHV_ASAN)
 
 test-pvhv-unit: $(PVHV_UNIT) $(PVHV_ASAN)

@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <sys/utsname.h>
 
+#include <abi/acpi.h>
 #include <abi/kvm_para.h>
 #include <abi/x86.h>
 
@@ -24,6 +25,7 @@
 #define PIC_MASTER           0
 #define PIC_SLAVE            1
 #define PIC_ALL_MASKED       0xff
+#define PIC_CASCADE_PIN      2            /* the master's pin the slave uses */
 
 #define CPUID_1_EBX_APIC_SHIFT 24
 #define CPUID_1_EBX_APIC_MASK  0x00ffffffu
@@ -108,6 +110,49 @@ static void decide_kvm_features(struct vm *vm)
 					   vm->enforce_note, sizeof(vm->enforce_note));
 }
 
+int gsi_routes_build(struct kvm_irq_routing_entry *e, int max)
+{
+	int n = 0;
+
+	if (max < GSI_ROUTES)
+		return -1;
+	for (uint32_t gsi = 0; gsi < 2 * PIC_PINS; gsi++) {
+		if (gsi == PIC_CASCADE_PIN)
+			continue;
+		e[n++] = (struct kvm_irq_routing_entry){
+			.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
+			.u.irqchip = { .irqchip = gsi < PIC_PINS ? KVM_IRQCHIP_PIC_MASTER
+								 : KVM_IRQCHIP_PIC_SLAVE,
+				       .pin = gsi % PIC_PINS },
+		};
+	}
+	for (uint32_t gsi = 0; gsi < KVM_IOAPIC_NUM_PINS; gsi++) {
+		if (gsi == ACPI_PIT_GSI)
+			continue;
+		e[n++] = (struct kvm_irq_routing_entry){
+			.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
+			.u.irqchip = { .irqchip = KVM_IRQCHIP_IOAPIC,
+				       .pin = gsi == ACPI_PIT_IRQ ? ACPI_PIT_GSI : gsi },
+		};
+	}
+	return n;
+}
+
+/* KVM's default routing sends GSI 0, the in-kernel PIT, to IO-APIC pin 0;
+ * the MADT says ISA IRQ 0 is GSI 2 (as on a PC, and QEMU routes it so). */
+static int set_gsi_routing(struct vm *vm)
+{
+	struct kvm_irq_routing *r = pvhv_zalloc(sizeof(*r) + GSI_ROUTES * sizeof(r->entries[0]),
+						"the GSI routing table");
+
+	if (!r)
+		return -1;
+	r->nr = (uint32_t)gsi_routes_build(r->entries, GSI_ROUTES);
+	int ret = ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, r);
+	free(r);
+	return ret < 0 ? pvhv_err("ioctl KVM_SET_GSI_ROUTING") : 0;
+}
+
 int kvm__arch_init(struct vm *vm)
 {
 	struct kvm_pit_config pit = { .flags = 0 };
@@ -123,6 +168,8 @@ int kvm__arch_init(struct vm *vm)
 		return pvhv_err("ioctl KVM_SET_IDENTITY_MAP_ADDR");
 	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
 		return pvhv_err("ioctl KVM_CREATE_IRQCHIP");
+	if (set_gsi_routing(vm) < 0)
+		return -1;
 	/* An unprogrammed 8259 turns the first PIT tick into vector 5: mask
 	 * both, the guest uses the local APIC (and could unmask them). */
 	for (int chip = PIC_MASTER; chip <= PIC_SLAVE; chip++) {

@@ -104,6 +104,64 @@ struct acpi_madt_iso {
 	uint16_t flags;
 } __attribute__((packed));
 
+/* ---- FADT (5.2.9) and DSDT (5.2.11.1) ------------------------------------ */
+#define ACPI_FADT_SIG          "FACP"
+#define ACPI_FADT_REVISION     6           /* ACPI 6.x: the 276-byte layout */
+#define ACPI_FADT_MINOR        5
+#define ACPI_FADT_LEN          276
+#define ACPI_DSDT_SIG          "DSDT"
+#define ACPI_DSDT_REVISION     2           /* 64-bit AML integers */
+/* FADT flags (Table 5.10) */
+#define ACPI_FADT_WBINVD        (1u << 0)
+#define ACPI_FADT_C1_SUPPORTED  (1u << 2)
+#define ACPI_FADT_POWER_BUTTON  (1u << 4)  /* set: no fixed power button */
+#define ACPI_FADT_SLEEP_BUTTON  (1u << 5)  /* set: no fixed sleep button */
+#define ACPI_FADT_32BIT_TIMER   (1u << 8)  /* TMR_VAL_EXT */
+#define ACPI_FADT_RESET_REGISTER (1u << 10)
+/* IA-PC boot architecture flags (Table 5.11) */
+#define ACPI_FADT_NO_VGA        (1u << 2)
+#define ACPI_FADT_NO_MSI        (1u << 3)
+/* C-state latencies that mean "not supported" */
+#define ACPI_FADT_C2_NONE      101
+#define ACPI_FADT_C3_NONE      1001
+/* Generic Address Structure (5.2.3.2) */
+#define ACPI_GAS_SYSTEM_IO     1
+#define ACPI_GAS_ACCESS_BYTE   1
+
+struct acpi_gas {
+	uint8_t space_id, bit_width, bit_offset, access_size;
+	uint64_t address;
+} __attribute__((packed));
+
+struct acpi_fadt {
+	struct acpi_header h;
+	uint32_t firmware_ctrl, dsdt;
+	uint8_t reserved0, preferred_pm_profile;
+	uint16_t sci_int;
+	uint32_t smi_cmd;                    /* 0: always in ACPI mode */
+	uint8_t acpi_enable, acpi_disable, s4bios_req, pstate_cnt;
+	uint32_t pm1a_evt_blk, pm1b_evt_blk, pm1a_cnt_blk, pm1b_cnt_blk;
+	uint32_t pm2_cnt_blk, pm_tmr_blk, gpe0_blk, gpe1_blk;
+	uint8_t pm1_evt_len, pm1_cnt_len, pm2_cnt_len, pm_tmr_len;
+	uint8_t gpe0_blk_len, gpe1_blk_len, gpe1_base, cst_cnt;
+	uint16_t p_lvl2_lat, p_lvl3_lat, flush_size, flush_stride;
+	uint8_t duty_offset, duty_width, day_alrm, mon_alrm, century;
+	uint16_t iapc_boot_arch;
+	uint8_t reserved1;
+	uint32_t flags;
+	struct acpi_gas reset_reg;
+	uint8_t reset_value;
+	uint16_t arm_boot_arch;
+	uint8_t minor_version;
+	uint64_t x_firmware_ctrl, x_dsdt;
+	struct acpi_gas x_pm1a_evt_blk, x_pm1b_evt_blk, x_pm1a_cnt_blk, x_pm1b_cnt_blk;
+	struct acpi_gas x_pm2_cnt_blk, x_pm_tmr_blk, x_gpe0_blk, x_gpe1_blk;
+	struct acpi_gas sleep_control, sleep_status;
+	uint64_t hypervisor_id;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct acpi_gas) == 12, "GAS is 12 bytes");
+_Static_assert(sizeof(struct acpi_fadt) == ACPI_FADT_LEN, "FADT is 276 bytes");
 _Static_assert(sizeof(struct acpi_rsdp) == ACPI_RSDP_V2_LEN, "RSDP is 36 bytes");
 _Static_assert(sizeof(struct acpi_header) == ACPI_HEADER_LEN, "header is 36 bytes");
 _Static_assert(sizeof(struct acpi_madt) == ACPI_MADT_LEN, "MADT head is 44 bytes");

@@ -71,6 +71,10 @@ for env in $envs; do
 		--expect-platform pvhv --timeout 60
 	add "boot-$env-asan-nopv" --env "$env" --pvhv-bin build/pvhv-asan \
 		--pvhv-arg --no-pv --expect-platform kvm --timeout 60
+	# An initrd (pvk's own image stands in: L1 carries it) handed over
+	# through the start info's module list: pvk must name it (below).
+	add "boot-$env-initrd" --env "$env" --pvhv-arg --initrd=build/pvk.elf \
+		--expect-platform pvhv --timeout 60
 	# The loader's information itself broken: pvhv hands pvk a start info
 	# with no memory map, more modules than fit, a command line that never
 	# ends. Each must be refused with its message and status 2 (below).
@@ -235,6 +239,19 @@ for env in $smp_envs; do
 			fail=1
 		fi
 	done
+done
+
+# --initrd: pvk reports module 0 with the file's size, at the top of RAM.
+for env in pvhv nested-pvhv; do
+	name=boot-$env-initrd
+	has_env $env && [ -f "$out/$name.log" ] && [ "$(cat "$out/$name.rc" 2>/dev/null)" != 77 ] || continue
+	size=$(stat -c %s build/pvk.elf)
+	if grep -qE "^pvk: module 0: 0x[0-9a-f]+\.\.0x[0-9a-f]+, $size bytes\$" "$out/$name.log"; then
+		echo "ok - $name: pvk reports the initrd as module 0 ($size bytes)" >>"$out/$name.tap"
+	else
+		echo "not ok - $name: no 'pvk: module 0: ..., $size bytes' line: '$(grep -m1 '^pvk: module' "$out/$name.log")'" >>"$out/$name.tap"
+		fail=1
+	fi
 done
 
 # ---- the boots that must fail cleanly ------------------------------------------

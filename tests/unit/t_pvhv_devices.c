@@ -407,3 +407,38 @@ Test(pvhv_dev, stats_outputs)
 	cr_assert(strstr(out_buf, "run_exits"));
 	cr_assert_null(strstr(out_buf, "kvm_exits"), "KVM rows without KVM stats");
 }
+
+/* The GSI routing: ISA IRQ 0 (the PIT) reaches IO-APIC pin 2, where the
+ * MADT's override says it is; every other ISA IRQ its own pin; the 8259s
+ * get 0-15 but the cascade; no GSI routed twice to one chip. */
+Test(pvhv_dev, gsi_routing_matches_the_madt)
+{
+	struct kvm_irq_routing_entry e[GSI_ROUTES + 1];
+	int pic[16] = { 0 }, ioapic[KVM_IOAPIC_NUM_PINS] = { 0 }, pin_of[KVM_IOAPIC_NUM_PINS];
+
+	cr_assert_eq(gsi_routes_build(e, GSI_ROUTES - 1), -1);
+	int n = gsi_routes_build(e, GSI_ROUTES + 1);
+	cr_assert_eq(n, GSI_ROUTES);
+	for (int i = 0; i < n; i++) {
+		cr_assert_eq(e[i].type, KVM_IRQ_ROUTING_IRQCHIP);
+		if (e[i].u.irqchip.irqchip == KVM_IRQCHIP_IOAPIC) {
+			cr_assert_lt(e[i].gsi, KVM_IOAPIC_NUM_PINS);
+			ioapic[e[i].gsi]++;
+			pin_of[e[i].gsi] = (int)e[i].u.irqchip.pin;
+		} else {
+			cr_assert_lt(e[i].gsi, 16);
+			cr_assert_eq(e[i].u.irqchip.irqchip, e[i].gsi < 8 ? KVM_IRQCHIP_PIC_MASTER
+									   : KVM_IRQCHIP_PIC_SLAVE);
+			cr_assert_eq(e[i].u.irqchip.pin, e[i].gsi % 8);
+			pic[e[i].gsi]++;
+		}
+	}
+	cr_assert_eq(ioapic[0], 1);
+	cr_assert_eq(pin_of[0], 2, "the PIT on IO-APIC pin 2");
+	cr_assert_eq(ioapic[2], 0, "nothing raises GSI 2");
+	cr_assert_eq(pic[2], 0, "the cascade");
+	for (int g = 1; g < KVM_IOAPIC_NUM_PINS; g++)
+		if (g != 2)
+			cr_assert(ioapic[g] == 1 && pin_of[g] == g, "GSI %d", g);
+	cr_assert(ioapic[4] == 1 && pic[4] == 1, "the UART's IRQ 4 on both chips");
+}

@@ -499,3 +499,84 @@ Test(pvhv_loader, start_info_refusals)
 	cr_assert_eq(build_start_info(&tiny, "", 0, &why), 0);
 	cr_assert(why);
 }
+
+/* --initrd: the module goes to the top of RAM, page aligned, above the
+ * kernel, and the start info's module list names it, as a guest reads it. */
+Test(pvhv_loader, initrd_at_the_top_of_ram_in_the_module_list)
+{
+	struct img m;
+	struct kernel_image ki;
+	const char *why;
+	uint8_t data[5000];
+	uint64_t gpa;
+
+	make(&m);
+	cr_assert_eq(load_elf_kernel(&gm, &m, sizeof(m), &ki, &why), 0, "%s", why);
+	uint64_t si = build_start_info(&gm, "", 0, &why);
+	cr_assert_eq(si, PVHV_START_INFO_GPA, "%s", why);
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7 + 1);
+	cr_assert_eq(place_module(&gm, &ki, data, sizeof(data), &gpa, &why), 0, "%s", why);
+	cr_assert_eq(gpa % 4096, 0);
+	cr_assert_geq(gpa, ki.highest);
+	cr_assert_leq(gpa + sizeof(data), MEM);
+	cr_assert_gt(gpa + sizeof(data), MEM - 4096, "not at the top: %#llx",
+		     (unsigned long long)gpa);
+	cr_assert_eq(memcmp(gm.host + gpa, data, sizeof(data)), 0);
+	cr_assert_eq(add_start_info_module(&gm, si, gpa, sizeof(data), &why), 0, "%s", why);
+
+	struct hvm_start_info s;
+	struct hvm_modlist_entry e;
+	memcpy(&s, gm.host + si, sizeof(s));
+	cr_assert_eq(s.nr_modules, 1);
+	cr_assert(s.modlist_paddr >= si + sizeof(s) && s.modlist_paddr + sizeof(e) <= PVHV_CMDLINE_GPA);
+	/* clear of the memory map it follows */
+	cr_assert_geq(s.modlist_paddr, s.memmap_paddr + s.memmap_entries * 24ull);
+	memcpy(&e, gm.host + s.modlist_paddr, sizeof(e));
+	cr_assert_eq(e.paddr, gpa);
+	cr_assert_eq(e.size, sizeof(data));
+	cr_assert_eq(e.cmdline_paddr, 0);
+	/* the module lies in an E820_RAM entry (the guest reserves it itself) */
+	bool in_ram = false;
+	for (uint32_t i = 0; i < s.memmap_entries; i++) {
+		struct hvm_memmap_entry me;
+		memcpy(&me, gm.host + s.memmap_paddr + i * sizeof(me), sizeof(me));
+		if (me.type == 1 && gpa >= me.addr && gpa + sizeof(data) <= me.addr + me.size)
+			in_ram = true;
+	}
+	cr_assert(in_ram);
+}
+
+Test(pvhv_loader, initrd_refusals_name_the_problem)
+{
+	struct img m;
+	struct kernel_image ki;
+	const char *why;
+	uint64_t gpa = 1;
+	static uint8_t big[MEM];
+
+	make(&m);
+	cr_assert_eq(load_elf_kernel(&gm, &m, sizeof(m), &ki, &why), 0, "%s", why);
+	cr_assert_eq(place_module(&gm, &ki, big, 0, &gpa, &why), -EINVAL);
+	cr_assert(strstr(why, "empty"), "%s", why);
+	cr_assert_eq(gpa, 0);
+	/* all of RAM: more than lies above the kernel */
+	cr_assert_eq(place_module(&gm, &ki, big, sizeof(big), &gpa, &why), -E2BIG);
+	cr_assert(strstr(why, "--mem 11 would hold it"), "%s", why);
+	/* exactly what fits above the kernel fits; a byte more does not */
+	uint64_t above = (ki.highest + 4095) & ~4095ull;
+	cr_assert_eq(place_module(&gm, &ki, big, MEM - above, &gpa, &why), 0, "%s", why);
+	cr_assert_eq(gpa, above);
+	cr_assert_eq(place_module(&gm, &ki, big, MEM - above + 1, &gpa, &why), -E2BIG);
+	/* a hostile length that would wrap when aligned */
+	cr_assert_eq(place_module(&gm, &ki, big, SIZE_MAX, &gpa, &why), -E2BIG);
+
+	/* the module list: a start info first, at most PVHV_MAX_MODULES, in RAM */
+	memset(gm.host + PVHV_START_INFO_GPA, 0, sizeof(struct hvm_start_info));
+	cr_assert_eq(add_start_info_module(&gm, PVHV_START_INFO_GPA, above, 1, &why), -EINVAL);
+	cr_assert_eq(build_start_info(&gm, "", 0, &why), PVHV_START_INFO_GPA);
+	cr_assert_eq(add_start_info_module(&gm, PVHV_START_INFO_GPA, MEM - 1, 2, &why), -EFAULT);
+	for (int i = 0; i < PVHV_MAX_MODULES; i++)
+		cr_assert_eq(add_start_info_module(&gm, PVHV_START_INFO_GPA, above, 1, &why), 0);
+	cr_assert_eq(add_start_info_module(&gm, PVHV_START_INFO_GPA, above, 1, &why), -E2BIG);
+}
