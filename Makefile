@@ -3,6 +3,7 @@
 #   make            build libpvops (hosted and freestanding), the demo, the tests
 #   make test       install what the tests need, run them: host tests, static
 #                   checks, the boot matrix; ends "N passed, N failed, N skipped"
+#   make test-linux Debian's Linux on pvhv in the nested L1 (CI runs it too)
 #   make run        install what it needs, boot pvk on the best hypervisor here
 #   make demo       the libpvops demo (a process patching its own call sites)
 #   make gdb        pvk in QEMU, halted, with gdb attached
@@ -146,8 +147,9 @@ test-matrix: $(PVK) $(PVRUN) $(PVHV) $(PVHV_ASAN)
 # the guest and powers off. Two to three minutes under TCG: not in `make
 # test`; .ci/run calls it. Results: $(RESULTS)/linux.tap, summed like a suite.
 .PHONY: test-linux
-test-linux: $(PVHV)
-	$(Q)$(MAKE) --no-print-directory nested
+test-linux:
+	$(Q)tools/deps.sh build qemu nested
+	$(Q)$(MAKE) --no-print-directory $(PVHV) nested
 	$(Q)mkdir -p $(RESULTS)
 	$(SUITE) linux tests/linux/run.sh $(RESULTS)
 	$(Q)tests/summary.sh $(RESULTS) linux
