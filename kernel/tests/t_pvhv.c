@@ -1,8 +1,9 @@
 /*
  * t_pvhv.c - self-tests of pvhv's interface from the guest's side: its
  * hypercalls' errors, a multicall's one exit, what io_delay and the
- * console cost in exits, kicks and IPIs delivered. Each skips unless pvhv
- * is the platform (pv/pvhv.h).
+ * console cost in exits, kicks and IPIs delivered; pvhv's SMP features
+ * (kick, send_ipi, yield) engaged where in use. Each skips unless pvhv
+ * is the platform (pv/pvhv.h), the SMP ones unless their feature is on.
  */
 #include <cmdline.h>
 #include <ktest.h>
