@@ -145,7 +145,7 @@ KTEST(kvm_pv_sched_yield_to_a_preempted_cpu)
 /* Shoot `cpu` down, made to read as preempted: how many were left to the
  * host and how many IPIs went, on the first try that left it to the host
  * (else the last of TRIES: the host may clear the byte first); *marked
- * whether the record then held FLUSH_TLB. */
+ * whether the record then held FLUSH_TLB, or the host had cleared it. */
 static void shoot_preempted(int cpu, u64 *deferred, u64 *ipis, bool *marked)
 {
 	struct kvm_steal_time *st = kvm_steal_time_of[cpu];
@@ -158,7 +158,11 @@ static void shoot_preempted(int cpu, u64 *deferred, u64 *ipis, bool *marked)
 
 		fake_preempted(cpu, true);
 		flush_tlb_range(1u << cpu, va, va + PAGE_SIZE);
-		*marked = st && (__atomic_load_n(&st->preempted, __ATOMIC_SEQ_CST) & KVM_VCPU_FLUSH_TLB);
+		/* marked, or already consumed: the host clears the byte
+		 * (flushing first, since it was marked) when it schedules
+		 * the vCPU in, which may come before this read */
+		u8 b = st ? __atomic_load_n(&st->preempted, __ATOMIC_SEQ_CST) : KVM_VCPU_PREEMPTED;
+		*marked = (b & KVM_VCPU_FLUSH_TLB) || b == 0;
 		fake_preempted(cpu, false);
 		*deferred = smp_stats_read(&smp_stats.tlb_deferred) - d0;
 		*ipis = smp_stats_read(&smp_stats.tlb_ipis) - i0;
