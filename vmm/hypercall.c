@@ -12,8 +12,6 @@
 
 #include "pvhv.h"
 
-#define IPI_MASK_BITS 64            /* vCPUs one SEND_IPI can name */
-
 typedef int64_t (*hc_fn)(const struct hc_env *env, uint32_t vcpu,
 			 const uint64_t *args, struct vcpu_stats *st, int depth);
 
@@ -148,10 +146,10 @@ static int64_t hc_send_ipi(const struct hc_env *env, uint32_t vcpu,
 	(void)vcpu, (void)st, (void)depth;
 	if (!check_vector(a[2]) || first >= (uint64_t)env->nr_vcpus)
 		return -PVHV_EINVAL;
-	for (int i = 0; i < IPI_MASK_BITS; i++)
+	for (int i = 0; i < PVHV_IPI_MASK_BITS; i++)
 		if ((mask >> i & 1) && first + i >= (uint64_t)env->nr_vcpus)
 			return -PVHV_EINVAL;
-	for (int i = 0; i < IPI_MASK_BITS; i++) {
+	for (int i = 0; i < PVHV_IPI_MASK_BITS; i++) {
 		if (!(mask >> i & 1))
 			continue;
 		if (env->send_vector) {

@@ -76,6 +76,7 @@ enum pvhv_op {
 #define PVHV_STATUS_MAX      255           /* power-off/reboot status range */
 #define PVHV_VECTOR_MIN      16            /* lowest vector KICK/SEND_IPI send */
 #define PVHV_VECTOR_MAX      255
+#define PVHV_IPI_MASK_BITS   64            /* vCPUs one SEND_IPI can name */
 
 /* Errors: negative Linux errno values. */
 #define PVHV_EIO             5             /* the host failed (pvhv says why) */

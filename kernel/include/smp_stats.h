@@ -12,13 +12,13 @@
 
 struct smp_stats {
 	u64 ipi_icr;         /* IPIs sent by an ICR write each (send_ipi_mask) */
-	u64 ipi_hcall;       /* IPIs KVM_HC_SEND_IPI said it delivered */
-	u64 ipi_hcalls;      /* KVM_HC_SEND_IPI hypercalls made */
+	u64 ipi_hcall;       /* IPIs KVM_HC_SEND_IPI (or pvhv's) said it delivered */
+	u64 ipi_hcalls;      /* KVM_HC_SEND_IPI (or PVHV_HC_SEND_IPI) hypercalls made */
 	u64 tlb_shootdowns;  /* flush_tlb_multi calls (with a CPU in the set) */
 	u64 tlb_ipis;        /* CPUs a shootdown interrupted with an IPI */
 	u64 tlb_deferred;    /* CPUs left to the host: preempted, marked FLUSH_TLB */
 	u64 yield_asks;      /* yield_to calls from a wait for a preempted CPU */
-	u64 yield_hcalls;    /* KVM_HC_SCHED_YIELD hypercalls made */
+	u64 yield_hcalls;    /* KVM_HC_SCHED_YIELD (or PVHV_HC_YIELD) hypercalls made */
 };
 
 /* Every CPU's, in one place (kernel/arch/x86/tlb.c). */

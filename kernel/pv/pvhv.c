@@ -18,6 +18,14 @@
  *
  * pvoff=console and pvoff=power keep the UART and isa-debug-exit (and the
  * triple fault) where pvhv offers its own.
+ *
+ * With more than one CPU, and only where KVM's own feature is not in use
+ * (KVM's hypercalls hidden, as on a PVM host, or pvoff= of KVM's name):
+ *   kick      the pv spinlock's wait and kick over PVHV_HC_KICK
+ *   send_ipi  apic.send_ipi_mask as one PVHV_HC_SEND_IPI
+ *   yield     lock.yield_to as PVHV_HC_YIELD
+ * each with its pvoff= name. Where KVM's is on, KVM's stays: pvhv's has
+ * not been measured better (both are one exit).
  */
 #include <cmdline.h>
 #include <mm.h>
@@ -25,6 +33,11 @@
 #include <printk.h>
 #include <pv/platform.h>
 #include <pv/pvhv.h>
+#include <pv/kvm.h>
+#include <smp_stats.h>
+#include <spinlock.h>
+#include <trap.h>
+#include <asm/irq_vectors.h>
 #include <asm/layout.h>
 #include <asm/smp.h>
 #include <asm/tsc.h>
@@ -43,6 +56,10 @@ static struct pv_platform_backend pvhv_backend;
 static void (*fallback_power_off)(int status) __attribute__((__noreturn__));
 static void (*fallback_reboot)(void) __attribute__((__noreturn__));
 static void (*fallback_console_write)(const char *buf, size_t len);
+static void (*fallback_send_ipi_mask)(cpumask_t mask, u32 vector);
+/* what became of each SMP feature (pvhv_smp_state), and its counters */
+static enum pvhv_smp_state smp_state[PVHV_SMP_NR];
+struct pvhv_smp_stats pvhv_smp_stats;
 
 static inline void pvhv_out32(u16 port, u32 v)
 {
@@ -149,6 +166,141 @@ static bool offered(u32 bit, const char *name)
 	return (pvhv_features & bit) && !pv_feature_off(name);
 }
 
+/* --- SMP: the pv spinlock's wait and kick, send-IPI, yield -------------- */
+
+/*
+ * lock.wait: halt while *ptr == val. PVHV_HC_KICK wakes a vCPU only by
+ * injecting an interrupt (PV_KICK_VECTOR), so the halt must take
+ * interrupts whatever the caller's flags: look with them off, then
+ * safe_halt (sti; hlt: the sti's shadow keeps a kick that came after the
+ * look pending until the hlt, which it then ends), then the caller's
+ * flags back. Replaces qspinlock_native_wait's spinning: a halted vCPU
+ * gives its host CPU to the vCPU it waits for. An interrupt taken in the
+ * halt runs its handler here, as it would while a native waiter spins
+ * with interrupts on (the queue has a node per nesting level).
+ */
+void pvhv_lock_wait(u8 *ptr, u8 val)
+{
+	unsigned long flags = arch_local_irq_save();
+
+	if (READ_ONCE(*ptr) == val) {
+		smp_stats_add(&pvhv_smp_stats.halts, 1);
+		safe_halt();
+	}
+	arch_local_irq_restore(flags);
+}
+
+/*
+ * lock.kick: wake cpu from pvhv_lock_wait's halt, one PVHV_HC_KICK of
+ * PV_KICK_VECTOR to its vCPU. Replaces nothing natively (a spinning
+ * waiter needs no wake-up). A refused call (the target's page not
+ * registered) sends the same vector as an ordinary IPI: a kick must not
+ * be lost, or the waiter halts for good.
+ */
+void pvhv_lock_kick(int cpu)
+{
+	smp_stats_add(&pvhv_smp_stats.kicks, 1);
+	if (pvhv_call(PVHV_HC_KICK, pvhv_vcpu_of(cpu), PV_KICK_VECTOR, 0) < 0) {
+		smp_stats_add(&pvhv_smp_stats.kicks_refused, 1);
+		apic_send_ipi(percpu[cpu].apic_id, PV_KICK_VECTOR);
+	}
+}
+
+/* PV_KICK_VECTOR: the kick has done its work by ending the halt. */
+static void pv_kick_irq(void)
+{
+	apic_eoi();
+}
+
+/*
+ * apic.send_ipi_mask: one PVHV_HC_SEND_IPI for every target whose pvhv
+ * vCPU number lies within 64 of the lowest one (the call's mask), instead
+ * of one ICR write per target (each an exit). CPUs beyond that, without
+ * a registered page, and all of them when pvhv refuses the call, go to
+ * the op this one replaced.
+ */
+void pvhv_send_ipi_mask(cpumask_t mask, u32 vector)
+{
+	u32 first = PVHV_ALL_VCPUS;
+	cpumask_t in = 0, rest = 0;
+	u64 bits = 0;
+	s64 r;
+
+	for (cpumask_t m = mask; m; m &= m - 1)
+		if (pvhv_vcpu_of(__builtin_ctz(m)) < first)
+			first = pvhv_vcpu_of(__builtin_ctz(m));
+	for (cpumask_t m = mask; m; m &= m - 1) {
+		int cpu = __builtin_ctz(m);
+		u32 v = pvhv_vcpu_of(cpu);
+
+		if (v != PVHV_ALL_VCPUS && v - first < PVHV_IPI_MASK_BITS) {
+			bits |= 1ull << (v - first);
+			in |= 1u << cpu;
+		} else {
+			rest |= 1u << cpu;
+		}
+	}
+	if (in) {
+		r = pvhv_call(PVHV_HC_SEND_IPI, bits, first, vector);
+		smp_stats_add(&smp_stats.ipi_hcalls, 1);
+		if (r < 0)
+			rest |= in;            /* nothing delivered: the ICR way */
+		else
+			smp_stats_add(&smp_stats.ipi_hcall, (u64)r);
+	}
+	if (rest)
+		fallback_send_ipi_mask(rest, vector);
+}
+
+/*
+ * lock.yield_to: pvhv gives this vCPU's host CPU up (sched_yield), so the
+ * preempted vCPU of `cpu` may run, instead of this one spinning out its
+ * time slice (native: nobody to ask, the op is NOPs).
+ */
+void pvhv_yield_to(int cpu)
+{
+	smp_stats_add(&smp_stats.yield_hcalls, 1);
+	pvhv_call(PVHV_HC_YIELD, pvhv_vcpu_of(cpu), 0, 0);
+}
+
+/* What feature `f` (pvhv's `bit`, pvoff= `name`, KVM's twin `kvm`) gets. */
+static enum pvhv_smp_state smp_decide(u32 bit, const char *name, enum kvm_feat kvm)
+{
+	if (!(pvhv_features & bit))
+		return PVHV_SMP_ABSENT;
+	if (pv_feature_off(name))
+		return PVHV_SMP_OFF;
+	if (kvm_feature(kvm) == KVM_ON)
+		return PVHV_SMP_KVM;
+	if (smp_cpus_found <= 1)
+		return PVHV_SMP_OFFERED;
+	return PVHV_SMP_ON;
+}
+
+static void pvhv_smp_init(void)
+{
+	smp_state[PVHV_SMP_KICK] = smp_decide(PVHV_FEAT_KICK, "kick", KVM_F_PV_UNHALT);
+	smp_state[PVHV_SMP_SEND_IPI] = smp_decide(PVHV_FEAT_SEND_IPI, "send_ipi",
+						  KVM_F_PV_SEND_IPI);
+	smp_state[PVHV_SMP_YIELD] = smp_decide(PVHV_FEAT_YIELD, "yield", KVM_F_PV_SCHED_YIELD);
+	if (smp_state[PVHV_SMP_SEND_IPI] == PVHV_SMP_ON && !pv_ops.apic.send_ipi_mask)
+		smp_state[PVHV_SMP_SEND_IPI] = PVHV_SMP_ABSENT;    /* no local APIC */
+	if (smp_state[PVHV_SMP_KICK] == PVHV_SMP_ON) {
+		irq_register(PV_KICK_VECTOR, pv_kick_irq);
+		PV_PLAN("pvhv", "kick", lock.wait, pvhv_lock_wait, NULL);
+		PV_PLAN("pvhv", "kick", lock.kick, pvhv_lock_kick, NULL);
+		PV_PLAN("pvhv", "kick", lock.queued_spin_lock_slowpath,
+			pv_queued_spin_lock_slowpath, NULL);
+		PV_PLAN("pvhv", "kick", lock.spin_unlock, __pv_cs_pv_queued_spin_unlock, NULL);
+	}
+	if (smp_state[PVHV_SMP_SEND_IPI] == PVHV_SMP_ON) {
+		fallback_send_ipi_mask = pv_ops.apic.send_ipi_mask;
+		PV_PLAN("pvhv", "send_ipi", apic.send_ipi_mask, pvhv_send_ipi_mask, NULL);
+	}
+	if (smp_state[PVHV_SMP_YIELD] == PVHV_SMP_ON)
+		PV_PLAN("pvhv", "yield", lock.yield_to, pvhv_yield_to, NULL);
+}
+
 static void pvhv_init(void)
 {
 	struct cpuid_regs r;
@@ -192,7 +344,13 @@ static void pvhv_init(void)
 		 * and which takes an exception's worth of emulation first */
 		PV_PLAN("pvhv", "power", platform.reboot, pvhv_reboot, NULL);
 	}
+	pvhv_smp_init();
 }
+
+static const char *const smp_names[PVHV_SMP_NR] = { "kick", "send_ipi", "yield" };
+static const char *const smp_kvm_names[PVHV_SMP_NR] = {
+	"pv_unhalt", "pv_send_ipi", "pv_sched_yield",
+};
 
 static void pvhv_report(void)
 {
@@ -206,6 +364,20 @@ static void pvhv_report(void)
 	       use_power ? "power_off, reboot" : !use_console ? "nothing" : "",
 	       use_console && use_power ? "" : "; native (pvoff=):",
 	       use_console ? "" : " console", use_power ? "" : " power");
+	for (int f = 0; f < PVHV_SMP_NR; f++) {
+		switch (smp_state[f]) {
+		case PVHV_SMP_ABSENT:  printk("pv: pvhv: %s absent\n", smp_names[f]); break;
+		case PVHV_SMP_OFF:     printk("pv: pvhv: %s off (pvoff)\n", smp_names[f]); break;
+		case PVHV_SMP_KVM:
+			printk("pv: pvhv: %s not used (KVM's %s is)\n", smp_names[f],
+			       smp_kvm_names[f]);
+			break;
+		case PVHV_SMP_OFFERED:
+			printk("pv: pvhv: %s offered (used with SMP)\n", smp_names[f]);
+			break;
+		case PVHV_SMP_ON:      printk("pv: pvhv: %s on\n", smp_names[f]); break;
+		}
+	}
 }
 
 /* Each AP its own page, where the boot CPU's was taken; a CPU whose page
@@ -216,7 +388,9 @@ static void pvhv_cpu_init(int cpu)
 		printk("pv: pvhv: CPU %d: page not registered: its calls fail\n", cpu);
 }
 
-static const char *const pvhv_pvoff[] = { "console", "power", NULL };
+static const char *const pvhv_pvoff[] = {
+	"console", "power", "kick", "send_ipi", "yield", NULL,
+};
 
 PV_PLATFORM(platform_pvhv) = {
 	.name = "pvhv",
@@ -248,4 +422,9 @@ u32 pvhv_vcpu_id(void)
 u32 pvhv_vcpu_of(int cpu)
 {
 	return pvhv_pages_ok & (1u << cpu) ? READ_ONCE(pvhv_pages[cpu].vcpu) : PVHV_ALL_VCPUS;
+}
+
+enum pvhv_smp_state pvhv_smp_feature(enum pvhv_smp f)
+{
+	return f < PVHV_SMP_NR ? smp_state[f] : PVHV_SMP_ABSENT;
 }

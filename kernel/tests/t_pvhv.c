@@ -1,8 +1,9 @@
 /*
  * t_pvhv.c - self-tests of pvhv's interface from the guest's side: its
  * hypercalls' errors, a multicall's one exit, what io_delay and the
- * console cost in exits, kicks and IPIs delivered. Each skips unless pvhv
- * is the platform (pv/pvhv.h).
+ * console cost in exits, kicks and IPIs delivered; pvhv's SMP features
+ * (kick, send_ipi, yield) engaged where in use. Each skips unless pvhv
+ * is the platform (pv/pvhv.h), the SMP ones unless their feature is on.
  */
 #include <cmdline.h>
 #include <ktest.h>
@@ -13,6 +14,9 @@
 #include <trap.h>
 #include <pv/pvhv.h>
 #include <pvops/native.h>
+#include <smp_stats.h>
+#include <spinlock.h>
+#include "t_lock.h"
 #include <asm/irq_vectors.h>
 #include <asm/smp.h>
 static bool on_pvhv(struct ktest_ctx *t)
@@ -260,4 +264,143 @@ KTEST(pvhv_every_cpu_calls_through_its_page)
 					   "CPUs %d and %d both vCPU %u", other, cpu,
 					   vcpu_seen[cpu]);
 	}
+}
+
+/* ---- pvhv's SMP features: kick, send_ipi, yield ------------------------ */
+
+/* Is pvhv's SMP feature f in use? If not, skip saying what it is. */
+static bool smp_on(struct ktest_ctx *t, enum pvhv_smp f)
+{
+	static const char *const why[] = {
+		[PVHV_SMP_ABSENT] = "feature absent (or not on pvhv)",
+		[PVHV_SMP_OFF] = "feature off (pvoff)",
+		[PVHV_SMP_KVM] = "KVM's twin feature in use",
+		[PVHV_SMP_OFFERED] = "feature offered, not used (one CPU)",
+		[PVHV_SMP_ON] = "feature on",
+	};
+	enum pvhv_smp_state s = pvhv_smp_feature(f);
+
+	if (s == PVHV_SMP_ON)
+		return true;
+	KT_SKIP(t, why[s]);
+	return false;
+}
+
+/* Every online CPU but this one; 0 (and skipped) if none. */
+static cpumask_t other_cpus(struct ktest_ctx *t)
+{
+	cpumask_t others = smp_online_mask() & ~(1u << smp_processor_id());
+
+	if (!others)
+		KT_SKIP(t, "one CPU online");
+	return others;
+}
+
+/*
+ * kick: the pv spinlock over pvhv's wait and kick is in its slots, and
+ * under contention (several vCPUs on fewer host CPUs) waiters halt and
+ * are woken by PVHV_HC_KICK, none refused; the counter still ends exact
+ * (lock_contend checks it).
+ */
+KTEST(pvhv_kick_waits_halt_and_are_kicked)
+{
+	struct pvhv_smp_stats s0 = pvhv_smp_stats;
+	struct qspinlock_stats d;
+	u64 halts, kicks;
+
+	if (!smp_on(t, PVHV_SMP_KICK))
+		return;
+	KT_EXPECT(t, pv_ops.lock.queued_spin_lock_slowpath == pv_queued_spin_lock_slowpath);
+	KT_EXPECT(t, pv_ops.lock.spin_unlock.func == __pv_cs_pv_queued_spin_unlock);
+	KT_EXPECT(t, pv_ops.lock.wait == pvhv_lock_wait);
+	KT_EXPECT(t, pv_ops.lock.kick == pvhv_lock_kick);
+	if (!lock_contend(t, LOCK_API, 1000000, &d))
+		return;
+	halts = smp_stats_read(&pvhv_smp_stats.halts) - s0.halts;
+	kicks = smp_stats_read(&pvhv_smp_stats.kicks) - s0.kicks;
+	KT_EXPECTF(t, d.waits > 0 && d.kicks > 0 && halts > 0 && kicks == d.kicks,
+		   "lock waits %llu, kicks %llu; pvhv halts %llu, PVHV_HC_KICKs %llu",
+		   (unsigned long long)d.waits, (unsigned long long)d.kicks,
+		   (unsigned long long)halts, (unsigned long long)kicks);
+	KT_EXPECT(t, smp_stats_read(&pvhv_smp_stats.kicks_refused) == s0.kicks_refused);
+	printk("# %s: pvhv halts %llu, PVHV_HC_KICKs %llu\n", t->name,
+	       (unsigned long long)halts, (unsigned long long)kicks);
+}
+
+static void nothing(void *arg) { (void)arg; }
+
+/* send_ipi: a call-function round to every other CPU is one
+ * PVHV_HC_SEND_IPI delivering to each of them, and no ICR write. */
+KTEST(pvhv_send_ipi_one_hypercall_a_round)
+{
+	cpumask_t others;
+	u64 h0, d0, i0, h, d, i;
+
+	if (!smp_on(t, PVHV_SMP_SEND_IPI) || !(others = other_cpus(t)))
+		return;
+	KT_EXPECT(t, pv_ops.apic.send_ipi_mask == pvhv_send_ipi_mask);
+	h0 = smp_stats_read(&smp_stats.ipi_hcalls);
+	d0 = smp_stats_read(&smp_stats.ipi_hcall);
+	i0 = smp_stats_read(&smp_stats.ipi_icr);
+	KT_EXPECT(t, smp_call_function(others, nothing, NULL) == 0);
+	h = smp_stats_read(&smp_stats.ipi_hcalls) - h0;
+	d = smp_stats_read(&smp_stats.ipi_hcall) - d0;
+	i = smp_stats_read(&smp_stats.ipi_icr) - i0;
+	KT_EXPECTF(t, h == 1 && d == smp_stats_cpus(others) && i == 0,
+		   "%llu hypercalls delivering %llu, %llu ICR writes; 1, %llu and 0 wanted",
+		   (unsigned long long)h, (unsigned long long)d, (unsigned long long)i,
+		   (unsigned long long)smp_stats_cpus(others));
+}
+
+/* yield: lock.yield_to is pvhv's, and a yield to another CPU is one
+ * hypercall, which pvhv ran and accepted: this vCPU's own count (read with
+ * GET_STATS, interrupts off between) moves by two, the yield and the
+ * second read. */
+KTEST(pvhv_yield_to_is_one_hypercall)
+{
+	static struct pvhv_stats before, after;
+	unsigned long flags;
+	cpumask_t others;
+	u64 y0, n;
+
+	if (!smp_on(t, PVHV_SMP_YIELD) || !(others = other_cpus(t)))
+		return;
+	KT_EXPECT(t, pv_ops.lock.yield_to == pvhv_yield_to);
+	flags = arch_local_irq_save();
+	y0 = smp_stats_read(&smp_stats.yield_hcalls);
+	pvhv_call(PVHV_HC_GET_STATS, __pa(&before), sizeof(before), pvhv_vcpu_id());
+	yield_to(31 - __builtin_clz(others));
+	pvhv_call(PVHV_HC_GET_STATS, __pa(&after), sizeof(after), pvhv_vcpu_id());
+	y0 = smp_stats_read(&smp_stats.yield_hcalls) - y0;
+	arch_local_irq_restore(flags);
+	n = after.count[PVHV_STAT_HYPERCALLS] - before.count[PVHV_STAT_HYPERCALLS];
+	KT_EXPECT(t, before.vcpus == 1 && y0 == 1);
+	KT_EXPECTF(t, n == 2 && after.count[PVHV_STAT_HC_ERRORS] == before.count[PVHV_STAT_HC_ERRORS],
+		   "(%llu hypercalls, %llu refused)", (unsigned long long)n,
+		   (unsigned long long)(after.count[PVHV_STAT_HC_ERRORS] -
+					before.count[PVHV_STAT_HC_ERRORS]));
+}
+
+/* pvoff=kick,send_ipi,yield (or KVM's twins in use): not pvhv's ops. */
+KTEST(pvhv_smp_features_off_not_in_slots)
+{
+	bool any = false;
+
+	if (!on_pvhv(t))
+		return;
+	if (pvhv_smp_feature(PVHV_SMP_KICK) != PVHV_SMP_ON) {
+		KT_EXPECT(t, pv_ops.lock.wait != pvhv_lock_wait);
+		KT_EXPECT(t, pv_ops.lock.kick != pvhv_lock_kick);
+		any = true;
+	}
+	if (pvhv_smp_feature(PVHV_SMP_SEND_IPI) != PVHV_SMP_ON) {
+		KT_EXPECT(t, pv_ops.apic.send_ipi_mask != pvhv_send_ipi_mask);
+		any = true;
+	}
+	if (pvhv_smp_feature(PVHV_SMP_YIELD) != PVHV_SMP_ON) {
+		KT_EXPECT(t, pv_ops.lock.yield_to != pvhv_yield_to);
+		any = true;
+	}
+	if (!any)
+		KT_SKIP(t, "every pvhv SMP feature on");
 }

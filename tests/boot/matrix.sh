@@ -42,6 +42,11 @@ has_env() { [[ " $envs " == *" $1 "* ]]; }
 # below check them taken).
 kvm_msr="kvmclock steal_time pv_eoi nop_io_delay poll_control"
 kvm_hc="pv_unhalt pv_send_ipi pv_sched_yield"
+# pvhv's own twins of those (pvhv.c), taken where KVM's are not in use:
+# the pvoff= boots of KVM's under pvhv switch them off too, for the native
+# paths their tests check.
+pvhv_smp="kick send_ipi yield"
+pvhv_off() { case $1 in *pvhv) echo ",${pvhv_smp// /,}" ;; esac; }
 
 for env in $envs; do
 	[ -n "$(platform_of "$env")" ] || { echo "matrix.sh: unknown environment '$env'" >&2; exit 2; }
@@ -96,7 +101,7 @@ for env in $smp_envs; do
 	done
 	case $env in native) continue ;; esac
 	add "boot-$env-smp4-pvoff" --env "$env" --smp 4 \
-		--cmdline "pvoff=$(echo $kvm_msr $kvm_hc pv_tlb_flush | tr ' ' ,)" \
+		--cmdline "pvoff=$(echo $kvm_msr $kvm_hc pv_tlb_flush | tr ' ' ,)$(pvhv_off $env)" \
 		--expect-platform "$(platform_of "$env")" --timeout 90
 done
 # Four CPUs with only KVM's SMP features off (the pv spinlock, send-IPI,
@@ -107,8 +112,16 @@ kvm_smp="pv_unhalt pv_send_ipi pv_sched_yield pv_tlb_flush"
 for env in nested-kvm nested-pvhv; do
 	has_env $env || continue
 	add "boot-$env-smp4-pvoff-smp" --env "$env" --smp 4 \
-		--cmdline "pvoff=${kvm_smp// /,}" \
+		--cmdline "pvoff=${kvm_smp// /,}$(pvhv_off $env)" \
 		--expect-platform "$(platform_of "$env")" --timeout 90
+done
+# Four CPUs under pvhv with KVM's hypercalls hidden (the PVM-like case,
+# vmm/kvm-hc.c): pvhv's own kick, send_ipi and yield take over (t_pvhv.c
+# checks each engaged; their report lines below).
+for env in pvhv nested-pvhv; do
+	has_env $env || continue
+	add "boot-$env-smp4-pvhv-smp" --env "$env" --smp 4 --pvhv-arg --kvm-hypercalls=off \
+		--expect-platform pvhv --timeout 90
 done
 
 # The queued spinlock's pv slow path forced natively (qspinlock=pv): its
@@ -225,10 +238,32 @@ for env in nested-kvm nested-pvhv; do
 	smp_feature_lines "boot-$env-smp4-pvoff" "$env" 'off \(pvoff\)'
 	smp_feature_lines "boot-$env-smp4-pvoff-smp" "$env" 'off \(pvoff\)'
 done
+# pvhv's SMP features: on where KVM's hypercalls are hidden, left to KVM's
+# where those are on, off by pvoff=.
+pvhv_smp_lines() {      # pvhv_smp_lines NAME STATE-ERE: a TAP line in NAME.tap
+	local name=$1 want=$2 bad= f
+	[ -f "$out/$name.log" ] && [ "$(cat "$out/$name.rc" 2>/dev/null)" != 77 ] || return 0
+	for f in $pvhv_smp; do
+		grep -qE "^pv: pvhv: $f $want\$" "$out/$name.log" ||
+			bad="$bad $f: '$(grep -m1 "^pv: pvhv: $f " "$out/$name.log" | cut -d' ' -f4-)'"
+	done
+	if [ -z "$bad" ]; then
+		echo "ok - $name: pvhv's SMP features ${want//\\/}" >>"$out/$name.tap"
+	else
+		echo "not ok - $name: pvhv's SMP features not ${want//\\/}:$bad" >>"$out/$name.tap"
+		fail=1
+	fi
+}
+for env in pvhv nested-pvhv; do
+	has_env $env || continue
+	pvhv_smp_lines "boot-$env-smp4-pvhv-smp" 'on'
+	pvhv_smp_lines "boot-$env-smp4" "not used \(KVM's .*\)"
+	pvhv_smp_lines "boot-$env-smp4-pvoff-smp" 'off \(pvoff\)'
+done
 
 for env in $smp_envs; do
 	for name in boot-$env-smp2 boot-$env-smp4 boot-$env-smp4-pvoff boot-$env-smp4-pvoff-smp \
-		    boot-$env-smp4-qspinlock-pv; do
+		    boot-$env-smp4-qspinlock-pv boot-$env-smp4-pvhv-smp; do
 		has_env $env && [ -f "$out/$name.log" ] && [ "$(cat "$out/$name.rc" 2>/dev/null)" != 77 ] || continue
 		n=${name#boot-$env-smp}
 		n=${n%%-*}

@@ -98,6 +98,7 @@ trap_stub_\vec:
 	STUB CALL_FUNCTION_VECTOR
 	STUB RESCHEDULE_VECTOR
 	STUB TLB_FLUSH_VECTOR
+	STUB PV_KICK_VECTOR
 	STUB SPURIOUS_VECTOR
 
 /*
@@ -154,6 +155,9 @@ trap_stubs_end:
 	.globl trap_stub_spurious
 trap_stub_spurious:
 	.quad STUB_LABEL(SPURIOUS_VECTOR)
+	.globl trap_stub_pv_kick
+trap_stub_pv_kick:
+	.quad STUB_LABEL(PV_KICK_VECTOR)
 
 /*
  * Probes (trap.h): one instruction each that may fault. The table below

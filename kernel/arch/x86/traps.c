@@ -42,7 +42,8 @@ _Static_assert(GDT_TSS_SLOTS >= SMP_MAX_CPUS, "a GDT TSS slot for every CPU");
 static void (*irq_handlers[NR_VECTORS])(void);
 
 /* entry.S: a stub for each vector up to LAST_STUB_VECTOR, and the spurious one */
-extern const u64 trap_stubs[LAST_STUB_VECTOR + 1], trap_stubs_end[], trap_stub_spurious;
+extern const u64 trap_stubs[LAST_STUB_VECTOR + 1], trap_stubs_end[], trap_stub_spurious,
+	trap_stub_pv_kick;
 extern const struct probe_entry {
 	u64 at, resume, pop_return;
 } probe_table[], probe_table_end[];
@@ -114,6 +115,7 @@ void trap_init(void)
 	for (int v = 0; v < (int)ARRAY_SIZE(trap_stubs); v++)
 		set_gate(v, trap_stubs[v], v == X86_TRAP_DF ? 1 : 0);
 	set_gate(SPURIOUS_VECTOR, trap_stub_spurious, 0);
+	set_gate(PV_KICK_VECTOR, trap_stub_pv_kick, 0);
 	struct desc_ptr i = { sizeof(idt) - 1, (u64)idt };
 	load_idt(&i);
 }
@@ -134,7 +136,8 @@ void trap_init_cpu(int cpu)
 void irq_register(u8 vector, void (*fn)(void))
 {
 	BUG_ON(vector < X86_NR_EXCEPTIONS);
-	BUG_ON(vector != SPURIOUS_VECTOR && vector >= ARRAY_SIZE(trap_stubs));
+	BUG_ON(vector != SPURIOUS_VECTOR && vector != PV_KICK_VECTOR &&
+	       vector >= ARRAY_SIZE(trap_stubs));
 	irq_handlers[vector] = fn;
 }
 
