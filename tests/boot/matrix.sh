@@ -217,43 +217,31 @@ for env in $envs; do
 	case $env in *pvhv) feature_lines "boot-$env-nopv-auto" "$env" 0 ;; esac
 done
 
-# With four CPUs KVM's SMP features are taken ("on"), or off by pvoff=.
-smp_feature_lines() {   # smp_feature_lines NAME ENV STATE-ERE: a TAP line in NAME.tap
-	local name=$1 env=$2 want=$3 bad= f
+# With four CPUs the SMP features' report lines: KVM's taken ("on") or off
+# by pvoff=; pvhv's on where KVM's hypercalls are hidden, left to KVM's
+# where those are on, off by pvoff=.
+smp_lines() {           # smp_lines NAME PLATFORM WHOSE "FEATURES" STATE-ERE: a TAP line in NAME.tap
+	local name=$1 plat=$2 whose=$3 feats=$4 want=$5 bad= f
 	[ -f "$out/$name.log" ] && [ "$(cat "$out/$name.rc" 2>/dev/null)" != 77 ] || return 0
-	for f in $kvm_smp; do
-		grep -qE "^pv: kvm: $f $want\$" "$out/$name.log" ||
-			bad="$bad $f: '$(grep -m1 "^pv: kvm: $f " "$out/$name.log" | cut -d' ' -f4-)'"
+	for f in $feats; do
+		grep -qE "^pv: $plat: $f $want\$" "$out/$name.log" ||
+			bad="$bad $f: '$(grep -m1 "^pv: $plat: $f " "$out/$name.log" | cut -d' ' -f4-)'"
 	done
 	if [ -z "$bad" ]; then
-		echo "ok - $name: KVM's SMP features ${want//\\/}" >>"$out/$name.tap"
+		echo "ok - $name: $whose SMP features ${want//\\/}" >>"$out/$name.tap"
 	else
-		echo "not ok - $name: KVM's SMP features not ${want//\\/}:$bad" >>"$out/$name.tap"
+		echo "not ok - $name: $whose SMP features not ${want//\\/}:$bad" >>"$out/$name.tap"
 		fail=1
 	fi
 }
+smp_feature_lines() { smp_lines "$1" kvm "KVM's" "$kvm_smp" "$3"; }   # NAME ENV STATE-ERE
+pvhv_smp_lines() { smp_lines "$1" pvhv "pvhv's" "$pvhv_smp" "$2"; }  # NAME STATE-ERE
 for env in nested-kvm nested-pvhv; do
 	has_env $env || continue
 	smp_feature_lines "boot-$env-smp4" "$env" 'on'
 	smp_feature_lines "boot-$env-smp4-pvoff" "$env" 'off \(pvoff\)'
 	smp_feature_lines "boot-$env-smp4-pvoff-smp" "$env" 'off \(pvoff\)'
 done
-# pvhv's SMP features: on where KVM's hypercalls are hidden, left to KVM's
-# where those are on, off by pvoff=.
-pvhv_smp_lines() {      # pvhv_smp_lines NAME STATE-ERE: a TAP line in NAME.tap
-	local name=$1 want=$2 bad= f
-	[ -f "$out/$name.log" ] && [ "$(cat "$out/$name.rc" 2>/dev/null)" != 77 ] || return 0
-	for f in $pvhv_smp; do
-		grep -qE "^pv: pvhv: $f $want\$" "$out/$name.log" ||
-			bad="$bad $f: '$(grep -m1 "^pv: pvhv: $f " "$out/$name.log" | cut -d' ' -f4-)'"
-	done
-	if [ -z "$bad" ]; then
-		echo "ok - $name: pvhv's SMP features ${want//\\/}" >>"$out/$name.tap"
-	else
-		echo "not ok - $name: pvhv's SMP features not ${want//\\/}:$bad" >>"$out/$name.tap"
-		fail=1
-	fi
-}
 for env in pvhv nested-pvhv; do
 	has_env $env || continue
 	pvhv_smp_lines "boot-$env-smp4-pvhv-smp" 'on'
