@@ -176,6 +176,13 @@ KTEST(sched_block_wake_across_cpus)
 		return;
 	KT_EXPECTF(t, sleeper_cpu == cpu, "it ran on CPU %d, not %d", sleeper_cpu, cpu);
 	KT_EXPECTF(t, sleeper_blocks >= 1, "thread_block returned %d times", sleeper_blocks);
+	/* The IPI was sent, but it need not have arrived yet: if CPU cpu's
+	 * tick woke it first, the thread may have run and exited while the
+	 * IPI was still on its way (seen under TCG with a loaded host, where
+	 * a vCPU thread can stall between the unlock and the ICR write). */
+	t0 = sched_clock();
+	while (READ_ONCE(percpu[cpu].resched_ipis) == ipis && sched_clock() - t0 < WAIT_NS)
+		cpu_relax();
 	KT_EXPECTF(t, percpu[cpu].resched_ipis > ipis,
 		   "CPU %d took no reschedule IPI for the wake (%llu before, %llu after)",
 		   cpu, (unsigned long long)ipis,
