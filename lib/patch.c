@@ -116,8 +116,10 @@ static int is_original(const struct pv_patch_ctx *c, uintptr_t site,
 		       const struct pv_site *s)
 {
 	const uint8_t *p = text_at(c, site);
+	uintptr_t slot = c->slots_addr + s->slot * sizeof(uintptr_t);
 
-	if (!x86_is_call_rip(p, site, c->slots_addr + s->slot * sizeof(uintptr_t)))
+	if (s->flags & PV_SITE_F_JMP ? !x86_is_jmp_rip(p, site, slot)
+				     : !x86_is_call_rip(p, site, slot))
 		return 0;
 	for (size_t i = X86_CALL_RIP_LEN; i < s->len; i++)
 		if (p[i] != X86_OP_NOP)
@@ -198,6 +200,11 @@ static void decide(const struct pv_patch_ctx *c, const uint32_t *tmpl_of,
 			d->reason = "no-op in an op whose value is used";
 			return;
 		}
+		if (d->flags & PV_SITE_F_JMP) {
+			d->outcome = PV_OUT_REFUSED;
+			d->reason = "no-op at a jump site (nothing to fall through to)";
+			return;
+		}
 		used = 0;
 		d->tmpl = t;
 		d->outcome = PV_OUT_NOP;
@@ -209,7 +216,9 @@ static void decide(const struct pv_patch_ctx *c, const uint32_t *tmpl_of,
 		d->tmpl = t;
 		d->outcome = PV_OUT_INLINE;
 		d->reason = d->backend ? "backend template" : "native template";
-	} else if (x86_encode_call_site(d->after, d->len, d->site, d->target) == 0) {
+	} else if ((d->flags & PV_SITE_F_JMP
+		    ? x86_encode_jmp_site(d->after, d->len, d->site, d->target)
+		    : x86_encode_call_site(d->after, d->len, d->site, d->target)) == 0) {
 		d->outcome = PV_OUT_DIRECT;
 		if (!t)
 			d->reason = "not native";

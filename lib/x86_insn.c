@@ -72,6 +72,18 @@ int x86_encode_call_site(uint8_t *buf, size_t len, uintptr_t at,
 	return 0;
 }
 
+int x86_encode_jmp_site(uint8_t *buf, size_t len, uintptr_t at,
+			uintptr_t target)
+{
+	int r = x86_encode_call_rel32(buf, at, target);
+
+	if (r)
+		return r;
+	buf[0] = X86_OP_JMP_REL32;    /* same rel32 from the same length */
+	x86_fill_nops(buf + X86_CALL_REL32_LEN, len - X86_CALL_REL32_LEN);
+	return 0;
+}
+
 void x86_encode_ud2(uint8_t *buf)
 {
 	buf[0] = X86_OP_0F;
@@ -81,6 +93,13 @@ void x86_encode_ud2(uint8_t *buf)
 int x86_is_call_rip(const uint8_t *buf, uintptr_t at, uintptr_t slot_addr)
 {
 	if (buf[0] != X86_OP_GRP5 || buf[1] != X86_MODRM_CALL_RIP)
+		return 0;
+	return at + X86_CALL_RIP_LEN + (intptr_t)get_le32(buf + 2) == slot_addr;
+}
+
+int x86_is_jmp_rip(const uint8_t *buf, uintptr_t at, uintptr_t slot_addr)
+{
+	if (buf[0] != X86_OP_GRP5 || buf[1] != X86_MODRM_JMP_RIP)
 		return 0;
 	return at + X86_CALL_RIP_LEN + (intptr_t)get_le32(buf + 2) == slot_addr;
 }

@@ -10,8 +10,9 @@
  *
  *     PV_SITE PV_SLOT_irq_disable, PV_CLOBBERS_CALLEE_SAVE
  *
- * PV_SITE slot, clobbers[, len[, flags]] emits `call *PV_OPS+slot*8(%rip)`,
- * padded to `len` bytes, and a record identical in layout to the one the
+ * PV_SITE slot, clobbers[, len[, flags]] emits `call *PV_OPS+slot*8(%rip)`
+ * (with PV_SITE_F_JMP in flags `jmp *...`: an op that never returns and
+ * must not push on the stack it leaves with, sysretq), padded to `len` bytes, and a record identical in layout to the one the
  * C macros in pvops/ops.h emit, with PV_SITE_F_ASM added to `flags`. The
  * code around the site must treat every register in `clobbers` as lost.
  */
@@ -29,7 +30,11 @@
 
 .macro PV_SITE slot:req, clobbers:req, len=PV_SITE_CALL_LEN, flags=0
 771:
+	.if (\flags) & PV_SITE_F_JMP
+	jmp *PV_OPS + ((\slot) * 8)(%rip)
+	.else
 	call *PV_OPS + ((\slot) * 8)(%rip)
+	.endif
 772:
 	.fill (\len) - (772b - 771b), 1, 0x90
 773:

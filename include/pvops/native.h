@@ -50,7 +50,10 @@ struct pv_tmpl {
 	X(wbinvd,            "wbinvd",            PV_CLOBBERS_NONE)         \
 	X(flush_tlb_one,     "invlpg (%rdi)",     PV_CLOBBERS_NONE)         \
 	X(spin_unlock,       "movb $0,(%rdi)",    PV_CLOBBERS_NONE)         \
-	X(vcpu_is_preempted, "xor %eax,%eax",     PV_CLOB(RAX))
+	X(vcpu_is_preempted, "xor %eax,%eax",     PV_CLOB(RAX))             \
+	X(swapgs,            "swapgs",            PV_CLOBBERS_NONE)         \
+	X(stac,              "stac",              PV_CLOBBERS_NONE)         \
+	X(clac,              "clac",              PV_CLOBBERS_NONE)
 
 /* pv_tmpl_len - the template's length in bytes. */
 static inline unsigned pv_tmpl_len(const struct pv_tmpl *t)
@@ -62,10 +65,13 @@ static inline unsigned pv_tmpl_len(const struct pv_tmpl *t)
  * Ops whose function cannot be the template plus ret, because the
  * instruction does not return to its caller: X(op, template, function,
  * clobbers). pv_native_iret drops the return address its call pushed,
- * then iretq; a patched site holds the bare iretq.
+ * then iretq; a patched site holds the bare iretq. sysret's sites are
+ * jump sites (PV_SITE_F_JMP: the user's rsp is loaded, nothing may be
+ * pushed), so its function is the bare sysretq too.
  */
 #define PV_NATIVE_NORET_LIST(X)                                            \
-	X(iret, "iretq", "add $8,%rsp; iretq", PV_CLOBBERS_NONE)
+	X(iret, "iretq", "add $8,%rsp; iretq", PV_CLOBBERS_NONE)            \
+	X(sysret, "sysretq", "sysretq", PV_CLOBBERS_NONE)
 
 #define PV_NATIVE_DECLARE(op, insns, clob)                                 \
 	extern const struct pv_tmpl pv_tmpl_##op;                           \

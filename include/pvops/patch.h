@@ -11,7 +11,8 @@
  *           then a native one) that fits the site and clobbers nothing
  *           the site does not allow: the instructions, then NOPs.
  *   DIRECT  anything else: call rel32 to the slot's target, then NOPs
- *           (a 6-byte site: cs call rel32, one instruction).
+ *           (a 6-byte site: cs call rel32, one instruction); at a jump
+ *           site (PV_SITE_F_JMP) jmp rel32.
  *   LEFT    the target is beyond rel32's reach: the indirect call stays.
  *   REFUSED the record or the site is not what it should be (reason given):
  *           the site is left exactly as it was.
@@ -20,7 +21,7 @@
  * zero reserved field, length between a call and PV_SITE_MAX_LEN, the
  * whole site inside the text range, slot within the template, no overlap
  * with any other site, and the site still holding the original
- * `call *slot(%rip)` and its padding. A site is then written with one call
+ * `call *slot(%rip)` (a jump site: `jmp *slot(%rip)`) and its padding. A site is then written with one call
  * of ctx->write, all of it, and read back; a read-back that differs puts
  * the original bytes back (a second write) and refuses the site, its
  * reason saying whether that restore read back right.

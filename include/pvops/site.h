@@ -2,8 +2,8 @@
  * pvops/site.h - the patch-site record, shared by C sites, .S sites and
  * the patch engine.
  *
- * A patchable site is `call *slot(%rip)` (6 bytes: ff 15 disp32) padded
- * with one-byte NOPs up to the length the site reserves. Beside it, in the
+ * A patchable site is `call *slot(%rip)` (6 bytes: ff 15 disp32), or for
+ * PV_SITE_F_JMP `jmp *slot(%rip)` (ff 25 disp32), padded with one-byte NOPs up to the length the site reserves. Beside it, in the
  * section named PV_SITES_SECTION, the assembler emits one record:
  *
  *   offset size  field
@@ -30,8 +30,14 @@
 /* The site is in hand-written assembly (pvops/asm.h's PV_SITE), not a C
  * macro of pvops/ops.h: for tools (pvsites); the engine ignores it. */
 #define PV_SITE_F_ASM 0x02
+/* The site is `jmp *slot(%rip)` (ff 25 disp32), not a call: an op that
+ * never returns and must not push a return address, because the stack
+ * is not the kernel's any more (sysretq, with the user's rsp loaded).
+ * A direct outcome is `jmp rel32`; a no-op is refused (nothing to fall
+ * through to). Only hand-written assembly emits it. */
+#define PV_SITE_F_JMP 0x04
 /* Every flag the engine knows; any other bit marks a corrupt record. */
-#define PV_SITE_F_KNOWN (PV_SITE_F_RET | PV_SITE_F_ASM)
+#define PV_SITE_F_KNOWN (PV_SITE_F_RET | PV_SITE_F_ASM | PV_SITE_F_JMP)
 
 /*
  * Section for the records. No leading dot, so a hosted link provides

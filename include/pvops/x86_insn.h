@@ -10,8 +10,10 @@
 #include <stdint.h>
 
 #define X86_OP_CALL_REL32    0xe8  /* call rel32 */
+#define X86_OP_JMP_REL32     0xe9  /* jmp rel32 */
 #define X86_OP_GRP5          0xff  /* group 5: /2 is call r/m64 */
 #define X86_MODRM_CALL_RIP   0x15  /* mod 00, reg /2 (call), rm 101 (rip+disp32) */
+#define X86_MODRM_JMP_RIP    0x25  /* mod 00, reg /4 (jmp), rm 101 (rip+disp32) */
 #define X86_OP_NOP           0x90
 #define X86_OP_0F            0x0f
 #define X86_OP_UD2           0x0b  /* 0f 0b */
@@ -47,6 +49,14 @@ int x86_encode_call_rel32(uint8_t *buf, uintptr_t at, uintptr_t target);
 int x86_encode_call_site(uint8_t *buf, size_t len, uintptr_t at,
 			 uintptr_t target);
 
+/*
+ * x86_encode_jmp_site - fill a len-byte site (len >= 5) with `jmp target`
+ * and padding (never executed: the jump does not come back). Returns 0,
+ * or -ERANGE (buf untouched) when target is out of reach.
+ */
+int x86_encode_jmp_site(uint8_t *buf, size_t len, uintptr_t at,
+			uintptr_t target);
+
 /* x86_encode_ud2 - write ud2 (2 bytes). */
 void x86_encode_ud2(uint8_t *buf);
 
@@ -55,5 +65,8 @@ void x86_encode_ud2(uint8_t *buf);
  * at `at` whose memory operand is `slot_addr`?
  */
 int x86_is_call_rip(const uint8_t *buf, uintptr_t at, uintptr_t slot_addr);
+
+/* x86_is_jmp_rip - the same for `jmp *disp32(%rip)` (ff 25, 6 bytes). */
+int x86_is_jmp_rip(const uint8_t *buf, uintptr_t at, uintptr_t slot_addr);
 
 #endif /* PVOPS_X86_INSN_H */

@@ -50,4 +50,11 @@ asite_trash:
 asite_hcall:
 	PV_SITE T_SLOT_misc_hcall, PV_CLOBBERS_HCALL, PV_SITE_CALL_LEN, PV_SITE_F_RET
 	ret
+
+/* A jump site (PV_SITE_F_JMP, as entry.S's sysretq): a tail jump to the
+ * op, which returns to asite_jmp's caller. */
+	.globl asite_jmp
+asite_jmp:
+	PV_SITE T_SLOT_misc_tick, PV_CLOBBERS_CALLEE_SAVE, PV_SITE_CALL_LEN, PV_SITE_F_JMP
+	ud2                           /* a jump never falls through */
 	.section .note.GNU-stack, "", @progbits

@@ -308,3 +308,52 @@ Test(patch, narrow_return_type_is_masked)
 	patch_expect(call_vcpu_is_preempted, PV_OUT_DIRECT);
 	cr_assert_not(call_vcpu_is_preempted(1), "patched");
 }
+
+/* A jump site: recorded with PV_SITE_F_JMP, an indirect jmp unpatched,
+ * jmp rel32 when direct, never NOPs (there is nothing to fall through
+ * to), and it runs either way. */
+extern void asite_jmp(void);
+
+Test(patch, jump_site_is_an_indirect_jmp_and_runs)
+{
+	const struct pv_site *s = site_of(asite_jmp);
+
+	cr_assert_not_null(s);
+	cr_assert_eq(s->flags, PV_SITE_F_JMP | PV_SITE_F_ASM);
+	const uint8_t *p = (const uint8_t *)pv_site_addr(s);
+	int32_t disp;
+	memcpy(&disp, p + 2, 4);
+	cr_assert_eq(p[0], 0xff);
+	cr_assert_eq(p[1], 0x25, "jmp *disp32(%%rip) is ff 25, got ff %02x", p[1]);
+	cr_assert_eq(pv_site_addr(s) + 6 + disp, (uintptr_t)&t_ops.misc.tick);
+	t_ops.misc.tick = PV_CALLEE_SAVE(tick_as_c);
+	asite_jmp();
+	cr_assert_eq(tick_count, 1);
+}
+
+Test(patch, jump_site_direct_is_jmp_rel32)
+{
+	t_ops.misc.tick = PV_CALLEE_SAVE(tick_as_c);
+	struct pv_decision d = patch_expect(asite_jmp, PV_OUT_DIRECT);
+	char want[64];
+	snprintf(want, sizeof(want), "jmp 0x%lx", (unsigned long)__pv_cs_tick_as_c);
+	expect_site(asite_jmp, want, "nop");
+	cr_assert_eq(d.after[0], 0xe9);
+	asite_jmp();
+	asite_jmp();
+	cr_assert_eq(tick_count, 2);
+}
+
+Test(patch, jump_site_refuses_nop)
+{
+	struct pv_decision d;
+	const struct pv_site *s = site_of(asite_jmp);
+	uint8_t before[16];
+
+	memcpy(before, (void *)pv_site_addr(s), s->len);
+	t_ops.misc.tick = PV_IS_CALLEE_SAVE(pv_nop);
+	cr_assert_eq(patch_fn(asite_jmp, &d), 1);
+	cr_assert_eq(d.outcome, PV_OUT_REFUSED);
+	cr_assert_str_eq(d.reason, "no-op at a jump site (nothing to fall through to)");
+	cr_assert_arr_eq(before, (void *)pv_site_addr(s), s->len);
+}

@@ -64,6 +64,10 @@ static const struct expected expected[] = {
 	{ "vcpu_is_preempted", 2, { 0x31, 0xc0 }, RAX,
 	  { { "xorl", "%eax, %eax" } } },
 	{ "iret",              2, { 0x48, 0xcf }, 0, { { "iretq", "" } } },
+	{ "swapgs",            3, { 0x0f, 0x01, 0xf8 }, 0, { { "swapgs", "" } } },
+	{ "stac",              3, { 0x0f, 0x01, 0xcb }, 0, { { "stac", "" } } },
+	{ "clac",              3, { 0x0f, 0x01, 0xca }, 0, { { "clac", "" } } },
+	{ "sysret",            3, { 0x48, 0x0f, 0x07 }, 0, { { "sysretq", "" } } },
 };
 #define NR_EXPECTED (sizeof(expected) / sizeof(expected[0]))
 
