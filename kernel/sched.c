@@ -11,6 +11,7 @@
  */
 #include <paravirt.h>
 #include <printk.h>
+#include <proc.h>
 #include <sched.h>
 #include <spinlock.h>
 #include <trap.h>
@@ -27,6 +28,7 @@ struct runqueue {
 	struct thread *head, *tail;  /* ready threads, first to run first */
 	struct thread *curr;         /* running: NULL before sched_init* */
 	struct thread *idle;         /* runs when nothing is ready */
+	struct thread *sleepers;     /* in thread_sleep_until, any order */
 	u64 switches;
 };
 
@@ -141,6 +143,8 @@ static void switch_locked(struct runqueue *rq)
 	}
 	next->state = THREAD_RUNNING;
 	next->slice = 0;
+	if (next->proc)
+		proc_switch_to(next);  /* its address space and rsp0 */
 	rq->curr = next;
 	rq->switches++;
 	prev = sched_switch(prev, next);
@@ -276,6 +280,9 @@ static struct thread *thread_alloc(void (*fn)(void *), void *arg, int cpu)
 	t->fn = fn;
 	t->arg = arg;
 	t->name = "thread";
+	t->proc = NULL;
+	t->sleeping = false;
+	t->sleep_next = NULL;
 	t->stack = stacks[t->id];
 	*(u64 *)t->stack = STACK_CANARY;
 	t->rsp = arch_thread_stack(t->stack + THREAD_STACK_SIZE);
@@ -322,11 +329,92 @@ void thread_join(struct thread *t)
 	spin_unlock_irqrestore(&pool_lock, flags);
 }
 
+bool thread_try_join(struct thread *t)
+{
+	unsigned long flags;
+
+	if (__atomic_load_n(&t->state, __ATOMIC_SEQ_CST) != THREAD_DEAD)
+		return false;
+	flags = spin_lock_irqsave(&pool_lock);
+	t->state = THREAD_FREE;
+	spin_unlock_irqrestore(&pool_lock, flags);
+	return true;
+}
+
+/* Take t out of rq's sleeper list if it is there. Under rq->lock. */
+static void sleeper_remove(struct runqueue *rq, struct thread *t)
+{
+	struct thread **pp = &rq->sleepers;
+
+	if (!t->sleeping)
+		return;
+	while (*pp && *pp != t)
+		pp = &(*pp)->sleep_next;
+	if (*pp)
+		*pp = t->sleep_next;
+	t->sleeping = false;
+	t->sleep_next = NULL;
+}
+
+void thread_sleep_until(u64 deadline)
+{
+	struct runqueue *rq = this_rq();
+	struct thread *me = rq->curr;
+	unsigned long flags;
+
+	while (sched_clock() < deadline) {
+		flags = spin_lock_irqsave(&rq->lock);
+		me->wake_at = deadline;
+		if (!me->sleeping) {
+			me->sleeping = true;
+			me->sleep_next = rq->sleepers;
+			rq->sleepers = me;
+		}
+		spin_unlock_irqrestore(&rq->lock, flags);
+		thread_block();       /* the tick's wake, or an earlier one */
+	}
+	flags = spin_lock_irqsave(&rq->lock);
+	sleeper_remove(rq, me);
+	spin_unlock_irqrestore(&rq->lock, flags);
+}
+
+/* The tick's look at the sleepers: wake each whose deadline passed.
+ * Interrupts are off (a handler). */
+static void wake_sleepers(struct runqueue *rq)
+{
+	struct thread *due[SCHED_MAX_THREADS], *t, **pp;
+	int n = 0;
+	u64 now;
+
+	if (!READ_ONCE(rq->sleepers))
+		return;
+	now = sched_clock();
+	spin_lock(&rq->lock);
+	pp = &rq->sleepers;
+	while ((t = *pp)) {
+		if (t->wake_at <= now && n < SCHED_MAX_THREADS) {
+			*pp = t->sleep_next;
+			t->sleeping = false;
+			t->sleep_next = NULL;
+			due[n++] = t;
+		} else {
+			pp = &t->sleep_next;
+		}
+	}
+	spin_unlock(&rq->lock);
+	/* a wake of a thread that left its sleep meanwhile is a spurious
+	 * one, which thread_block's callers allow for */
+	for (int i = 0; i < n; i++)
+		thread_wake(due[i]);
+}
+
 void sched_tick(void)
 {
 	struct runqueue *rq = this_rq();
 	struct thread *curr = rq->curr;
 
+	if (curr)
+		wake_sleepers(rq);
 	if (!curr || !rq_has_ready(rq))
 		return;
 	if (curr == rq->idle || ++curr->slice >= SCHED_SLICE_TICKS)

@@ -28,7 +28,13 @@ u64 pmm_init(const struct boot_info *bi);
 /* alloc_page - a zeroed 4 KiB page's physical address; panics when none. */
 phys_addr_t alloc_page(void);
 
-/* free_page - give back a page from alloc_page. */
+/* try_alloc_page - a zeroed page, or 0 when taking it would leave fewer
+ * than PMM_RESERVE_PAGES free: what user processes' memory comes from,
+ * so a greedy program gets an error, and the kernel keeps its pages. */
+#define PMM_RESERVE_PAGES 512
+phys_addr_t try_alloc_page(void);
+
+/* free_page - give back a page from alloc_page or try_alloc_page. */
 void free_page(phys_addr_t pa);
 
 /* pmm_free_pages - how many pages are free now. */

@@ -37,6 +37,13 @@ static inline void load_gdt(const struct desc_ptr *d) { PVOP_VCALL1(cpu.load_gdt
 static inline void load_tr(unsigned long sel) { PVOP_VCALL1(cpu.load_tr, sel); }
 static inline void wbinvd(void) { PVOP_VCALL0(cpu.wbinvd); }
 static inline void io_delay(void) { PVOP_VCALL0(cpu.io_delay); }
+/* stac, clac - open and close ring 0's access to user pages around a
+ * user copy (SMAP; NOPs where the CPU lacks it). */
+static inline void stac(void) { PVOP_VCALLEE0(cpu.stac); }
+static inline void clac(void) { PVOP_VCALLEE0(cpu.clac); }
+/* load_sp0 - where this CPU enters the kernel from ring 3: the top of
+ * the kernel stack of the thread about to run. */
+static inline void load_sp0(unsigned long sp0) { PVOP_VCALL1(cpu.load_sp0, sp0); }
 
 /* --- irq ------------------------------------------------------------- */
 

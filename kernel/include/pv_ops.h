@@ -61,7 +61,20 @@ struct flush_tlb_info {
 	OP(P, void, load_tr, (unsigned long sel))                            \
 	OP(P, void, wbinvd, (void))                                          \
 	OP(P, void, io_delay, (void))                                        \
-	CS(P, iret)                        /* entry.S only: never returns */
+	CS(P, iret)                        /* entry.S only: never returns */ \
+	/* entry.S only: user GS base <-> kernel's, on entry from and exit */\
+	/* to user mode (the site's stack is always a kernel one) */         \
+	CS(P, swapgs)                                                        \
+	/* entry.S only, a jump site (PV_SITE_F_JMP): back to user mode */   \
+	/* with rip from rcx, rflags from r11, the user's rsp loaded */      \
+	CS(P, sysret)                                                        \
+	/* around a user copy: let ring 0 touch user pages (SMAP) and */     \
+	/* stop it again; NOPs where the CPU has no SMAP */                  \
+	CS(P, stac)                        /* void (void) */                 \
+	CS(P, clac)                        /* void (void) */                 \
+	/* the stack ring 3 enters this CPU on (TSS rsp0, Linux's */         \
+	/* cpu.load_sp0): the kernel stack of the thread switched to */      \
+	OP(P, void, load_sp0, (unsigned long sp0))
 
 #define PV_IRQ_OPS(OP, CS, HC, SUB, P)                                       \
 	CS(P, save_fl)                     /* unsigned long (void) */        \

@@ -57,7 +57,14 @@ struct thread {
 	void *arg;
 	u8 *stack;                   /* pool threads: the lowest byte */
 	const char *name;
+	struct process *proc;        /* a user process's thread: its process
+					(set by the thread itself, proc.c) */
+	u64 wake_at;                 /* thread_sleep_until: its deadline */
+	struct thread *sleep_next;   /* its CPU's sleeper list */
+	bool sleeping;               /* in that list (under the queue lock) */
 };
+
+struct process;
 
 /*
  * sched_init - the scheduler on the boot CPU: its current context
@@ -127,6 +134,24 @@ void thread_wake(struct thread *t);
  */
 void schedule(void);
 static inline void yield(void) { schedule(); }
+
+/*
+ * thread_sleep_until - block until sched_clock() reaches `deadline` (ns):
+ * the thread waits in its CPU's sleeper list, which that CPU's tick
+ * looks at, so it wakes within a tick of the deadline. Not from an
+ * interrupt handler, not holding a spinlock.
+ */
+void thread_sleep_until(u64 deadline);
+
+/* thread_try_join - thread_join without waiting: frees t's slot and
+ * returns true when t is dead already, else false (t left as it is). */
+bool thread_try_join(struct thread *t);
+
+/* thread_stack_top - the top of t's kernel stack (a pool thread). */
+static inline u64 thread_stack_top(const struct thread *t)
+{
+	return (u64)t->stack + THREAD_STACK_SIZE;
+}
 
 /* thread_current - the calling CPU's running thread (NULL before its
  * scheduler is up). */

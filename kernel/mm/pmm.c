@@ -4,6 +4,7 @@
  */
 #include <mm.h>
 #include <printk.h>
+#include <spinlock.h>
 #include <string.h>
 #include <asm/x86_bits.h>
 
@@ -21,6 +22,9 @@ static struct range free_ranges[BOOT_MAX_MEM * 2];
 static int nr_ranges, cur;
 static phys_addr_t freed;         /* stack of freed pages, linked through them */
 static u64 nr_free;
+/* Pages are taken and given back on every CPU (user processes' demand
+ * faults, their exits): one lock over the lot. */
+static spinlock_t pmm_lock = SPINLOCK_INIT;
 
 void *__va(phys_addr_t pa)
 {
@@ -85,10 +89,14 @@ u64 pmm_init(const struct boot_info *bi)
 	return nr_free;
 }
 
-phys_addr_t alloc_page(void)
+/* One page off the free lists, under pmm_lock; 0 when fewer than
+ * `keep` pages would be left. */
+static phys_addr_t take_page(u64 keep)
 {
 	phys_addr_t pa = 0;
 
+	if (nr_free <= keep)
+		return 0;
 	if (freed) {
 		pa = freed;
 		freed = *(phys_addr_t *)__va(pa);
@@ -96,21 +104,47 @@ phys_addr_t alloc_page(void)
 		while (cur < nr_ranges && free_ranges[cur].start >= free_ranges[cur].end)
 			cur++;
 		if (cur == nr_ranges)
-			panic("alloc_page: out of memory");
+			return 0;
 		pa = free_ranges[cur].start;
 		free_ranges[cur].start += PAGE_SIZE;
 	}
 	nr_free--;
+	return pa;
+}
+
+phys_addr_t alloc_page(void)
+{
+	unsigned long flags = spin_lock_irqsave(&pmm_lock);
+	phys_addr_t pa = take_page(0);
+
+	spin_unlock_irqrestore(&pmm_lock, flags);
+	if (!pa)
+		panic("alloc_page: out of memory");
 	memset(__va(pa), 0, PAGE_SIZE);
+	return pa;
+}
+
+phys_addr_t try_alloc_page(void)
+{
+	unsigned long flags = spin_lock_irqsave(&pmm_lock);
+	phys_addr_t pa = take_page(PMM_RESERVE_PAGES);
+
+	spin_unlock_irqrestore(&pmm_lock, flags);
+	if (pa)
+		memset(__va(pa), 0, PAGE_SIZE);
 	return pa;
 }
 
 void free_page(phys_addr_t pa)
 {
+	unsigned long flags;
+
 	BUG_ON(pa & (PAGE_SIZE - 1));
+	flags = spin_lock_irqsave(&pmm_lock);
 	*(phys_addr_t *)__va(pa) = freed;
 	freed = pa;
 	nr_free++;
+	spin_unlock_irqrestore(&pmm_lock, flags);
 }
 
 u64 pmm_free_pages(void)

@@ -13,6 +13,7 @@
 #include <pvops/native.h>
 #include <asm/x86.h>
 #include <asm/apic.h>
+#include <asm/user.h>
 #include <asm/tlb.h>
 #include <asm/tsc.h>
 #include <asm/uart.h>
@@ -162,6 +163,12 @@ struct pv_ops pv_ops = {
 		.wbinvd = (void (*)(void))pv_native_wbinvd,
 		.io_delay = (void (*)(void))pv_native_io_delay,
 		.iret = PV_IS_CALLEE_SAVE(pv_native_iret),
+		.swapgs = PV_IS_CALLEE_SAVE(pv_native_swapgs),
+		.sysret = PV_IS_CALLEE_SAVE(pv_native_sysret),
+		/* native_init keeps these or makes them pv_nop, by CPUID */
+		.stac = PV_IS_CALLEE_SAVE(pv_native_stac),
+		.clac = PV_IS_CALLEE_SAVE(pv_native_clac),
+		.load_sp0 = native_load_sp0,
 	},
 	.irq = {
 		.save_fl = PV_IS_CALLEE_SAVE(pv_native_save_fl),
@@ -236,6 +243,10 @@ const struct pv_native native_patch_table[] = {
 	PV_NATIVE(PV_SLOT(cpu.wbinvd), wbinvd),
 	PV_NATIVE(PV_SLOT(cpu.io_delay), io_delay),
 	PV_NATIVE(PV_SLOT(cpu.iret), iret),
+	PV_NATIVE(PV_SLOT(cpu.swapgs), swapgs),
+	PV_NATIVE(PV_SLOT(cpu.sysret), sysret),
+	PV_NATIVE(PV_SLOT(cpu.stac), stac),
+	PV_NATIVE(PV_SLOT(cpu.clac), clac),
 	PV_NATIVE(PV_SLOT(irq.save_fl), save_fl),
 	PV_NATIVE(PV_SLOT(irq.restore_fl), restore_fl),
 	PV_NATIVE(PV_SLOT(irq.irq_disable), irq_disable),
@@ -272,6 +283,19 @@ static void native_init(void)
 			pv_queued_spin_lock_slowpath, NULL);
 		PV_PLAN("native", "qspinlock=pv", lock.spin_unlock,
 			__pv_cs_pv_queued_spin_unlock, NULL);
+	}
+
+	/*
+	 * stac/clac: the instruction where the CPU has SMAP (it #UDs where
+	 * it does not), else pv_nop, whose sites the engine turns into
+	 * NOPs: the choice is made here, once, before patching.
+	 */
+	if (cpu_has_smap()) {
+		PV_PLAN("native", "smap=on", cpu.stac, pv_native_stac, NULL);
+		PV_PLAN("native", "smap=on", cpu.clac, pv_native_clac, NULL);
+	} else {
+		PV_PLAN("native", "smap=off", cpu.stac, pv_nop, NULL);
+		PV_PLAN("native", "smap=off", cpu.clac, pv_nop, NULL);
 	}
 
 	if (!apic)

@@ -24,6 +24,8 @@ extern const struct pv_site __start_pv_sites[], __stop_pv_sites[];
  * one-byte NOPs up to the site's length. */
 #define OP_GRP5         0xff
 #define MODRM_CALL_RIP  0x15      /* mod 00, reg /2 (call), rm 101 (rip) */
+#define MODRM_JMP_RIP   0x25      /* mod 00, reg /4 (jmp), rm 101: a jump site */
+#define OP_JMP_REL32    0xe9
 #define CALL_RIP_LEN    6
 #define OP_NOP1         0x90
 /* Direct calls: e8 rel32, or the one-instruction 6-byte form 2e e8 rel32
@@ -77,12 +79,14 @@ static int32_t le32(const u8 *p)
 	return v;
 }
 
-/* Is p the untouched site: ff 15 disp32 reaching the slot, 0x90 padding? */
+/* Is p the untouched site: ff 15 disp32 (a jump site's ff 25) reaching
+ * the slot, 0x90 padding? */
 static bool is_original(const u8 *p, const struct pv_site *s)
 {
 	uintptr_t slot = (uintptr_t)&pv_ops + s->slot * sizeof(void *);
+	u8 modrm = s->flags & PV_SITE_F_JMP ? MODRM_JMP_RIP : MODRM_CALL_RIP;
 
-	if (p[0] != OP_GRP5 || p[1] != MODRM_CALL_RIP ||
+	if (p[0] != OP_GRP5 || p[1] != modrm ||
 	    (uintptr_t)p + CALL_RIP_LEN + le32(p + 2) != slot)
 		return false;
 	for (size_t i = CALL_RIP_LEN; i < s->len; i++)
@@ -145,8 +149,19 @@ static int decode_site(const struct pv_site *s, const char **why)
 			*why = "ud2 for a slot that is set";
 			return PV_OUT_COUNT;
 		}
-	} else if (p[0] == OP_CALL_REL32 ||
-		   (p[0] == PREFIX_CS && p[1] == OP_CALL_REL32)) {
+	} else if ((s->flags & PV_SITE_F_JMP) && p[0] == OP_JMP_REL32) {
+		out = PV_OUT_DIRECT, used = CALL_REL32_LEN;
+		*why = "padding after the jump is not NOPs";
+		if ((uintptr_t)p + used + le32(p + 1) != fn) {
+			*why = "jump to something else than the slot's function";
+			return PV_OUT_COUNT;
+		}
+		if (fits) {
+			*why = "jump where the native template fits";
+			return PV_OUT_COUNT;
+		}
+	} else if (!(s->flags & PV_SITE_F_JMP) &&
+		   (p[0] == OP_CALL_REL32 || (p[0] == PREFIX_CS && p[1] == OP_CALL_REL32))) {
 		size_t pre = p[0] == PREFIX_CS;
 
 		out = PV_OUT_DIRECT, used = pre + CALL_REL32_LEN;

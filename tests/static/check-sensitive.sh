@@ -53,7 +53,7 @@ fi
 
 # Instructions, as they appear in assembly (AT&T, optional size suffix):
 # privileged ones, hypercalls (vmcall, vmmcall) and string port I/O.
-insn='cli|sti|hlt|clts|wbinvd|wrmsr|rdmsr|xsetbv|popf[wlq]?|lgdt[lq]?|lidt[lq]?|ltr[w]?|invlpg|swapgs|iretq?|sysret[lq]?|invd|vmcall|vmmcall|(ins|outs)[bwl]'
+insn='cli|sti|hlt|clts|wbinvd|wrmsr|rdmsr|xsetbv|popf[wlq]?|lgdt[lq]?|lidt[lq]?|ltr[w]?|invlpg|swapgs|iretq?|sysret[lq]?|stac|clac|invd|vmcall|vmmcall|(ins|outs)[bwl]'
 # in/out: the port in %dx, (%dx) or an immediate, the data in al/ax/eax,
 # or a C asm operand (%1, %w1, %[port]).
 io='(in|out)[bwl]?\s+(%%?(al|ax|eax|dx)\b|\(%%?dx\)|\$|%[a-z]?[0-9]|%\[)'

@@ -12,6 +12,7 @@
 #include <asm/segment.h>
 #include <asm/smp.h>
 #include <asm/trap_frame.h>
+#include <asm/user.h>
 #include <asm/x86.h>
 #include <asm/x86_bits.h>
 #include <pvops/x86_insn.h>
@@ -23,20 +24,11 @@ struct idt_gate {
 	u32 off_hi, zero;
 } __attribute__((packed));
 
-struct tss {
-	u32 reserved0;
-	u64 rsp[3];
-	u64 reserved1;
-	u64 ist[7];
-	u64 reserved2;
-	u16 reserved3, iomap_base;
-} __attribute__((packed));
-
 static struct idt_gate idt[NR_VECTORS] __attribute__((aligned(16)));
 static u64 gdt[GDT_ENTRIES] __attribute__((aligned(16)));
 #define DF_STACK_SIZE 4096
 /* One TSS per CPU, each with its own double-fault stack (IST1). */
-static struct tss tss[SMP_MAX_CPUS] __attribute__((aligned(16)));
+struct tss cpu_tss[SMP_MAX_CPUS] __attribute__((aligned(16)));
 static u8 df_stack[SMP_MAX_CPUS][DF_STACK_SIZE] __attribute__((aligned(16)));
 _Static_assert(GDT_TSS_SLOTS >= SMP_MAX_CPUS, "a GDT TSS slot for every CPU");
 static void (*irq_handlers[NR_VECTORS])(void);
@@ -85,7 +77,7 @@ static void reload_segments(void)
  * descriptor, then load it through the pv op. The GDT is loaded. */
 static void tss_init_cpu(int cpu)
 {
-	struct tss *ts = &tss[cpu];
+	struct tss *ts = &cpu_tss[cpu];
 	u64 t = (u64)ts;
 	int e = GDT_ENTRY_TSS + 2 * cpu;
 
@@ -103,6 +95,11 @@ void trap_init(void)
 				   DESC_L | DESC_G | DESC_LIMIT_MAX;
 	gdt[GDT_ENTRY_KERNEL_DS] = DESC_P | DESC_S | DESC_RW | DESC_DB |
 				   DESC_G | DESC_LIMIT_MAX;
+	/* ring 3: data, then 64-bit code, as SYSRET finds them (segment.h) */
+	gdt[GDT_ENTRY_USER_DS] = DESC_P | DESC_S | DESC_RW | DESC_DB | DESC_DPL3 |
+				 DESC_G | DESC_LIMIT_MAX;
+	gdt[GDT_ENTRY_USER_CS] = DESC_P | DESC_S | DESC_CODE | DESC_RW | DESC_DPL3 |
+				 DESC_L | DESC_G | DESC_LIMIT_MAX;
 
 	struct desc_ptr g = { sizeof(gdt) - 1, (u64)gdt };
 	load_gdt(&g);
@@ -118,6 +115,7 @@ void trap_init(void)
 	set_gate(PV_KICK_VECTOR, trap_stub_pv_kick, 0);
 	struct desc_ptr i = { sizeof(idt) - 1, (u64)idt };
 	load_idt(&i);
+	user_mode_init_cpu(0);
 }
 
 void trap_init_cpu(int cpu)
@@ -131,6 +129,7 @@ void trap_init_cpu(int cpu)
 	reload_segments();
 	tss_init_cpu(cpu);
 	load_idt(&i);
+	user_mode_init_cpu(cpu);
 }
 
 void irq_register(u8 vector, void (*fn)(void))
@@ -149,6 +148,23 @@ static const char *const exc_names[X86_NR_EXCEPTIONS] = {
 	"page fault", "reserved", "x87 FP", "alignment check",
 	"machine check", "SIMD FP", "virtualization", "control protection",
 };
+
+/* exc_name - an exception's name, for the reports. */
+static const char *exc_name(u64 vector)
+{
+	return vector < X86_NR_EXCEPTIONS && exc_names[vector] ? exc_names[vector]
+							      : "unexpected interrupt";
+}
+
+/* probe_at - is rip a probe's or a user copy's instruction (a fault
+ * there has a fixup)? */
+bool probe_at(u64 rip)
+{
+	for (const struct probe_entry *p = probe_table; p < probe_table_end; p++)
+		if (!p->pop_return && p->at == rip)
+			return true;
+	return false;
+}
 
 /* One backtrace line: the address, then function+0xoff/0xsize. */
 static void print_frame(u64 addr)
@@ -299,13 +315,16 @@ void trap_dispatch(struct trap_frame *f)
 		sched_irq_exit();      /* a tick or a wake may switch threads */
 		return;
 	}
+	if (f->vector == X86_TRAP_PF && user_demand_fault(f))
+		return;
+	if (f->vector < X86_NR_EXCEPTIONS && (f->cs & SEL_RPL_MASK))
+		user_fault_kill(f, exc_name(f->vector));   /* never returns */
 	if (f->vector < X86_NR_EXCEPTIONS && (f->vector == X86_TRAP_PF ||
 					      f->vector == X86_TRAP_GP) &&
 	    probe_fixup(f))
 		return;
 
-	const char *name = f->vector < X86_NR_EXCEPTIONS && exc_names[f->vector]
-				   ? exc_names[f->vector] : "unexpected interrupt";
+	const char *name = exc_name(f->vector);
 	printk("\ntrap: vector %lu (%s), error code %#lx\n", f->vector, name,
 	       f->error);
 	if (f->vector == X86_TRAP_PF)

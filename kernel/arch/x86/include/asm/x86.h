@@ -181,6 +181,17 @@ static inline void native_io_delay(void)
 	__asm__ volatile("outb %%al, $0x80" : : : "memory");
 }
 
+/* SMAP's pair: let ring 0 touch user pages (EFLAGS.AC), and stop it. */
+static inline void native_stac(void)
+{
+	__asm__ volatile("stac" : : : "memory", "cc");
+}
+
+static inline void native_clac(void)
+{
+	__asm__ volatile("clac" : : : "memory", "cc");
+}
+
 static inline void native_invlpg(unsigned long va)
 {
 	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");

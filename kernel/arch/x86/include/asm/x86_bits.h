@@ -59,7 +59,33 @@
 
 /* ---- More EFLAGS ------------------------------------------------------ */
 #define X86_EFLAGS_FIXED X86_BIT(1)   /* always reads as 1 */
-#define X86_EFLAGS_AC    X86_BIT(18)  /* alignment check */
+#define X86_EFLAGS_AC    X86_BIT(18)  /* alignment check; with SMAP: ring 0 may touch user pages */
+#define X86_EFLAGS_NT    X86_BIT(14)  /* nested task */
+
+/* ---- SYSCALL/SYSRET (SDM 2B SYSCALL, SYSRET; APM 2 6.1.1) ------------- */
+#define MSR_STAR           _AC(0xc0000081, U)  /* selectors: see STAR_* */
+#define MSR_LSTAR          _AC(0xc0000082, U)  /* 64-bit syscall entry rip */
+#define MSR_SYSCALL_MASK   _AC(0xc0000084, U)  /* rflags bits syscall clears */
+#define MSR_KERNEL_GS_BASE _AC(0xc0000102, U)  /* what swapgs exchanges GS base with */
+/* STAR[47:32]: syscall's CS (SS = it + 8); STAR[63:48]: sysret's base,
+ * 64-bit CS = it + 16, SS = it + 8 (RPL forced to 3). */
+#define STAR_SYSCALL_CS_SHIFT 32
+#define STAR_SYSRET_BASE_SHIFT 48
+
+/* ---- CR4 bits of user mode -------------------------------------------- */
+#define CR4_PCIDE X86_BIT(17)   /* process-context identifiers in cr3[11:0] */
+#define CR4_SMEP  X86_BIT(20)   /* ring 0 may not execute user pages */
+#define CR4_SMAP  X86_BIT(21)   /* ring 0 may not touch user pages unless EFLAGS.AC */
+
+/* ---- CPUID leaf 7 (structured extended features), subleaf 0 ----------- */
+#define CPUID_LEAF_EXT_FEATURES 7
+#define CPUID_7_EBX_SMEP   X86_BIT(7)
+#define CPUID_7_EBX_SMAP   X86_BIT(20)
+#define CPUID_1_ECX_PCID   X86_BIT(17)
+
+/* ---- Privilege levels --------------------------------------------------- */
+#define RPL_USER   3            /* a selector's requested privilege, ring 3 */
+#define SEL_RPL_MASK 3
 
 /* ---- MSRs -------------------------------------------------------------- */
 #define MSR_APIC_BASE       _AC(0x1b, U)

@@ -40,6 +40,13 @@ static inline void load_gdt(const struct desc_ptr *d) { native_lgdt(d); }
 static inline void load_tr(unsigned long sel) { native_ltr((u16)sel); }
 static inline void wbinvd(void) { native_wbinvd(); }
 static inline void io_delay(void) { native_io_delay(); }
+/* stac/clac: the instruction where user_mode_init_cpu turned SMAP on
+ * (a flag, as Linux's alternatives decide it once; it #UDs without SMAP). */
+extern bool nopv_smap;
+static inline void stac(void) { if (nopv_smap) native_stac(); }
+static inline void clac(void) { if (nopv_smap) native_clac(); }
+void native_load_sp0(unsigned long sp0);
+static inline void load_sp0(unsigned long sp0) { native_load_sp0(sp0); }
 
 /* --- irq ------------------------------------------------------------- */
 

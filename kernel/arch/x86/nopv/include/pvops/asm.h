@@ -25,6 +25,10 @@
 	sti
 	.elseif (\slot) == PV_SLOT_iret
 	iretq
+	.elseif (\slot) == PV_SLOT_swapgs
+	swapgs
+	.elseif (\slot) == PV_SLOT_sysret
+	sysretq
 	.else
 	.error "PV_SITE: no bare instruction for this slot in the PARAVIRT=0 build"
 	.endif

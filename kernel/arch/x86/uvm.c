@@ -1,0 +1,160 @@
+/*
+ * uvm.c - user address spaces (uvm.h) on x86-64 4-level paging. Every
+ * table is announced (alloc_pt) before it is linked and released
+ * (release_pt) before it is freed; every entry is written through the pv
+ * mmu ops, like the kernel's own tables (paging.c).
+ */
+#include <mm.h>
+#include <paging.h>
+#include <paravirt.h>
+#include <printk.h>
+#include <uvm.h>
+#include <abi/syscall.h>
+#include <pvops/errno.h>
+#include <asm/x86_bits.h>
+
+/* The first top-level slot of the kernel's half. */
+#define PGD_KERNEL_FIRST (PTRS_PER_TABLE / 2)
+/* A user table entry: present, writable, reachable from ring 3 (the
+ * leaf decides what the page allows). */
+#define PTE_USER_TABLE (PTE_PRESENT | PTE_WRITE | PTE_USER)
+
+static u64 *table(phys_addr_t pa) { return __va(pa); }
+
+phys_addr_t uvm_create(void)
+{
+	phys_addr_t root = try_alloc_page();
+
+	if (!root)
+		return 0;
+	paravirt_alloc_pt(root, 4);
+	for (int i = PGD_KERNEL_FIRST; i < PTRS_PER_TABLE; i++)
+		if (table(kernel_pml4)[i])
+			set_p4d((p4d_t *)&table(root)[i], (p4d_t){ table(kernel_pml4)[i] });
+	return root;
+}
+
+/* The table below entry e (of a table of `level`), made when absent and
+ * `create`; 0 when absent and not made. */
+static phys_addr_t lower(u64 *e, int level, bool create)
+{
+	phys_addr_t pa;
+	u64 v;
+
+	if (*e & PTE_PRESENT)
+		return pt_entry_addr(*e);
+	if (!create)
+		return 0;
+	pa = try_alloc_page();
+	if (!pa)
+		return 0;
+	paravirt_alloc_pt(pa, level - 1);
+	v = pa | PTE_USER_TABLE;
+	switch (level) {
+	case 4: set_p4d((p4d_t *)e, (p4d_t){ v }); break;
+	case 3: set_pud((pud_t *)e, (pud_t){ v }); break;
+	case 2: set_pmd((pmd_t *)e, (pmd_t){ v }); break;
+	default: panic("uvm: lower: bad level %d", level);
+	}
+	return pa;
+}
+
+/* The PTE of user address va in root, the tables made when `create`. */
+static u64 *walk(phys_addr_t root, u64 va, bool create)
+{
+	phys_addr_t pud, pmd, pt;
+
+	if (va >= USER_TOP)
+		panic("uvm: walk: %#lx is not a user address", (unsigned long)va);
+	pud = lower(&table(root)[PGD_INDEX(va)], 4, create);
+	if (!pud)
+		return NULL;
+	pmd = lower(&table(pud)[PUD_INDEX(va)], 3, create);
+	if (!pmd)
+		return NULL;
+	pt = lower(&table(pmd)[PMD_INDEX(va)], 2, create);
+	if (!pt)
+		return NULL;
+	return &table(pt)[PTE_INDEX(va)];
+}
+
+static bool live(phys_addr_t root)
+{
+	return (read_cr3() & PTE_ADDR_MASK) == root;
+}
+
+int uvm_map(phys_addr_t root, u64 va, phys_addr_t pa, unsigned prot)
+{
+	u64 *pte = walk(root, va, true);
+	u64 v = pa | PTE_PRESENT | PTE_USER;
+
+	if (!pte)
+		return -ENOMEM;
+	if (*pte & PTE_PRESENT)
+		panic("uvm_map: %#lx is mapped already", (unsigned long)va);
+	if (prot & UVM_WRITE)
+		v |= PTE_WRITE;
+	if (!(prot & UVM_EXEC))
+		v |= PTE_NX;
+	set_pte((pte_t *)pte, (pte_t){ v });
+	return 0;
+}
+
+phys_addr_t uvm_unmap(phys_addr_t root, u64 va)
+{
+	u64 *pte = walk(root, va, false);
+	phys_addr_t pa;
+
+	if (!pte || !(*pte & PTE_PRESENT))
+		return 0;
+	pa = pt_entry_addr(*pte);
+	set_pte((pte_t *)pte, (pte_t){ 0 });
+	if (live(root))
+		flush_tlb_one_user(va);
+	return pa;
+}
+
+bool uvm_mapped(phys_addr_t root, u64 va)
+{
+	u64 *pte = walk(root, va, false);
+
+	return pte && (*pte & PTE_PRESENT);
+}
+
+/* Free the table at pa of `level` and, below it, every table and page. */
+static void free_level(phys_addr_t pa, int level)
+{
+	u64 *t = table(pa);
+
+	for (int i = 0; i < PTRS_PER_TABLE; i++) {
+		if (!(t[i] & PTE_PRESENT))
+			continue;
+		if (level > 1)
+			free_level(pt_entry_addr(t[i]), level - 1);
+		else
+			free_page(pt_entry_addr(t[i]));
+	}
+	paravirt_release_pt(pa, level);
+	free_page(pa);
+}
+
+void uvm_destroy(phys_addr_t root)
+{
+	u64 *t = table(root);
+
+	if (live(root))
+		panic("uvm_destroy: the live address space");
+	for (int i = 0; i < PGD_KERNEL_FIRST; i++)
+		if (t[i] & PTE_PRESENT)
+			free_level(pt_entry_addr(t[i]), 3);
+	paravirt_release_pt(root, 4);
+	free_page(root);
+}
+
+void uvm_switch(phys_addr_t root)
+{
+	if (!root)
+		root = kernel_pml4;
+	if (!live(root))
+		write_cr3(root);
+}
