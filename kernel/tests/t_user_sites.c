@@ -26,10 +26,10 @@ static const struct {
 	u8 bytes[3];
 	const void *native;
 } user_sites[] = {
-	{ PV_SLOT(cpu.swapgs), "swapgs", 3, { 0x0f, 0x01, 0xf8 }, pv_native_swapgs },
-	{ PV_SLOT(cpu.sysret), "sysretq", 3, { 0x48, 0x0f, 0x07 }, pv_native_sysret },
-	{ PV_SLOT(cpu.stac), "stac", 3, { 0x0f, 0x01, 0xcb }, pv_native_stac },
-	{ PV_SLOT(cpu.clac), "clac", 3, { 0x0f, 0x01, 0xca }, pv_native_clac },
+	{ PV_SLOT(cpu.swapgs), "cpu.swapgs", 3, { 0x0f, 0x01, 0xf8 }, pv_native_swapgs },
+	{ PV_SLOT(cpu.sysret), "cpu.sysret", 3, { 0x48, 0x0f, 0x07 }, pv_native_sysret },
+	{ PV_SLOT(cpu.stac), "cpu.stac", 3, { 0x0f, 0x01, 0xcb }, pv_native_stac },
+	{ PV_SLOT(cpu.clac), "cpu.clac", 3, { 0x0f, 0x01, 0xca }, pv_native_clac },
 };
 
 static int32_t le32(const u8 *p)

@@ -13,6 +13,8 @@
 #                                       pvops/asm.h: the bare instructions
 #                                       where the sites would be (a header's
 #                                       assembly macros are not C strings)
+#   kernel/tests/t_user_progs.S         ring-3 programs of the self-tests:
+#                                       their cli, hlt are there to fault
 # and, for the third check, kernel/arch/x86/ (native drivers may call the
 # native_* wrappers: they are what the native ops are made of).
 # Three checks: (1) a privileged instruction in assembly text (.S, or a
@@ -48,6 +50,7 @@ else
 	mapfile -t files < <(find kernel -name '*.[chS]' \
 		! -path 'kernel/pv/*' ! -path 'kernel/include/pv/*' \
 		! -path 'kernel/arch/x86/boot/*' ! -path 'kernel/arch/x86/nopv/include/*' \
+		! -path kernel/tests/t_user_progs.S \
 		! -path kernel/arch/x86/include/asm/x86.h | sort)
 fi
 

@@ -23,8 +23,9 @@
  *   cli             before the way out
  *   swapgs          the user's GS base back
  *   sysretq         a jump site (PV_SITE_F_JMP): the user's rsp is loaded,
- *                   nothing may be pushed; iretq where sysret cannot
- *                   (a non-canonical rip, a frame the kernel changed)
+ *                   nothing may be pushed. A frame sysretq cannot return
+ *                   (an interrupt's) goes out through the iretq above
+
  */
 #define PV_OPS pv_ops
 #include <pvops/asm.h>
