@@ -381,6 +381,24 @@ long proc_wait_timeout(int pid, u64 timeout_ns)
 	return reap(p);
 }
 
+int proc_map_page(int pid, u64 va, phys_addr_t pa, unsigned prot)
+{
+	struct process *p = NULL;
+	unsigned long flags = spin_lock_irqsave(&proc_lock);
+	int r;
+
+	for (int i = 0; i < PROC_MAX; i++)
+		if (procs[i].state == PROC_LIVE && procs[i].pid == pid)
+			p = &procs[i];
+	spin_unlock_irqrestore(&proc_lock, flags);
+	if (!p || va >= USER_TOP || (va & (PAGE_SIZE - 1)))
+		return -SYS_EINVAL;
+	r = uvm_map(p->root, va, pa, prot);
+	if (!r)
+		p->pages++;
+	return r;
+}
+
 bool proc_kill(int pid)
 {
 	unsigned long flags = spin_lock_irqsave(&proc_lock);

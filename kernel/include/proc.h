@@ -57,6 +57,11 @@ long proc_wait_timeout(int pid, u64 timeout_ns);
  * process alive. */
 bool proc_kill(int pid);
 
+/* proc_map_page - for the self-tests: map page pa at user address va of
+ * process pid (alive, and not yet running: spawned on a CPU that has not
+ * switched to it), which then owns pa. 0, -SYS_EINVAL, -ENOMEM. */
+int proc_map_page(int pid, u64 va, phys_addr_t pa, unsigned prot);
+
 /* proc_live - processes alive now (not ended). */
 int proc_live(void);
 
@@ -105,6 +110,7 @@ noreturn void proc_exit(int status);
  * system call, iretq after an interrupt or exception (or a first entry). */
 struct user_exits {
 	u64 sysret, iret;
+	u64 noncanonical;    /* returns refused: the rip not canonical */
 };
 extern struct user_exits user_exits;
 

@@ -40,6 +40,7 @@ KT_PROG(spin);
 KT_PROG(sleepy);
 KT_PROG(regs);
 KT_PROG(check);
+KT_PROG(edge);
 KT_PROG(fault_null);
 KT_PROG(fault_kread);
 KT_PROG(fault_kexec);
@@ -171,6 +172,38 @@ KTEST(user_faults_kill_the_process)
 	}
 	KT_EXPECT(t, proc_live() == 0);
 	KT_EXPECT(t, run(t, PROG(exit42)) == 42);     /* and the next one runs */
+}
+
+/*
+ * The sysretq hazard: a syscall in the last bytes of the lower half
+ * returns to USER_TOP, which is not canonical (sysretq would fault in
+ * ring 0 with the user's rsp loaded, iretq too, with the user's GS). The
+ * kernel kills such a process with #GP instead, as ring 3 would see it.
+ * The process is spawned on this CPU, where "main" (interrupts off) does
+ * not let it run before its last page is in place.
+ */
+KTEST(user_noncanonical_return_is_killed)
+{
+	struct user_program edge = PROG(edge);
+	u64 refused = __atomic_load_n(&user_exits.noncanonical, __ATOMIC_RELAXED);
+	int pid = proc_spawn(&edge, smp_processor_id(), 0);
+	phys_addr_t pa = alloc_page();
+	u8 *code = __va(pa);
+	long st;
+
+	KT_EXPECTF(t, pid > 0, "spawn: %d", pid);
+	if (pid <= 0) {
+		free_page(pa);
+		return;
+	}
+	code[PAGE_SIZE - 2] = 0x0f;             /* syscall: 0f 05 */
+	code[PAGE_SIZE - 1] = 0x05;
+	KT_EXPECT(t, proc_map_page(pid, USER_TOP - PAGE_SIZE, pa, UVM_EXEC) == 0);
+	st = proc_wait_timeout(pid, USER_WAIT_NS);
+	KT_EXPECTF(t, st == SYS_KILLED_BY(X86_TRAP_GP), "status %#lx", st);
+	/* the kernel refused the return; a CPU that faults sysretq in ring
+	 * 3 (AMD's, TCG's) would give the same status without it */
+	KT_EXPECT(t, __atomic_load_n(&user_exits.noncanonical, __ATOMIC_RELAXED) == refused + 1);
 }
 
 /* A program that never enters the kernel is still preempted: spin and

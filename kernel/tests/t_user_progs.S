@@ -191,6 +191,13 @@ PROG check
 2:	.asciz "no such program"
 END check
 
+/* Jumps to the last two bytes of the lower half, where the test put a
+ * syscall: its return address, USER_TOP, is not canonical. */
+PROG edge
+	movabs $(USER_TOP - 2), %rax
+	jmp *%rax
+END edge
+
 /* Faults: each should be killed; exit(99) if it goes on. */
 PROG fault_null
 	mov 0, %rax

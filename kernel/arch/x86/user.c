@@ -82,22 +82,24 @@ static bool user_canonical(u64 va)
  * The last C on the way out to ring 3, interrupts off: switch while a
  * tick asked for it, end the process if the kernel asked for that. Then
  * say whether sysretq may return: only for a system call's frame, as
- * entry.S built it (user CS and SS), with a rip sysretq can load. A
- * non-canonical rcx would make sysretq fault in ring 0 on Intel with the
- * user's rsp loaded: such a frame goes out through iretq, which faults
- * in ring 3 instead (and kills the process).
+ * entry.S built it (user CS and SS); any other goes out through iretq.
+ * A non-canonical rip goes out through neither: sysretq would fault in
+ * ring 0 on Intel with the user's rsp loaded, iretq in ring 0 with the
+ * user's GS. The process is killed with the #GP ring 3 would have seen.
  */
 int exit_to_user_mode(struct trap_frame *f)
 {
 	bool sysret;
 
 	proc_return_to_user();
-	if (!user_canonical(f->rip))
+	if (!user_canonical(f->rip)) {
+		__atomic_fetch_add(&user_exits.noncanonical, 1, __ATOMIC_RELAXED);
 		/* only a syscall at the very top of user space gets here
 		 * (its return address is USER_TOP): what the CPU would do
 		 * in ring 3 with that rip, #GP */
 		proc_kill_fault(X86_TRAP_GP, "general protection (return rip not canonical)",
 				f->rip, 0, false, 0);
+	}
 	sysret = f->vector == SYSCALL_FRAME_VECTOR && f->cs == USER_CS && f->ss == USER_DS;
 	__atomic_fetch_add(sysret ? &user_exits.sysret : &user_exits.iret, 1,
 			   __ATOMIC_RELAXED);
