@@ -22,9 +22,10 @@ extern phys_addr_t kernel_pml4;
 
 /*
  * map_page - map the 4 KiB page at `va` to `pa` with `flags` (PTE_*)
- * in the tables rooted at `pml4`, creating levels as needed. Flushes the
- * old translation of `va` when pml4 is the live table. Returns 0, or
- * -EINVAL when a large page is in the way.
+ * in the tables rooted at `pml4`, creating levels as needed. When pml4
+ * is kernel_pml4, flushes this CPU's old translation of `va`, whichever
+ * address space is live (every process's shares the kernel's half).
+ * Returns 0, or -EINVAL when a large page is in the way.
  */
 int map_page(phys_addr_t pml4, u64 va, phys_addr_t pa, u64 flags);
 

@@ -66,7 +66,9 @@ int map_page(phys_addr_t pml4, u64 va, phys_addr_t pa, u64 flags)
 	if (large)
 		return -EINVAL;
 	set_pte((pte_t *)&table(pt)[PTE_INDEX(va)], (pte_t){ pa | flags });
-	if (pml4 == kernel_pml4 && kernel_pml4 == read_cr3())
+	/* the kernel's half is in every address space (uvm.c): whichever
+	 * is live, it sees this change */
+	if (pml4 == kernel_pml4)
 		flush_tlb_one_user(va);
 	return 0;
 }
