@@ -260,9 +260,16 @@ int proc_spawn(const struct user_program *prog, int cpu, int parent)
 	return p->pid;
 }
 
+/* A process's PCID: its slot's, so at most PROC_MAX of them. */
+static unsigned pcid_of(const struct process *p)
+{
+	return (unsigned)(p - procs) + 1;
+}
+_Static_assert(PROC_MAX + 1 <= UVM_PCIDS, "a PCID for every process slot");
+
 void proc_switch_to(struct thread *t)
 {
-	uvm_switch(t->proc->root);
+	uvm_switch(t->proc->root, pcid_of(t->proc), t->proc->pid);
 	load_sp0(thread_stack_top(t));
 }
 
@@ -276,7 +283,7 @@ noreturn void proc_exit(int status)
 		panic("proc_exit: not a process's thread");
 	/* leave the address space, then free it */
 	flags = arch_local_irq_save();
-	uvm_switch(0);
+	uvm_switch(0, 0, 0);
 	uvm_destroy(p->root);
 	p->root = 0;
 	arch_local_irq_restore(flags);

@@ -35,8 +35,30 @@ bool uvm_mapped(phys_addr_t root, u64 va);
  * tables and root itself. Not the live address space (switch away first). */
 void uvm_destroy(phys_addr_t root);
 
-/* uvm_switch - make root (0: the kernel's own tables) this CPU's address
- * space, through the pv mmu op; nothing when it is already. */
-void uvm_switch(phys_addr_t root);
+/*
+ * uvm_switch - make root (0: the kernel's own tables) this CPU's address
+ * space, through the pv mmu op; nothing when it is already. With PCIDs
+ * it runs as `pcid` (1..UVM_PCIDS-1; the kernel's is 0) for `owner` (a
+ * number no other owner of that PCID has had, e.g. a pid): its old TLB
+ * entries are kept only when this CPU last ran that PCID for the same
+ * owner and has flushed no kernel translation since.
+ */
+#define UVM_PCIDS 64
+void uvm_switch(phys_addr_t root, unsigned pcid, int owner);
+
+/* uvm_kernel_flushed - this CPU just dropped kernel translations from
+ * the live PCID only (invlpg): every other PCID here is stale. */
+void uvm_kernel_flushed(void);
+
+/* uvm_pcid_init_cpu - CPU cpu's PCIDs, none loaded yet; `on` (the boot
+ * CPU's word counts) whether CR4.PCIDE is set (arch user.c). */
+void uvm_pcid_init_cpu(int cpu, bool on);
+bool uvm_pcid_enabled(void);
+
+/* cr3 loads with PCIDs on: keeping the PCID's entries, or flushing them. */
+struct uvm_stats {
+	u64 kept, flushed;
+};
+extern struct uvm_stats uvm_stats;
 
 #endif /* PVK_UVM_H */

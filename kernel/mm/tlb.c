@@ -4,6 +4,7 @@
  * mmu.flush_tlb_multi).
  */
 #include <paravirt.h>
+#include <uvm.h>
 #include <abi/x86.h>
 
 /* Above this many pages one full flush costs less than an invlpg each
@@ -21,4 +22,5 @@ void flush_tlb_local(const struct flush_tlb_info *info)
 	}
 	for (unsigned long va = start; va < info->end; va += PAGE_SIZE)
 		flush_tlb_one_user(va);
+	uvm_kernel_flushed();      /* invlpg reached the live PCID only */
 }

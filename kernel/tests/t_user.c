@@ -206,6 +206,42 @@ KTEST(user_noncanonical_return_is_killed)
 	KT_EXPECT(t, __atomic_load_n(&user_exits.noncanonical, __ATOMIC_RELAXED) == refused + 1);
 }
 
+/*
+ * PCIDs: a new process in a reused slot (so a reused PCID) gets a
+ * flushing cr3 load; switching back and forth between two live ones
+ * keeps their entries. (Whether stale entries would be used, TCG cannot
+ * show: its TLB ignores PCIDs. The counts show which loads flushed.)
+ */
+KTEST(user_pcid_flushes_on_reuse_keeps_on_return)
+{
+	struct user_program exit42 = PROG(exit42), spin = PROG(spin), hello = PROG(hello);
+	u64 flushed = __atomic_load_n(&uvm_stats.flushed, __ATOMIC_RELAXED);
+	u64 kept;
+	int cpu = other_cpu(), spid;
+	long st;
+
+	if (!uvm_pcid_enabled()) {
+		KT_SKIP(t, "no PCIDs (CPUID 1.ECX bit 17)");
+		return;
+	}
+	KT_EXPECT(t, run_on(t, &exit42, cpu) == 42);
+	KT_EXPECT(t, run_on(t, &exit42, cpu) == 42);     /* the same slot, a new pid */
+	KT_EXPECTF(t, __atomic_load_n(&uvm_stats.flushed, __ATOMIC_RELAXED) >= flushed + 2,
+		   "%llu flushing loads for two new processes",
+		   (unsigned long long)(uvm_stats.flushed - flushed));
+	kept = __atomic_load_n(&uvm_stats.kept, __ATOMIC_RELAXED);
+	spid = proc_spawn(&spin, cpu, 0);
+	KT_EXPECT(t, spid > 0);
+	st = run_on(t, &hello, cpu);                    /* switched against spin */
+	KT_EXPECT(t, st == 0);
+	if (spid > 0) {
+		proc_kill(spid);
+		KT_EXPECT(t, proc_wait_timeout(spid, USER_WAIT_NS) == PROC_STATUS_KILLED_BY_KERNEL);
+	}
+	KT_EXPECTF(t, __atomic_load_n(&uvm_stats.kept, __ATOMIC_RELAXED) > kept,
+		   "no load kept a PCID's entries");
+}
+
 /* A program that never enters the kernel is still preempted: spin and
  * hello on one CPU, hello ends while spin runs; then the kernel kills
  * spin (at its next way out to ring 3, a timer tick's). */
@@ -278,18 +314,19 @@ KTEST(user_process_limit)
 #define TEST_UVA 0x500000ul
 static phys_addr_t test_space(u8 byte, unsigned prot)
 {
+	static int owner = -2;                /* each space a new owner */
 	phys_addr_t root = uvm_create(), pa = alloc_page();
 
 	memset(__va(pa), byte, PAGE_SIZE);
 	if (!root || uvm_map(root, TEST_UVA, pa, prot))
 		panic("test_space: no memory");
-	uvm_switch(root);
+	uvm_switch(root, UVM_PCIDS - 1, owner--);   /* a PCID no process has */
 	return root;
 }
 
 static void test_space_end(phys_addr_t root)
 {
-	uvm_switch(0);
+	uvm_switch(0, 0, 0);
 	uvm_destroy(root);
 }
 

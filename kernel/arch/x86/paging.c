@@ -11,6 +11,7 @@
 #include <paravirt.h>
 #include <printk.h>
 #include <string.h>
+#include <uvm.h>
 #include <pvops/errno.h>
 #include <asm/layout.h>
 #include <asm/x86_bits.h>
@@ -68,8 +69,10 @@ int map_page(phys_addr_t pml4, u64 va, phys_addr_t pa, u64 flags)
 	set_pte((pte_t *)&table(pt)[PTE_INDEX(va)], (pte_t){ pa | flags });
 	/* the kernel's half is in every address space (uvm.c): whichever
 	 * is live, it sees this change */
-	if (pml4 == kernel_pml4)
+	if (pml4 == kernel_pml4) {
 		flush_tlb_one_user(va);
+		uvm_kernel_flushed();
+	}
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <printk.h>
 #include <proc.h>
 #include <syscall.h>
+#include <uvm.h>
 #include <abi/syscall.h>
 #include <asm/segment.h>
 #include <asm/smp.h>
@@ -44,9 +45,18 @@ void native_load_sp0(unsigned long sp0)
 	cpu_tss[this_cpu()->cpu].rsp[0] = sp0;
 }
 
+static bool cpu_has_pcid(void)
+{
+	struct cpuid_regs r;
+
+	cpuid(1, 0, &r);
+	return (r.ecx & CPUID_1_ECX_PCID) != 0;
+}
+
 void user_mode_init_cpu(int cpu)
 {
 	unsigned long cr4 = read_cr4();
+	bool pcid;
 
 	if (entry_syscall_stubs_end - entry_syscall_stubs != SMP_MAX_CPUS * SYSCALL_STUB_SIZE)
 		panic("user_mode_init_cpu: entry.S has %ld bytes of syscall stubs, not %d",
@@ -65,6 +75,11 @@ void user_mode_init_cpu(int cpu)
 		nopv_smap = true;
 	}
 	write_cr4(cr4);
+	/* PCIDs: CR4.PCIDE may be set only while cr3's PCID bits are 0 */
+	pcid = cpu_has_pcid() && !(read_cr3() & (PAGE_SIZE - 1));
+	if (pcid)
+		write_cr4(cr4 | CR4_PCIDE);
+	uvm_pcid_init_cpu(cpu, pcid);
 }
 
 void syscall_dispatch(struct trap_frame *f)

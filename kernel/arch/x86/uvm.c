@@ -11,6 +11,7 @@
 #include <uvm.h>
 #include <abi/syscall.h>
 #include <pvops/errno.h>
+#include <asm/smp.h>
 #include <asm/x86_bits.h>
 
 /* The first top-level slot of the kernel's half. */
@@ -20,6 +21,48 @@
 #define PTE_USER_TABLE (PTE_PRESENT | PTE_WRITE | PTE_USER)
 
 static u64 *table(phys_addr_t pa) { return __va(pa); }
+
+/*
+ * PCIDs (CR4.PCIDE, where CPUID has them): the kernel's own tables run
+ * as PCID 0, a process as the PCID proc.c gives it (its table slot + 1),
+ * so a switch back to it can keep its TLB entries (cr3 bit 63). A PCID
+ * may be reloaded without a flush only when this CPU last loaded it for
+ * the same owner (a PCID is reused by later processes) and no kernel
+ * translation was flushed here since: invlpg drops a non-global kernel
+ * translation from the live PCID only, so a flush of one (a shootdown,
+ * a kernel map_page) makes every other PCID of this CPU stale.
+ */
+#define CR3_NOFLUSH   X86_BIT(63)
+#define CR3_PCID_MASK _AC(0xfff, UL)
+
+struct pcid_slot {
+	int owner;          /* whose translations it may hold; -1 none */
+	u64 gen;            /* kflush_gen when loaded */
+};
+
+static bool pcid_on;
+static struct pcid_slot pcid_slots[SMP_MAX_CPUS][UVM_PCIDS];
+static u64 kflush_gen[SMP_MAX_CPUS];
+struct uvm_stats uvm_stats;
+
+bool uvm_pcid_enabled(void)
+{
+	return pcid_on;
+}
+
+void uvm_pcid_init_cpu(int cpu, bool on)
+{
+	for (int i = 0; i < UVM_PCIDS; i++)
+		pcid_slots[cpu][i].owner = -1;
+	if (cpu == 0)
+		pcid_on = on;
+}
+
+void uvm_kernel_flushed(void)
+{
+	if (pcid_on)
+		kflush_gen[this_cpu()->cpu]++;
+}
 
 phys_addr_t uvm_create(void)
 {
@@ -151,10 +194,35 @@ void uvm_destroy(phys_addr_t root)
 	free_page(root);
 }
 
-void uvm_switch(phys_addr_t root)
+void uvm_switch(phys_addr_t root, unsigned pcid, int owner)
 {
-	if (!root)
+	int cpu = this_cpu()->cpu;
+	struct pcid_slot *slot;
+	u64 cr3;
+
+	if (!root) {
 		root = kernel_pml4;
-	if (!live(root))
-		write_cr3(root);
+		pcid = 0;
+		owner = 0;
+	}
+	if (!pcid_on) {
+		if (!live(root))
+			write_cr3(root);
+		return;
+	}
+	if (pcid >= UVM_PCIDS)
+		panic("uvm_switch: PCID %u beyond %d", pcid, UVM_PCIDS);
+	if ((read_cr3() & (PTE_ADDR_MASK | CR3_PCID_MASK)) == (root | pcid))
+		return;
+	slot = &pcid_slots[cpu][pcid];
+	cr3 = root | pcid;
+	if (slot->owner == owner && slot->gen == kflush_gen[cpu]) {
+		cr3 |= CR3_NOFLUSH;
+		__atomic_fetch_add(&uvm_stats.kept, 1, __ATOMIC_RELAXED);
+	} else {
+		__atomic_fetch_add(&uvm_stats.flushed, 1, __ATOMIC_RELAXED);
+	}
+	slot->owner = owner;
+	slot->gen = kflush_gen[cpu];
+	write_cr3(cr3);
 }
