@@ -17,12 +17,15 @@
  *   bench: ops build MODE tsc_khz K runs R iters N
  *   bench: ops OP insns N nops K cycles_median C.D
  *   bench: ops done
- * Spin lock/unlock: pvk has no locks yet (the SMP issue brings them).
+ * spin_lock_unlock is an uncontended lock and unlock of a queued spinlock:
+ * the lock's fast path is one cmpxchg in every build, the unlock is the
+ * site (natively patched to the byte store).
  * Runs only with bench=ops; nothing here is on any other path.
  */
 #include <bench.h>
 #include <paravirt.h>
 #include <printk.h>
+#include <spinlock.h>
 #include <trap.h>
 #include <pv/platform.h>
 #include <asm/tsc.h>
@@ -63,6 +66,23 @@ static OP_FN void op_flush_tlb_one_user(void)
 static OP_FN void op_sched_clock(void) { ops_sink = sched_clock(); }
 /* no interrupt in service: the APIC ignores it, the write is still made */
 static OP_FN void op_eoi(void) { apic_eoi(); }
+/* never contended: only this CPU takes it, with interrupts off */
+static spinlock_t ops_lock = SPINLOCK_INIT;
+static OP_FN void op_spin_lock_unlock(void)
+{
+	spin_lock(&ops_lock);
+	spin_unlock(&ops_lock);
+}
+/* the same lock reached through a pointer, as most locks are: its address
+ * is in a register already, where the unlock site wants it (rdi) */
+static spinlock_t *volatile ops_lock_ptr = &ops_lock;
+static OP_FN void op_spin_lock_unlock_ptr(void)
+{
+	spinlock_t *l = ops_lock_ptr;
+
+	spin_lock(l);
+	spin_unlock(l);
+}
 
 static const struct {
 	const char *name;
@@ -76,6 +96,8 @@ static const struct {
 	{ "flush_tlb_one_user", op_flush_tlb_one_user },
 	{ "sched_clock", op_sched_clock },
 	{ "eoi", op_eoi },
+	{ "spin_lock_unlock", op_spin_lock_unlock },
+	{ "spin_lock_unlock_ptr", op_spin_lock_unlock_ptr },
 };
 
 /* One run: OPS_ITERS calls of fn, in TSC cycles. */
