@@ -126,11 +126,16 @@ KTEST(user_registers_survive_syscall)
 	KT_EXPECT(t, __atomic_load_n(&user_exits.sysret, __ATOMIC_RELAXED) > sysrets);
 }
 
+/* ... and every page it had (image, stack, mmap, page tables, its PML4)
+ * is free again once it is reaped */
 KTEST(user_syscall_answers)
 {
+	u64 free_before = pmm_free_pages();
 	long st = run(t, PROG(check));
 
 	KT_EXPECTF(t, st == 0, "status %ld: check %ld of t_user_progs.S's check failed", st, st);
+	KT_EXPECTF(t, pmm_free_pages() == free_before, "%lld pages not given back",
+		   (long long)(free_before - pmm_free_pages()));
 }
 
 KTEST(user_sleep_blocks)
