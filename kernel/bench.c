@@ -189,6 +189,7 @@ static const struct {
 	{ "lock", bench_lock },
 	{ "ipi", bench_ipi },
 	{ "tlb", bench_tlb },
+	{ "user", bench_user },
 };
 
 void bench_run(const char *name)
@@ -198,5 +199,5 @@ void bench_run(const char *name)
 			workloads[i].run();
 			return;
 		}
-	printk("bench: unknown workload '%s' (console, irq, iodelay, clock, ops, lock, ipi, tlb)\n", name);
+	printk("bench: unknown workload '%s' (console, irq, iodelay, clock, ops, lock, ipi, tlb, user)\n", name);
 }

@@ -15,6 +15,8 @@
  *   ipi      2 s of smp_call_function rounds to every other CPU
  *   tlb      2 s of one-page shootdowns of every other CPU, kept busy
  *            (kernel/bench_smp.c)
+ *   user     a system call's and a user page fault's round trip, ns and
+ *            cycles (kernel/bench_user.c)
  * The host counts the exits (bench/kvm/run.sh); the kernel prints what it
  * can measure itself, one "bench: NAME: ..." line. */
 void bench_run(const char *name);
@@ -25,5 +27,8 @@ void bench_ops(void);
 /* bench_ipi, bench_tlb - bench=ipi, bench=tlb (kernel/bench_smp.c). */
 void bench_ipi(void);
 void bench_tlb(void);
+
+/* bench_user - bench=user (kernel/bench_user.c). */
+void bench_user(void);
 
 #endif /* PVK_BENCH_H */
