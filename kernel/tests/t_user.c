@@ -17,8 +17,16 @@
 #include <syscall.h>
 #include <trap.h>
 #include <uvm.h>
+#include <asm/layout.h>
 #include <asm/smp.h>
 #include <asm/x86_bits.h>
+
+/* Instruction bytes the tests put in user pages. */
+#define OP_RET      0xc3
+#define OP_SYSCALL0 0x0f      /* syscall: 0f 05 */
+#define OP_SYSCALL1 0x05
+/* The kernel's text: never a user address. */
+#define KERNEL_TEXT (KERNEL_VMA + KERNEL_PHYS_BASE)
 
 /* Long enough for a loaded 2-core host running nested TCG. */
 #define USER_WAIT_NS (20ull * 1000 * 1000 * 1000)
@@ -201,8 +209,8 @@ KTEST(user_noncanonical_return_is_killed)
 		free_page(pa);
 		return;
 	}
-	code[PAGE_SIZE - 2] = 0x0f;             /* syscall: 0f 05 */
-	code[PAGE_SIZE - 1] = 0x05;
+	code[PAGE_SIZE - 2] = OP_SYSCALL0;
+	code[PAGE_SIZE - 1] = OP_SYSCALL1;
 	KT_EXPECT(t, proc_map_page(pid, USER_TOP - PAGE_SIZE, pa, UVM_EXEC) == 0);
 	st = proc_wait_timeout(pid, USER_WAIT_NS);
 	KT_EXPECTF(t, st == SYS_KILLED_BY(X86_TRAP_GP), "status %#lx", st);
@@ -370,7 +378,7 @@ KTEST(user_smep_stops_kernel_exec)
 		KT_SKIP(t, "the CPU has no SMEP (CPUID 7.EBX bit 7)");
 		return;
 	}
-	root = test_space(0xc3, UVM_EXEC);           /* ret */
+	root = test_space(OP_RET, UVM_EXEC);
 	last_fault.vector = 0;
 	r = probe_exec((const void *)TEST_UVA);
 	KT_EXPECTF(t, r < 0 && last_fault.vector == X86_TRAP_PF &&
@@ -395,7 +403,7 @@ KTEST(user_copies_fault_cleanly)
 	KT_EXPECT(t, copy_from_user(buf, (const void *)(TEST_UVA + PAGE_SIZE - 8),
 				    sizeof(buf)) == -SYS_EFAULT);
 	KT_EXPECT(t, copy_from_user(buf, (const void *)0, 1) == -SYS_EFAULT);
-	KT_EXPECT(t, copy_from_user(buf, (const void *)0xffffffff80100000ul, 1) == -SYS_EFAULT);
+	KT_EXPECT(t, copy_from_user(buf, (const void *)KERNEL_TEXT, 1) == -SYS_EFAULT);
 	KT_EXPECT(t, copy_from_user(buf, (const void *)(USER_TOP - 8), 16) == -SYS_EFAULT);
 	KT_EXPECT(t, copy_to_user((void *)~0ul, buf, 2) == -SYS_EFAULT);
 	test_space_end(root);

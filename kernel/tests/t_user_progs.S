@@ -6,6 +6,12 @@
  * text. They use the stack (demand-zero) and mmap for memory.
  */
 #include <abi/syscall.h>
+#include <asm/layout.h>
+
+/* The kernel's text, which ring 3 may neither read nor run. */
+#define KERNEL_TEXT (KERNEL_VMA + KERNEL_PHYS_BASE)
+/* ret, as a byte to write and then call */
+#define OP_RET 0xc3
 
 /* A program's start and end labels. */
 .macro PROG name
@@ -120,7 +126,7 @@ PROG check
 	mov $5, %esi
 	SYS SYS_write
 	EXPECT -SYS_EFAULT, 3
-	movabs $0xffffffff80100000, %rdi   /* write(kernel text, 4) */
+	movabs $KERNEL_TEXT, %rdi   /* write(kernel text, 4) */
 	mov $4, %esi
 	SYS SYS_write
 	EXPECT -SYS_EFAULT, 4
@@ -128,7 +134,7 @@ PROG check
 	mov $(SYS_WRITE_MAX + 1), %esi
 	SYS SYS_write
 	EXPECT -SYS_EINVAL, 5
-	movabs $0x7ffffffffff0, %rdi   /* a range running past USER_TOP */
+	movabs $(USER_TOP - 16), %rdi  /* a range running past USER_TOP */
 	mov $0x20, %esi
 	SYS SYS_write
 	EXPECT -SYS_EFAULT, 6
@@ -205,20 +211,20 @@ PROG fault_null
 END fault_null
 
 PROG fault_kread
-	movabs $0xffffffff80100000, %rbx
+	movabs $KERNEL_TEXT, %rbx
 	mov (%rbx), %rax
 	EXIT 99
 END fault_kread
 
 PROG fault_kexec
-	movabs $0xffffffff80100000, %rbx
+	movabs $KERNEL_TEXT, %rbx
 	call *%rbx
 	EXIT 99
 END fault_kexec
 
 PROG fault_nx                     /* ret written to the stack, called */
 	lea -64(%rsp), %rbx
-	movb $0xc3, (%rbx)
+	movb $OP_RET, (%rbx)
 	call *%rbx
 	EXIT 99
 END fault_nx
