@@ -25,7 +25,6 @@
  *   sysretq         a jump site (PV_SITE_F_JMP): the user's rsp is loaded,
  *                   nothing may be pushed. A frame sysretq cannot return
  *                   (an interrupt's) goes out through the iretq above
-
  */
 #define PV_OPS pv_ops
 #include <pvops/asm.h>
