@@ -308,7 +308,7 @@ void trap_dispatch(struct trap_frame *f)
 	/* an interrupt inside a user copy's stac window runs without AC:
 	 * SMAP holds in the handler (iretq restores the copy's flags) */
 	clac();
-	if (f->vector == X86_TRAP_DB && stepping) {
+	if (f->vector == X86_TRAP_DB && stepping && !(f->cs & SEL_RPL_MASK)) {
 		steps++;
 		nop_steps += is_nop((const u8 *)f->rip);
 		return;
