@@ -54,6 +54,7 @@ FREE_CFLAGS := $(BASE_CFLAGS) -ffreestanding -fno-pic -fno-pie \
 all:
 
 include lib/lib.mk
+include user/user.mk
 include kernel/kernel.mk
 include tools/tools.mk
 include vmm/vmm.mk

@@ -44,6 +44,10 @@ $(NOPV_SKIPS).o: $(NOPV_SKIPS).c
 	$(Q)$(CC) $(FREE_CFLAGS) -c $< -o $@
 endif
 
+# The built-in user programs' table (user/user.mk): their images ride in
+# pvk's rodata, in both builds.
+KERNEL_OBJS += $(USER_TABLE_OBJ)
+
 $(KERNEL_OBJS) $(ASM_OFFSETS): FREE_CFLAGS := $(KERNEL_INC_FIRST) $(FREE_CFLAGS) $(KERNEL_INC)
 $(BUILD)/free/kernel/arch/x86/entry.o: $(ASM_OFFSETS)
 
