@@ -4,6 +4,7 @@
  * through the copies (syscall.h).
  */
 #include <paravirt.h>
+#include <printk.h>
 #include <proc.h>
 #include <sched.h>
 #include <syscall.h>
@@ -30,7 +31,7 @@ static long sys_write(u64 buf, u64 len)
 	if (r)
 		return r;
 	if (len)
-		console_write(kbuf, len);
+		console_out(kbuf, len);
 	__atomic_fetch_add(&console_bytes, len, __ATOMIC_RELAXED);
 	return (long)len;
 }

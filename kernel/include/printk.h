@@ -15,7 +15,14 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* printk - format and write to the console through pv console_write. */
+/*
+ * console_out - write n bytes to the console (pv console_write) whole:
+ * no other CPU's output lands inside them. Interrupts are off meanwhile;
+ * usable before per-CPU data exists and from interrupt handlers.
+ */
+void console_out(const char *s, size_t n);
+
+/* printk - format and write to the console through console_out. */
 void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
