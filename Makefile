@@ -65,6 +65,7 @@ include bench/host/bench.mk
 include bench/kvm/bench.mk
 include bench/ops/bench.mk
 include bench/smp/bench.mk
+include bench/user/bench.mk
 
 # The PARAVIRT=0 kernel beside this one: $(BUILD)/nopv/pvk.elf.
 NOPV_PVK := $(BUILD)/nopv/pvk.elf
@@ -174,7 +175,7 @@ gdb:
 
 bench:
 	$(Q)tools/deps.sh build test qemu
-	$(Q)$(MAKE) --no-print-directory bench-host bench-pvhv bench-kvm bench-ops bench-smp
+	$(Q)$(MAKE) --no-print-directory bench-host bench-pvhv bench-kvm bench-ops bench-smp bench-user
 
 clean:
 	rm -rf $(BUILD)
