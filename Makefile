@@ -9,8 +9,8 @@
 #   make gdb        pvk in QEMU, halted, with gdb attached
 #   make iso        a GRUB rescue ISO booting pvk through Multiboot2
 #   make bench      every benchmark (make bench-host: the libpvops part alone;
-#                   bench-pvhv, bench-kvm, bench-ops, bench-smp:
-#                   bench/results/pvhv.md, kvm.md, ops.md, smp.md)
+#                   bench-pvhv, bench-kvm, bench-ops, bench-smp, bench-user:
+#                   bench/results/pvhv.md, kvm.md, ops.md, smp.md, user.md)
 #   make nopv       the PARAVIRT=0 kernel alone: build/nopv/pvk.elf
 #   make clean      remove build/
 #   V=1             show full commands
