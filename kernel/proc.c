@@ -474,22 +474,41 @@ long proc_mmap(u64 len)
 long proc_munmap(u64 addr, u64 len)
 {
 	struct process *p = proc_current();
+	struct { u64 start, end; } gone[PROC_MAX_REGIONS];
+	int ngone = 0, splits = 0, free_slots = 0;
 	u64 end;
 
 	if (!len || (addr & (PAGE_SIZE - 1)) || addr < USER_MMAP_BASE ||
 	    addr >= USER_MMAP_END || len > USER_MMAP_END - addr)
 		return -SYS_EINVAL;
 	end = ALIGN_UP(addr + len, PAGE_SIZE);
+	/* All or nothing: a region cut in the middle needs a free slot for
+	 * its tail, so count them before anything changes. */
+	for (int i = 0; i < PROC_MAX_REGIONS; i++) {
+		struct region *r = &p->regions[i];
+
+		if (r->start == r->end)
+			free_slots++;
+		else if (r->start >= USER_MMAP_BASE && r->start < addr && r->end > end)
+			splits++;
+	}
+	if (splits > free_slots)
+		return -SYS_ENOMEM;
 	for (int i = 0; i < PROC_MAX_REGIONS; i++) {
 		struct region *r = &p->regions[i];
 
 		if (r->start == r->end || r->end <= addr || r->start >= end ||
 		    r->start < USER_MMAP_BASE)
 			continue;
+		/* pages exist only inside regions: only the overlap is walked,
+		 * never the whole (up to 1 TiB) range asked for */
+		gone[ngone].start = r->start > addr ? r->start : addr;
+		gone[ngone].end = r->end < end ? r->end : end;
+		ngone++;
 		if (r->start < addr && r->end > end) {
 			/* the middle goes: the tail becomes a region of its own */
 			if (!region_add(p, end, r->end, r->prot))
-				return -SYS_ENOMEM;
+				panic("proc_munmap: no region slot after counting one free");
 			r->end = addr;
 		} else if (r->start < addr) {
 			r->end = addr;
@@ -499,14 +518,15 @@ long proc_munmap(u64 addr, u64 len)
 			r->start = r->end = 0;
 		}
 	}
-	for (u64 va = addr; va < end; va += PAGE_SIZE) {
-		phys_addr_t pa = uvm_unmap(p->root, va);   /* and its TLB entry */
+	for (int g = 0; g < ngone; g++)
+		for (u64 va = gone[g].start; va < gone[g].end; va += PAGE_SIZE) {
+			phys_addr_t pa = uvm_unmap(p->root, va);   /* and its TLB entry */
 
-		if (pa) {
-			free_page(pa);
-			p->pages--;
+			if (pa) {
+				free_page(pa);
+				p->pages--;
+			}
 		}
-	}
 	return 0;
 }
 
