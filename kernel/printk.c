@@ -22,12 +22,14 @@ void console_out(const char *s, size_t n)
 {
 	unsigned long flags = arch_local_irq_save();
 	unsigned long spins = 0;
+	bool mine;
 
-	while (__atomic_exchange_n(&console_busy, 1, __ATOMIC_ACQUIRE) &&
+	while (!(mine = !__atomic_exchange_n(&console_busy, 1, __ATOMIC_ACQUIRE)) &&
 	       spins++ < CONSOLE_LOCK_SPINS)
 		cpu_relax();
 	console_write(s, n);
-	__atomic_store_n(&console_busy, 0, __ATOMIC_RELEASE);
+	if (mine)              /* an override leaves the holder's flag alone */
+		__atomic_store_n(&console_busy, 0, __ATOMIC_RELEASE);
 	arch_local_irq_restore(flags);
 }
 

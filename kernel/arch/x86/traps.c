@@ -320,7 +320,11 @@ void trap_dispatch(struct trap_frame *f)
 	}
 	if (f->vector == X86_TRAP_PF && user_demand_fault(f))
 		return;
-	if (f->vector < X86_NR_EXCEPTIONS && (f->cs & SEL_RPL_MASK))
+	/* an exception ring 3 caused kills its process; an NMI or a machine
+	 * check that merely arrived while it ran is the machine's, not the
+	 * program's, and goes to the report below */
+	if (f->vector < X86_NR_EXCEPTIONS && (f->cs & SEL_RPL_MASK) &&
+	    f->vector != X86_TRAP_NMI && f->vector != X86_TRAP_MC)
 		user_fault_kill(f, exc_name(f->vector));   /* never returns */
 	if (f->vector < X86_NR_EXCEPTIONS && (f->vector == X86_TRAP_PF ||
 					      f->vector == X86_TRAP_GP) &&

@@ -110,6 +110,7 @@
 #define X86_TRAP_DF  8
 #define X86_TRAP_GP  13
 #define X86_TRAP_PF  14
+#define X86_TRAP_MC  18
 #define X86_NR_EXCEPTIONS 32
 
 /* ---- Local APIC registers (xAPIC offsets; SDM 3A 11.4.1) ---------------- */
