@@ -201,7 +201,10 @@ static int load_image(struct process *p, const struct user_program *prog)
 
 /* ---- life ------------------------------------------------------------ */
 
-/* The thread of a new process: its address space live, then ring 3. */
+static void kill_if_asked(struct process *p);
+
+/* The thread of a new process: its address space live, then ring 3 (or
+ * its end, when it was killed before it ever ran). */
 static void proc_thread_main(void *arg)
 {
 	struct process *p = arg;
@@ -210,6 +213,7 @@ static void proc_thread_main(void *arg)
 	arch_local_irq_disable();
 	me->proc = p;               /* from now on every switch to it loads both */
 	proc_switch_to(me);
+	kill_if_asked(p);
 	arch_enter_user(USER_TEXT_BASE, USER_STACK_TOP);
 }
 
@@ -348,14 +352,35 @@ static long reap(struct process *p)
 	return status;
 }
 
+/* A waiter being killed gives the claimed p back, unless p has ended
+ * (then it is reaped as usual): p, not waited for, becomes an orphan when
+ * its parent exits. True when given back. */
+static bool unclaim(struct process *p)
+{
+	unsigned long flags = spin_lock_irqsave(&proc_lock);
+	bool back = p->state != PROC_ZOMBIE;
+
+	if (back) {
+		p->waited = false;
+		p->waiter = NULL;
+	}
+	spin_unlock_irqrestore(&proc_lock, flags);
+	return back;
+}
+
 long proc_wait(int pid, int parent)
 {
 	struct process *p = claim(pid, parent);
 
 	if (!p)
 		return -SYS_ECHILD;
-	while (!ended(p))
+	while (!ended(p)) {
+		/* killed meanwhile: the caller never sees this answer, it
+		 * ends on its way back to ring 3 */
+		if (thread_interrupted() && unclaim(p))
+			return -SYS_ECHILD;
 		thread_block();
+	}
 	return reap(p);
 }
 
@@ -415,21 +440,29 @@ bool proc_kill(int pid)
 		if (procs[i].state == PROC_LIVE && procs[i].pid == pid) {
 			procs[i].kill = true;
 			found = true;
+			/* a wait or a sleep it is blocked in gives up; the lock
+			 * order is proc_lock, then a run queue's */
+			if (procs[i].thread)
+				thread_interrupt(procs[i].thread);
 		}
 	spin_unlock_irqrestore(&proc_lock, flags);
 	return found;
 }
 
-void proc_return_to_user(void)
+/* A kill takes effect here, on the way (back) to ring 3. */
+static void kill_if_asked(struct process *p)
 {
-	struct process *p = proc_current();
-
-	while (this_cpu()->need_resched)
-		schedule();
-	if (p && p->kill) {
+	if (p && __atomic_load_n(&p->kill, __ATOMIC_ACQUIRE)) {
 		printk("user: pid %d (%s) killed by the kernel\n", p->pid, p->prog->name);
 		proc_exit(PROC_STATUS_KILLED_BY_KERNEL);
 	}
+}
+
+void proc_return_to_user(void)
+{
+	while (this_cpu()->need_resched)
+		schedule();
+	kill_if_asked(proc_current());
 }
 
 noreturn void proc_kill_fault(int vector, const char *name, u64 rip, u64 cr2,

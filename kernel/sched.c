@@ -282,6 +282,7 @@ static struct thread *thread_alloc(void (*fn)(void *), void *arg, int cpu)
 	t->name = "thread";
 	t->proc = NULL;
 	t->sleeping = false;
+	t->interrupted = false;
 	t->sleep_next = NULL;
 	t->stack = stacks[t->id];
 	*(u64 *)t->stack = STACK_CANARY;
@@ -362,7 +363,7 @@ void thread_sleep_until(u64 deadline)
 	struct thread *me = rq->curr;
 	unsigned long flags;
 
-	while (sched_clock() < deadline) {
+	while (sched_clock() < deadline && !thread_interrupted()) {
 		flags = spin_lock_irqsave(&rq->lock);
 		me->wake_at = deadline;
 		if (!me->sleeping) {
@@ -376,6 +377,17 @@ void thread_sleep_until(u64 deadline)
 	flags = spin_lock_irqsave(&rq->lock);
 	sleeper_remove(rq, me);
 	spin_unlock_irqrestore(&rq->lock, flags);
+}
+
+void thread_interrupt(struct thread *t)
+{
+	__atomic_store_n(&t->interrupted, true, __ATOMIC_RELEASE);
+	thread_wake(t);       /* after the flag: the wakened loop sees it */
+}
+
+bool thread_interrupted(void)
+{
+	return __atomic_load_n(&thread_current()->interrupted, __ATOMIC_ACQUIRE);
 }
 
 /* The tick's look at the sleepers: wake each whose deadline passed.

@@ -62,6 +62,7 @@ struct thread {
 	u64 wake_at;                 /* thread_sleep_until: its deadline */
 	struct thread *sleep_next;   /* its CPU's sleeper list */
 	bool sleeping;               /* in that list (under the queue lock) */
+	bool interrupted;            /* thread_interrupt: give up waiting */
 };
 
 struct process;
@@ -142,6 +143,17 @@ static inline void yield(void) { schedule(); }
  * interrupt handler, not holding a spinlock.
  */
 void thread_sleep_until(u64 deadline);
+
+/*
+ * thread_interrupt - t is being ended (its process killed): its waits
+ * give up. thread_sleep_until returns before its deadline, and loops
+ * around thread_block that check thread_interrupted() leave; t is woken
+ * so that it looks. Sticky for the rest of t's life. Any CPU.
+ */
+void thread_interrupt(struct thread *t);
+
+/* thread_interrupted - thread_interrupt was called on this thread. */
+bool thread_interrupted(void);
 
 /* thread_try_join - thread_join without waiting: frees t's slot and
  * returns true when t is dead already, else false (t left as it is). */

@@ -528,3 +528,62 @@ KTEST(user_prog_hello_on_each_cpu)
 		KT_EXPECTF(t, st == 0, "pid %d: status %ld", pids[i], st);
 	}
 }
+
+/* Wait, bounded, until `n` processes are live (the spawned ones got as
+ * far as their own spawns and waits). */
+static bool live_reaches(int n)
+{
+	u64 t0 = sched_clock();
+
+	while (proc_live() < n)
+		if (sched_clock() - t0 > USER_WAIT_NS)
+			return false;
+		else
+			yield();
+	return true;
+}
+
+/* A kill reaches a process blocked in the kernel: one in SYS_sleep (50
+ * s asked) and one in SYS_wait for a child that never ends both end at
+ * once, as killed by the kernel; the orphaned child is killed too. */
+KTEST(user_kill_ends_blocked_sleep_and_wait)
+{
+	const struct user_program *sl = need(t, "sleep_long"), *ws = need(t, "wait_spin");
+	int cpu = other_cpu(), pid, live = proc_live();
+	u64 t0;
+	long st;
+
+	if (!sl || !ws)
+		return;
+	pid = proc_spawn(sl, cpu, 0);
+	KT_EXPECTF(t, pid > 0, "spawn sleep_long: %d", pid);
+	if (pid <= 0)
+		return;
+	/* give it time to get into its sleep: a kill before is fine too */
+	for (t0 = sched_clock(); sched_clock() - t0 < 50 * MS;)
+		yield();
+	t0 = sched_clock();
+	KT_EXPECT(t, proc_kill(pid));
+	st = proc_wait_timeout(pid, USER_WAIT_NS);
+	KT_EXPECTF(t, st == PROC_STATUS_KILLED_BY_KERNEL, "sleep_long: status %#lx", st);
+	KT_EXPECTF(t, sched_clock() - t0 < 10000 * MS, "the sleeper took %llu ms to end",
+		   (unsigned long long)((sched_clock() - t0) / MS));
+
+	pid = proc_spawn(ws, cpu, 0);
+	KT_EXPECTF(t, pid > 0, "spawn wait_spin: %d", pid);
+	if (pid <= 0)
+		return;
+	/* wait_spin and its spin live: the next pid is the spin (pids
+	 * count up, and nothing else spawns meanwhile) */
+	KT_EXPECTF(t, live_reaches(live + 2), "%d processes live, %d wanted", proc_live(),
+		   live + 2);
+	KT_EXPECT(t, proc_kill(pid));
+	st = proc_wait_timeout(pid, USER_WAIT_NS);
+	KT_EXPECTF(t, st == PROC_STATUS_KILLED_BY_KERNEL, "wait_spin: status %#lx", st);
+	KT_EXPECTF(t, proc_kill(pid + 1), "the orphaned spin (pid %d) is not live", pid + 1);
+	t0 = sched_clock();
+	while (proc_live() > live && sched_clock() - t0 < USER_WAIT_NS)
+		yield();
+	KT_EXPECTF(t, proc_live() == live, "%d processes live after the kills, %d before",
+		   proc_live(), live);
+}
