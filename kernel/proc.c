@@ -315,8 +315,9 @@ noreturn void proc_exit(int status)
 	thread_exit();
 }
 
-/* The zombie of pid, child of parent, claimed for a waiter; NULL and
- * -SYS_ECHILD in *err when there is none to wait for. */
+/* The process pid, child of parent, claimed for the calling waiter (it
+ * may still be running); NULL when there is none to wait for: not such a
+ * child, claimed already, or an orphan. */
 static struct process *claim(int pid, int parent)
 {
 	unsigned long flags = spin_lock_irqsave(&proc_lock);

@@ -314,10 +314,17 @@ struct thread *thread_create(void (*fn)(void *), void *arg, int cpu)
 	return t;
 }
 
+/* Give dead t's pool slot back. */
+static void slot_free(struct thread *t)
+{
+	unsigned long flags = spin_lock_irqsave(&pool_lock);
+
+	t->state = THREAD_FREE;
+	spin_unlock_irqrestore(&pool_lock, flags);
+}
+
 void thread_join(struct thread *t)
 {
-	unsigned long flags;
-
 	if (t == thread_current() || t->id < 0)
 		panic("thread_join: thread %d cannot be joined by this thread", t->id);
 	/* Dekker with finish_switch: it stores DEAD then reads joiner; we
@@ -325,20 +332,14 @@ void thread_join(struct thread *t)
 	__atomic_store_n(&t->joiner, thread_current(), __ATOMIC_SEQ_CST);
 	while (__atomic_load_n(&t->state, __ATOMIC_SEQ_CST) != THREAD_DEAD)
 		thread_block();
-	flags = spin_lock_irqsave(&pool_lock);
-	t->state = THREAD_FREE;
-	spin_unlock_irqrestore(&pool_lock, flags);
+	slot_free(t);
 }
 
 bool thread_try_join(struct thread *t)
 {
-	unsigned long flags;
-
 	if (__atomic_load_n(&t->state, __ATOMIC_SEQ_CST) != THREAD_DEAD)
 		return false;
-	flags = spin_lock_irqsave(&pool_lock);
-	t->state = THREAD_FREE;
-	spin_unlock_irqrestore(&pool_lock, flags);
+	slot_free(t);
 	return true;
 }
 

@@ -529,13 +529,12 @@ KTEST(user_prog_hello_on_each_cpu)
 	}
 }
 
-/* Wait, bounded, until `n` processes are live (the spawned ones got as
- * far as their own spawns and waits). */
-static bool live_reaches(int n)
+/* Wait, bounded, until exactly `n` processes are live. */
+static bool live_becomes(int n)
 {
 	u64 t0 = sched_clock();
 
-	while (proc_live() < n)
+	while (proc_live() != n)
 		if (sched_clock() - t0 > USER_WAIT_NS)
 			return false;
 		else
@@ -575,15 +574,12 @@ KTEST(user_kill_ends_blocked_sleep_and_wait)
 		return;
 	/* wait_spin and its spin live: the next pid is the spin (pids
 	 * count up, and nothing else spawns meanwhile) */
-	KT_EXPECTF(t, live_reaches(live + 2), "%d processes live, %d wanted", proc_live(),
+	KT_EXPECTF(t, live_becomes(live + 2), "%d processes live, %d wanted", proc_live(),
 		   live + 2);
 	KT_EXPECT(t, proc_kill(pid));
 	st = proc_wait_timeout(pid, USER_WAIT_NS);
 	KT_EXPECTF(t, st == PROC_STATUS_KILLED_BY_KERNEL, "wait_spin: status %#lx", st);
 	KT_EXPECTF(t, proc_kill(pid + 1), "the orphaned spin (pid %d) is not live", pid + 1);
-	t0 = sched_clock();
-	while (proc_live() > live && sched_clock() - t0 < USER_WAIT_NS)
-		yield();
-	KT_EXPECTF(t, proc_live() == live, "%d processes live after the kills, %d before",
+	KT_EXPECTF(t, live_becomes(live), "%d processes live after the kills, %d before",
 		   proc_live(), live);
 }
