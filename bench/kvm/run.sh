@@ -25,6 +25,7 @@
 # NESTED=0 to leave nested out, OUT (bench/results/kvm.md).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. bench/lib.sh    # median
 
 RUNS=${RUNS:-3}
 NESTED_RUNS=${NESTED_RUNS:-1}
@@ -100,7 +101,6 @@ if [ "$NESTED" = 1 ]; then
 fi
 
 # ---- the numbers ---------------------------------------------------------
-median() { sort -g | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print "nan" }'; }
 val() { awk -v k="$2" '$1 == k { print $2 }' "$1" 2>/dev/null | head -1; }
 # per(place, job, base, key, n): median over runs of (job - base) / n
 per() {

@@ -16,6 +16,7 @@
 # OUT (bench/results/pvhv.md).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. bench/lib.sh    # median
 
 RUNS=${RUNS:-11}
 CONSOLE_RUNS=${CONSOLE_RUNS:-5}
@@ -34,8 +35,7 @@ QEMU_PC=("${QEMU_MICROVM[@]/#microvm/pc}")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-median() { sort -g | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print "nan" }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b / a }'; }
+speedup() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b / a }'; }   # A B: how many times A beats B
 ms() { awk -v s="$1" 'BEGIN { printf "%.1f", s * 1000 }'; }
 
 for f in $KERNEL $PVHV $BOOTTIME build/pvhv-doorbell; do
@@ -123,13 +123,13 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 	for m in "${machines[@]}"; do
 		case $m in pvhv) name="pvhv" ;; microvm) name="QEMU -M microvm -accel kvm" ;;
 			   pc) name="QEMU -M pc -accel kvm" ;; esac
-		echo "| $name | $(ms "${booting[$m]}") | $(ms "${ready[$m]}") | $(ms "${exit_[$m]}") | $(ratio "${ready[pvhv]}" "${ready[$m]}") | ${ok[$m]}/$RUNS |"
+		echo "| $name | $(ms "${booting[$m]}") | $(ms "${ready[$m]}") | $(ms "${exit_[$m]}") | $(speedup "${ready[pvhv]}" "${ready[$m]}") | ${ok[$m]}/$RUNS |"
 	done
 	echo
 	if [ $have_qemu = 1 ]; then
 		echo "Targets: ready at least 2x faster than microvm (measured" \
-		     "$(ratio "${ready[pvhv]}" "${ready[microvm]}")x) and 20x faster than pc" \
-		     "(measured $(ratio "${ready[pvhv]}" "${ready[pc]}")x)."
+		     "$(speedup "${ready[pvhv]}" "${ready[microvm]}")x) and 20x faster than pc" \
+		     "(measured $(speedup "${ready[pvhv]}" "${ready[pc]}")x)."
 		echo
 		echo "From the kernel's first line to ready, the guest's own boot (ring-0 code that this"
 		echo "host emulates, the same binary everywhere) takes" \
@@ -155,8 +155,8 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 		     "$(awk -v u="${cx[$mode.us]}" 'BEGIN { printf "%.1f", u / 1024 }') |"
 	done
 	echo
-	echo "The pvhv console needs $(ratio "${cx[pvhv.run_exits]}" "${cx[uart.run_exits]}")x fewer" \
-	     "exits (target: 100x) and is $(ratio "${cx[pvhv.us]}" "${cx[uart.us]}")x faster for the same bytes."
+	echo "The pvhv console needs $(speedup "${cx[pvhv.run_exits]}" "${cx[uart.run_exits]}")x fewer" \
+	     "exits (target: 100x) and is $(speedup "${cx[pvhv.us]}" "${cx[uart.us]}")x faster for the same bytes."
 	echo
 	echo "## Hypercall doorbells (build/pvhv-doorbell)"
 	echo

@@ -31,6 +31,7 @@
 # (bench/results/smp.md).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. bench/lib.sh    # median, ratio
 
 RUNS=${RUNS:-3}
 SMP_CPUS=${SMP_CPUS:-4}
@@ -69,7 +70,6 @@ $PVRUN --batch "$tmp/batch" --results "$tmp" --quiet >/dev/null 2>&1 || :
 ls "$tmp"/*.log >/dev/null 2>&1 || { echo "bench-smp: no run left a log (make nested?)" >&2; exit 1; }
 
 # ---- the numbers -------------------------------------------------------------
-median() { sort -g | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print "nan" }'; }
 # the workload's line, "bench: NAME: ... N UNIT ... in T us, ...":
 #   bench: lock: 4 CPUs, N acquisitions in T us, R acquisitions/s; slow paths ...
 #   bench: ipi: N rounds to 3 CPUs in T us, R rounds/s, H hypercalls, I icr, Y yields
@@ -113,7 +113,6 @@ state() {      # what the boot said of feature $3 in job $2
 	s=$(sed -n "s/^pv: kvm: $3 \(.*\)/\1/p" "$f" | head -1)
 	echo "${s:-not reported}"
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || b == 0) print "nan"; else printf "%.2f", a / b }'; }
 verdict() {    # ratio target state
 	awk -v x="$1" -v t="$2" 'BEGIN { if (x == "nan") print "not measured"; else if (x >= t) print "met"; else print "MISSED" }'
 }

@@ -23,6 +23,7 @@
 # Environment: RUNS (default 5), OUT (bench/results/user.md).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. bench/lib.sh    # median, ratio
 
 RUNS=${RUNS:-5}
 OUT=${OUT:-bench/results/user.md}
@@ -59,7 +60,6 @@ echo "bench-user: $(wc -l <"$tmp/batch") boots in one L1 (QEMU TCG, emulated SVM
 $PVRUN --batch "$tmp/batch" --results "$tmp" --quiet >/dev/null 2>&1 || :
 
 # ---- the numbers -------------------------------------------------------------
-median() { sort -g | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print "nan" }'; }
 # bench: user: syscall round trip N ns, C cycles (10000 calls); page fault round trip N ns, C cycles (256 faults)
 field() {   # place build which(syscall|fault) unit(ns|cycles): the median
 	local f
@@ -84,7 +84,6 @@ exits_per_op() {   # build: median over runs of (bench boot - base boot) / opera
 			awk -v a="$a" -v b="$b" -v n=$(( BEST_OF * (SYSCALLS + FAULTS) )) 'BEGIN { printf "%.4f\n", (a - b) / n }'
 	done | median
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || b == 0) print "nan"; else printf "%.2f", a / b }'; }
 runs_ok() { local n=0 f; for f in "$tmp/$1-$2".*.log; do grep -q '^bench: user: syscall' "$f" 2>/dev/null && n=$((n + 1)); done; echo "$n/$RUNS"; }
 
 {
