@@ -66,7 +66,8 @@ enum pvhv_op {
 	PVHV_HC_KICK,             /* (vcpu, vector) -> 0: wake it with vector */
 	PVHV_HC_SEND_IPI,         /* (mask, first vcpu, vector) -> vCPUs sent to */
 	PVHV_HC_YIELD,            /* (vcpu|PVHV_ALL_VCPUS) -> 0: give up the host CPU */
-	PVHV_HC_NR
+	/* 9..16: deprivileged mode only, abi/pvhv_cpl3.h */
+	PVHV_HC_NR = 17
 };
 
 #define PVHV_HC_ARGS         6
@@ -79,6 +80,7 @@ enum pvhv_op {
 #define PVHV_IPI_MASK_BITS   64            /* vCPUs one SEND_IPI can name */
 
 /* Errors: negative Linux errno values. */
+#define PVHV_EPERM           1             /* not the guest's to touch */
 #define PVHV_EIO             5             /* the host failed (pvhv says why) */
 #define PVHV_E2BIG           7
 #define PVHV_EFAULT          14
@@ -97,8 +99,22 @@ struct pvhv_vcpu_page {
 	uint64_t args[PVHV_HC_ARGS]; /* guest: the arguments of the next call */
 	int64_t ret;                 /* pvhv: the result of the last call */
 	uint64_t calls;              /* pvhv: hypercalls made by this vCPU */
-	uint8_t reserved[PVHV_PAGE_SIZE - 80];
+	/* Deprivileged mode only (abi/pvhv_cpl3.h); unused elsewhere. */
+	uint8_t vif;                 /* kernel: PVHV_CPL3_VIF_ON: events on */
+	uint8_t pending_any;         /* monitor: some bit of pending[] is set */
+	uint8_t pad0[6];
+	uint64_t cr2;                /* monitor: the last page fault's address */
+	uint64_t pending[4];         /* monitor: vectors held back while !vif */
+	uint64_t delivered;          /* monitor: events bounced to the kernel */
+	uint64_t deferred;           /* monitor: events held back */
+	uint8_t reserved[PVHV_PAGE_SIZE - 144];
 };
+_Static_assert(sizeof(struct pvhv_vcpu_page) == PVHV_PAGE_SIZE, "one page");
+_Static_assert(__builtin_offsetof(struct pvhv_vcpu_page, vif) == 80 &&
+	       __builtin_offsetof(struct pvhv_vcpu_page, cr2) == 88 &&
+	       __builtin_offsetof(struct pvhv_vcpu_page, pending) == 96 &&
+	       __builtin_offsetof(struct pvhv_vcpu_page, delivered) == 128,
+	       "abi/pvhv_cpl3.h's PVHV_CPL3_PAGE_* offsets");
 
 /* One entry of PVHV_HC_MULTICALL; ret is written back per entry. Entries
  * run in order; a MULTICALL inside a MULTICALL fails with -EINVAL. */
