@@ -626,6 +626,26 @@ Test(cpl3_mm, partial_last_page)
 	free(g2.host);
 }
 
+/* ---- what pvhv itself may write ----------------------------------------- */
+Test(cpl3_mm, may_write)
+{
+	pin_empty(9, 1);
+	cr_assert(cpl3_mm_may_write(&mm, 0, 9 * PG));            /* frames 0..8 */
+	cr_assert(!cpl3_mm_may_write(&mm, 0, 9 * PG + 1));       /* one byte of 9 */
+	cr_assert(!cpl3_mm_may_write(&mm, 9 * PG + 100, 8));
+	cr_assert(!cpl3_mm_may_write(&mm, 8 * PG + 4095, 2));
+	cr_assert(cpl3_mm_may_write(&mm, 10 * PG, PG));
+	cr_assert(cpl3_mm_may_write(&mm, 9 * PG, 0));            /* nothing written */
+	cr_assert(!cpl3_mm_may_write(&mm, RESV_FIRST * PG - 8, 16)); /* into pvhv's */
+	cr_assert(!cpl3_mm_may_write(&mm, (NF - 1) * PG, 8));
+	cr_assert(cpl3_mm_may_write(&mm, RESV_FIRST * PG - 8, 8));
+	cr_assert(!cpl3_mm_may_write(&mm, MEM, 1));
+	cr_assert(!cpl3_mm_may_write(&mm, ~0ull - 7, 16));
+	cr_assert(!cpl3_mm_may_write(&mm, 0, ~0ull));
+	OK(cpl3_mm_unpin(&mm, 9));
+	cr_assert(cpl3_mm_may_write(&mm, 9 * PG + 100, 8));
+}
+
 /* ---- a random walk, checked at every step --------------------------------- */
 static uint64_t rng;
 
