@@ -46,7 +46,7 @@ struct cpl3_mm {
 
 /* cpl3_mm_init - an empty table (no frame pinned, no cr3) over gm's RAM;
  * pvhv's own frames are [resv_first, resv_end); writes go to `buf` (max
- * entries). Returns 0 or -ENOMEM. */
+ * entries). Returns 0, -EINVAL (resv_first > resv_end) or -ENOMEM. */
 int cpl3_mm_init(struct cpl3_mm *mm, struct guest_mem *gm, uint64_t resv_first,
 		 uint64_t resv_end, uint64_t monitor_pml4e, struct cpl3_write *buf,
 		 uint32_t max);
@@ -71,5 +71,11 @@ int cpl3_mm_update(struct cpl3_mm *mm, uint64_t gpa, uint64_t val);
 
 /* cpl3_mm_new_baseptr - the pinned level-4 table at `pfn` becomes cr3. */
 int cpl3_mm_new_baseptr(struct cpl3_mm *mm, uint64_t pfn);
+
+/* cpl3_mm_may_write - whether pvhv may write guest range [gpa, gpa+len)
+ * on the guest's behalf (a hypercall's result, the vCPU page): all of it
+ * in RAM (overflow-safe), no byte in a pinned table or in pvhv's frames.
+ * Anything else would change a validated table behind the validator. */
+bool cpl3_mm_may_write(const struct cpl3_mm *mm, uint64_t gpa, uint64_t len);
 
 #endif /* PVHV_CPL3_MM_H */
