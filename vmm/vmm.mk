@@ -9,6 +9,7 @@
 PVHV := $(BUILD)/pvhv
 PVHV_ASAN := $(BUILD)/pvhv-asan
 PVHV_CORE_SRCS := vmm/error.c vmm/guest_mem.c vmm/loader.c vmm/acpi.c vmm/hypercall.c \
+	vmm/cpl3_boot.c vmm/cpl3_hc.c \
 	vmm/ioport.c vmm/uart.c vmm/pc.c vmm/doorbell.c \
 	vmm/stats.c vmm/x86.c vmm/kvm-hc.c
 PVHV_SRCS := $(PVHV_CORE_SRCS) vmm/kvm-cpu.c vmm/kvm.c vmm/main.c
