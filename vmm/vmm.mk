@@ -11,7 +11,7 @@ PVHV_ASAN := $(BUILD)/pvhv-asan
 PVHV_CORE_SRCS := vmm/error.c vmm/guest_mem.c vmm/loader.c vmm/acpi.c vmm/hypercall.c \
 	vmm/cpl3_boot.c vmm/cpl3_hc.c \
 	vmm/ioport.c vmm/uart.c vmm/pc.c vmm/doorbell.c \
-	vmm/stats.c vmm/x86.c vmm/kvm-hc.c
+	vmm/stats.c vmm/x86.c vmm/kvm-hc.c vmm/cpl3_mm.c
 PVHV_SRCS := $(PVHV_CORE_SRCS) vmm/kvm-cpu.c vmm/kvm.c vmm/main.c
 PVHV_OBJS := $(PVHV_SRCS:%.c=$(BUILD)/hosted/%.o)
 
