@@ -11,13 +11,11 @@
 #ifndef PVHV_CPL3_H
 #define PVHV_CPL3_H
 
-#include <abi/x86.h>
-
 #include "pvhv.h"
 #include "cpl3_mm.h"
 #include "cpl3_monitor.h"
 
-#define CPL3_PT_ENTRIES     PTRS_PER_TABLE  /* entries of one table */
+#define CPL3_PT_ENTRIES     512          /* 8-byte entries of one table */
 #define CPL3_FIXED_TABLES   3            /* PML4, PDPT, PD */
 #define CPL3_PT_SPAN        (2ull << 20) /* what one PT maps */
 #define CPL3_VIRT_SLOT      511          /* virt_base's PML4 slot */
@@ -49,16 +47,11 @@ int cpl3_layout_for(uint64_t ram, const struct kernel_image *ki, struct cpl3_lay
 #define CPL3_TOP_RESERVED  2
 void cpl3_top_reserved(const struct cpl3_layout *l, struct pvhv_range out[CPL3_TOP_RESERVED]);
 
-/* The entry flags of the initial map (abi/pvhv_cpl3.h, "Start state"). */
-#define CPL3_PTE_TABLE  (PTE_PRESENT | PTE_WRITE | PTE_USER)           /* PML4E, PDPTE, PDE */
-#define CPL3_PTE_DATA   (PTE_PRESENT | PTE_WRITE | PTE_USER | PTE_NX)
-#define CPL3_PTE_RO     (PTE_PRESENT | PTE_USER | PTE_NX)           /* the tables */
-#define CPL3_PTE_TEXT   (PTE_PRESENT | PTE_WRITE | PTE_USER)           /* PF_X segments */
-
 /*
- * cpl3_leaf_flags - the flags of the initial map's entry for frame `pfn`:
- * 0 (not present) for the monitor region, CPL3_PTE_RO for the initial
- * tables, CPL3_PTE_TEXT for a page of a PF_X segment, else CPL3_PTE_DATA.
+ * cpl3_leaf_flags - the flags of the initial map's entry for frame `pfn`
+ * (abi/pvhv_cpl3.h, "Start state"): 0 (not present) for the monitor
+ * region, P|US|NX (read-only) for the initial tables, P|US|RW (executable)
+ * for a page of a PF_X segment, else P|US|RW|NX.
  */
 uint64_t cpl3_leaf_flags(const struct cpl3_layout *l, const struct kernel_image *ki,
 			 uint64_t pfn);

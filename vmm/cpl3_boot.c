@@ -12,6 +12,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include <abi/x86.h>
+
 #include "cpl3.h"
 
 #define WHY_MAX       256
@@ -22,6 +24,12 @@
 _Static_assert(MON_SIZE % PAGE == 0, "the monitor region is whole pages");
 _Static_assert((uint64_t)PVHV_CPL3_MAX_MEM_MB * PVHV_MIB <= CPL3_PT_ENTRIES * CPL3_PT_SPAN,
 	       "one PD maps all of the mode's RAM");
+
+/* The entry flags of the initial map. */
+#define CPL3_PTE_TABLE  (PTE_PRESENT | PTE_WRITE | PTE_USER)           /* PML4E, PDPTE, PDE */
+#define CPL3_PTE_DATA   (PTE_PRESENT | PTE_WRITE | PTE_USER | PTE_NX)
+#define CPL3_PTE_RO     (PTE_PRESENT | PTE_USER | PTE_NX)              /* the tables */
+#define CPL3_PTE_TEXT   (PTE_PRESENT | PTE_WRITE | PTE_USER)           /* PF_X segments */
 
 static __thread char why_buf[WHY_MAX];
 

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <abi/x86.h>
+
 #include "cpl3.h"
 
 #define GATE_BYTES        16             /* an IDT gate in long mode */

@@ -9,10 +9,10 @@
 PVHV := $(BUILD)/pvhv
 PVHV_ASAN := $(BUILD)/pvhv-asan
 PVHV_CORE_SRCS := vmm/error.c vmm/guest_mem.c vmm/loader.c vmm/acpi.c vmm/hypercall.c \
-	vmm/cpl3_boot.c vmm/cpl3_hc.c \
+	vmm/cpl3_mm.c vmm/cpl3_boot.c vmm/cpl3_hc.c \
 	vmm/ioport.c vmm/uart.c vmm/pc.c vmm/doorbell.c \
-	vmm/stats.c vmm/x86.c vmm/kvm-hc.c vmm/cpl3_mm.c
-PVHV_SRCS := $(PVHV_CORE_SRCS) vmm/kvm-cpu.c vmm/kvm.c vmm/main.c
+	vmm/stats.c vmm/x86.c vmm/kvm-hc.c
+PVHV_SRCS := $(PVHV_CORE_SRCS) vmm/kvm-cpu.c vmm/kvm-cpl3.c vmm/kvm.c vmm/main.c
 PVHV_OBJS := $(PVHV_SRCS:%.c=$(BUILD)/hosted/%.o)
 
 # What pvhv shares with the kernel is in include/abi/ (-Iinclude); it sees
