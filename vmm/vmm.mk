@@ -11,9 +11,17 @@ PVHV_ASAN := $(BUILD)/pvhv-asan
 PVHV_CORE_SRCS := vmm/error.c vmm/guest_mem.c vmm/loader.c vmm/acpi.c vmm/hypercall.c \
 	vmm/cpl3_mm.c vmm/cpl3_boot.c vmm/cpl3_hc.c \
 	vmm/ioport.c vmm/uart.c vmm/pc.c vmm/doorbell.c \
-	vmm/stats.c vmm/x86.c vmm/kvm-hc.c
-PVHV_SRCS := $(PVHV_CORE_SRCS) vmm/kvm-cpu.c vmm/kvm-cpl3.c vmm/kvm.c vmm/main.c
-PVHV_OBJS := $(PVHV_SRCS:%.c=$(BUILD)/hosted/%.o)
+	vmm/stats.c vmm/x86.c vmm/kvm-hc.c vmm/cpl3_region.c vmm/cpl3_monitor.S
+PVHV_SRCS := $(PVHV_CORE_SRCS) vmm/kvm-cpu.c vmm/kvm-cpl3.c vmm/kvm.c vmm/main.c \
+	vmm/cpl3_vcpu.c
+PVHV_OBJS := $(patsubst %.S,$(BUILD)/hosted/%.o,$(PVHV_SRCS:%.c=$(BUILD)/hosted/%.o))
+
+# The monitor of the deprivileged mode (cpl3_monitor.S) takes its numbers
+# from C headers through an asm-offsets file.
+CPL3_MON_OFFSETS := $(BUILD)/hosted/vmm/cpl3_monitor-offsets.h
+$(BUILD)/hosted/vmm/cpl3_monitor.o $(BUILD)/asan/vmm/cpl3_monitor.o: $(CPL3_MON_OFFSETS)
+$(BUILD)/hosted/vmm/cpl3_monitor.o: HOSTED_CFLAGS += -I$(BUILD)/hosted/vmm
+$(CPL3_MON_OFFSETS): HOSTED_CFLAGS += -Ivmm
 
 # What pvhv shares with the kernel is in include/abi/ (-Iinclude); it sees
 # no header of kernel/.
@@ -32,8 +40,8 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 SAN_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Iinclude -MMD -MP $(PVHV_CFLAGS) \
 	-Ivmm $(SAN_FLAGS)
 PVHV_TEST_SRCS := $(wildcard tests/unit/t_pvhv_*.c)
-PVHV_ASAN_OBJS := $(PVHV_SRCS:%.c=$(BUILD)/asan/%.o)
-PVHV_TEST_OBJS := $(PVHV_CORE_SRCS:%.c=$(BUILD)/asan/%.o) \
+PVHV_ASAN_OBJS := $(patsubst %.S,$(BUILD)/asan/%.o,$(PVHV_SRCS:%.c=$(BUILD)/asan/%.o))
+PVHV_TEST_OBJS := $(patsubst %.S,$(BUILD)/asan/%.o,$(PVHV_CORE_SRCS:%.c=$(BUILD)/asan/%.o)) \
 	$(PVHV_TEST_SRCS:%.c=$(BUILD)/asan/%.o)
 PVHV_UNIT := $(BUILD)/tests/pvhv-unit
 
@@ -41,6 +49,11 @@ $(BUILD)/asan/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC-SAN  $@")
 	$(Q)$(CC) $(SAN_CFLAGS) -c $< -o $@
+
+$(BUILD)/asan/%.o: %.S
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AS-SAN  $@")
+	$(Q)$(CC) $(SAN_CFLAGS) -I$(BUILD)/hosted/vmm -c $< -o $@
 
 $(PVHV_ASAN): $(PVHV_ASAN_OBJS)
 	@$(if $(Q),echo "  LD-SAN  $@")
