@@ -39,7 +39,9 @@ int kvm_cpu__init(struct vm *vm, int i)
 	int r = kstats_open(&v->ks, v->fd);
 	if (r < 0 && vm->cfg.stats)
 		pvhv_err_num("KVM's binary statistics (KVM_GET_STATS_FD)", -r);
-	return kvm_cpu__arch_init(v);
+	if (kvm_cpu__arch_init(v) < 0)
+		return -1;
+	return i == 0 && vm->cfg.deprivileged ? kvm_cpu__cpl3_setup(v) : 0;
 }
 
 void kvm_cpu__fatal(struct vcpu *v, const char *what)

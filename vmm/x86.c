@@ -357,9 +357,8 @@ int kvm_cpu__arch_init(struct vcpu *v)
 	if (ioctl(v->fd, KVM_SET_FPU, &fpu) < 0)
 		return pvhv_err("ioctl KVM_SET_FPU");
 	/* APs wait in the in-kernel LAPIC for INIT-SIPI: no state to set */
-	if (v->index != 0)
-		return 0;
-	return vm->cfg.deprivileged ? kvm_cpu__cpl3_setup(v) : set_entry_state(v);
+	/* deprivileged: the CPL-3 start is kvm_cpu__cpl3_setup's (kvm-cpu.c) */
+	return v->index == 0 && !vm->cfg.deprivileged ? set_entry_state(v) : 0;
 }
 
 int gva_to_gpa(const struct guest_mem *gm, uint64_t cr0, uint64_t cr3,
