@@ -46,7 +46,7 @@ struct cpl3_mm {
 
 /* cpl3_mm_init - an empty table (no frame pinned, no cr3) over gm's RAM;
  * pvhv's own frames are [resv_first, resv_end); writes go to `buf` (max
- * entries). Returns 0 or -ENOMEM. */
+ * entries). Returns 0, -EINVAL (resv_first > resv_end) or -ENOMEM. */
 int cpl3_mm_init(struct cpl3_mm *mm, struct guest_mem *gm, uint64_t resv_first,
 		 uint64_t resv_end, uint64_t monitor_pml4e, struct cpl3_write *buf,
 		 uint32_t max);

@@ -9,9 +9,11 @@
 PVHV := $(BUILD)/pvhv
 PVHV_ASAN := $(BUILD)/pvhv-asan
 PVHV_CORE_SRCS := vmm/error.c vmm/guest_mem.c vmm/loader.c vmm/acpi.c vmm/hypercall.c \
+	vmm/cpl3_mm.c vmm/cpl3_boot.c vmm/cpl3_hc.c \
 	vmm/ioport.c vmm/uart.c vmm/pc.c vmm/doorbell.c \
 	vmm/stats.c vmm/x86.c vmm/kvm-hc.c vmm/cpl3_region.c vmm/cpl3_monitor.S
-PVHV_SRCS := $(PVHV_CORE_SRCS) vmm/kvm-cpu.c vmm/kvm.c vmm/main.c vmm/cpl3_vcpu.c
+PVHV_SRCS := $(PVHV_CORE_SRCS) vmm/kvm-cpu.c vmm/kvm-cpl3.c vmm/kvm.c vmm/main.c \
+	vmm/cpl3_vcpu.c
 PVHV_OBJS := $(patsubst %.S,$(BUILD)/hosted/%.o,$(PVHV_SRCS:%.c=$(BUILD)/hosted/%.o))
 
 # The monitor of the deprivileged mode (cpl3_monitor.S) takes its numbers
