@@ -45,6 +45,9 @@
 #define P_DEFERRED       136
 #define S_MAGIC          0        /* struct pvhv_cpl3_start */
 #define S_VIRT_BASE      16
+#define S_PT_BASE        24
+#define MONITOR_BASE     0xffffff0000000000
+#define MONITOR_TRAPS    0x3100   /* MON_TRAPS + 0x100: vector 32's handler */
 
 /* The selectors the mini kernel names for its bounce frames: not its
  * real ones, so a frame shows whose they are. */
@@ -117,6 +120,10 @@ mini_entry:
 	lea name_start(%rip), %rdx
 	call report0                      /* before REGISTER: prints nothing yet */
 
+#ifdef MINI_FAIL_nopage
+	ud2                               /* an exception before REGISTER */
+#endif
+
 	/* 2: REGISTER the vCPU page */
 	lea vcpu_page(%rip), %rbx
 	movabs $VIRT_BASE, %rax
@@ -146,6 +153,10 @@ mini_entry:
 	mov $3, %edi
 	lea name_traps(%rip), %rdx
 	call report
+
+#if defined(MINI_FAIL) && !defined(MINI_FAIL_nopage)
+	call fail_case
+#endif
 
 	/* 4: CONSOLE_WRITE "cpl3: hello" returns its length */
 	lea hello(%rip), %rsi
@@ -320,6 +331,36 @@ int_insn:
 1:	jmp 1b
 
 /* ---- helpers --------------------------------------------------------- */
+
+#if defined(MINI_FAIL) && !defined(MINI_FAIL_nopage)
+/* The failure variants (build/tests/cpl3-mini-*.elf): each does one
+ * thing the monitor cannot deliver, after saying which; pvhv must stop
+ * the VM with the monitor's report (exit 70), so the power-off below
+ * is never reached. (MINI_FAIL_nopage fails before the console works.) */
+fail_case:
+	lea expect(%rip), %rsi
+	mov $expect_len, %edx
+	call console
+#if defined(MINI_FAIL_unmapped)
+	mov $UNMAPPED_VA, %rsp            /* a stack with no page */
+	ud2
+#elif defined(MINI_FAIL_slot)
+	movabs $MONITOR_BASE + MONITOR_TRAPS, %rsp   /* the monitor's own pages */
+	ud2
+#elif defined(MINI_FAIL_ro)
+	mov start_va(%rip), %rax          /* the initial page tables: read-only */
+	mov S_PT_BASE(%rax), %rsp
+	movabs $VIRT_BASE + PAGE_SIZE, %rax
+	add %rax, %rsp                    /* the top of the PML4 */
+	ud2
+#elif defined(MINI_FAIL_nohandler)
+	xor %ecx, %ecx
+	div %ecx                          /* #DE: no handler */
+#else
+#error "unknown MINI_FAIL_ variant"
+#endif
+	ret
+#endif
 
 /* console: CONSOLE_WRITE rdx bytes at rsi. rax = the result. */
 console:
@@ -652,6 +693,8 @@ header:	.ascii "KTAP version 1\n1..14\n"
 	.set header_len, . - header
 hello:	.ascii "cpl3: hello\n"
 	.set hello_len, . - hello
+expect:	.ascii "cpl3: the next event cannot be delivered: pvhv must stop (exit 70)\n"
+	.set expect_len, . - expect
 off_msg: .ascii "pvk: power off, status "
 	.set off_msg_len, . - off_msg
 not_str: .ascii "not "
