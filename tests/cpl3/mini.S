@@ -22,6 +22,8 @@
 #define HC_NOP           0
 #define HC_CONSOLE_WRITE 1
 #define HC_POWER_OFF     2
+#define HC_MMU_UPDATE    9
+#define HC_NEW_BASEPTR   12
 #define HC_SET_TRAP_TABLE 13
 #define HC_SET_TIMER     16
 #define VEC_HCALL        0xf8
@@ -73,8 +75,14 @@
 #define PF_ERR_USER_READ_NP 4     /* #PF error: user, read, not present */
 #define UNMAPPED_VA      0x12345000   /* PML4 slot 0: nothing there */
 #define CANARY           0x5a5a5a5a5a5a5a5a
+#define MARK_A           0x41414141      /* as quads: cmpq takes an imm32 */
+#define MARK_B           0x42424242
+#define PTE_ADDR_MASK    0x000ffffffffff000
+#define PML4_SHIFT       39
+#define PT_LEVEL_BITS    9
+#define PT_INDEX_MASK    511
 
-#define NR_CHECKS        14
+#define NR_CHECKS        16
 
 /* The record a handler leaves (struct rec): its frame word by word. */
 #define R_RIPADDR        0        /* where the frame's rip was */
@@ -317,6 +325,55 @@ int_insn:
 	lea name_stop(%rip), %rdx
 	call report
 
+	/* 15: MMU_UPDATE remaps a page: the next read through the old
+	 * address sees the new frame; and back. (The monitor replays the
+	 * write and flushes; nested here, pvhv's own write and the exit's
+	 * TLB flush already make it visible: a monitor that skipped its
+	 * flush was tried and still passed. Hosts that shadow page tables
+	 * are where the replay and the flush matter.) */
+	cmpq $MARK_A, scratch_a(%rip)     /* the old translation in the TLB */
+	lea scratch_a(%rip), %rdi
+	call pte_gpa
+	mov %rax, pte_a(%rip)
+	movabs $VIRT_BASE, %rsi
+	mov (%rsi,%rax), %rax             /* the entry now */
+	mov %rax, old_pte(%rip)
+	movabs $~PTE_ADDR_MASK, %rdx
+	and %rdx, %rax                    /* its flags, with scratch_b's frame */
+	lea scratch_b(%rip), %rcx
+	sub %rsi, %rcx
+	or %rcx, %rax
+	mov pte_a(%rip), %rcx
+	call mmu_update
+	mov %rax, %rsi
+	cmpq $MARK_B, scratch_a(%rip)
+	FAIL_IF ne
+	mov pte_a(%rip), %rcx
+	mov old_pte(%rip), %rax
+	push %rsi
+	call mmu_update
+	pop %rsi
+	or %rax, %rsi
+	cmpq $MARK_A, scratch_a(%rip)
+	FAIL_IF ne
+	mov $15, %edi
+	lea name_mmu(%rip), %rdx
+	call report
+
+	/* 16: NEW_BASEPTR of the live PML4: the monitor loads cr3 again */
+	mov start_va(%rip), %rax
+	mov S_PT_BASE(%rax), %rax
+	shr $PAGE_SHIFT, %rax
+	mov %rax, vcpu_page + P_ARGS(%rip)
+	mov $HC_NEW_BASEPTR, %eax
+	int $VEC_HCALL
+	mov %rax, %rsi
+	cmpq $MARK_A, scratch_a(%rip)     /* still running, still mapped */
+	FAIL_IF ne
+	mov $16, %edi
+	lea name_baseptr(%rip), %rdx
+	call report
+
 	/* "pvk: power off, status N" (what pvrun looks for), then POWER_OFF */
 	lea off_msg(%rip), %rsi
 	mov $off_msg_len, %edx
@@ -331,6 +388,34 @@ int_insn:
 1:	jmp 1b
 
 /* ---- helpers --------------------------------------------------------- */
+
+/* mmu_update: MMU_UPDATE(entry gpa rcx, value rax); rax = the result. */
+mmu_update:
+	mov %rcx, vcpu_page + P_ARGS(%rip)
+	mov %rax, vcpu_page + P_ARGS + 8(%rip)
+	mov $HC_MMU_UPDATE, %eax
+	int $VEC_HCALL
+	ret
+
+/* pte_gpa: the gpa of the level-1 entry mapping va rdi, walked from the
+ * start record's PML4 through the read-only map of the tables. */
+pte_gpa:
+	mov start_va(%rip), %rax
+	mov S_PT_BASE(%rax), %rax         /* the PML4 */
+	movabs $VIRT_BASE, %rsi
+	mov $PML4_SHIFT, %ecx
+1:	mov %rdi, %rdx
+	shr %cl, %rdx
+	and $PT_INDEX_MASK, %edx
+	lea (%rax,%rdx,8), %rax           /* this level's entry */
+	cmp $PAGE_SHIFT, %ecx
+	je 2f
+	mov (%rsi,%rax), %rax
+	movabs $PTE_ADDR_MASK, %rdx
+	and %rdx, %rax                    /* the next table */
+	sub $PT_LEVEL_BITS, %ecx
+	jmp 1b
+2:	ret
 
 #if defined(MINI_FAIL) && !defined(MINI_FAIL_nopage)
 /* The failure variants (build/tests/cpl3-mini-*.elf): each does one
@@ -689,7 +774,7 @@ h_spare:
 
 /* ---- data ---------------------------------------------------------------- */
 	.section .rodata
-header:	.ascii "KTAP version 1\n1..14\n"
+header:	.ascii "KTAP version 1\n1..16\n"
 	.set header_len, . - header
 hello:	.ascii "cpl3: hello\n"
 	.set hello_len, . - hello
@@ -717,10 +802,16 @@ name_pending:	.asciz "cpl3_mini_timer_pending"
 name_events:	.asciz "cpl3_mini_events"
 name_halt:	.asciz "cpl3_mini_safe_halt"
 name_stop:	.asciz "cpl3_mini_timer_stop"
+name_mmu:	.asciz "cpl3_mini_mmu_update_replayed"
+name_baseptr:	.asciz "cpl3_mini_new_baseptr"
 
 	.data
 	.balign PAGE_SIZE
 vcpu_page:	.fill PAGE_SIZE, 1, 0
+scratch_a:	.quad MARK_A
+	.balign PAGE_SIZE
+scratch_b:	.quad MARK_B
+	.balign PAGE_SIZE
 gates:		.fill NR_GATES * GATE_SIZE, 1, 0
 stack:		.fill 2 * PAGE_SIZE, 1, 0
 stack_top:
@@ -729,6 +820,8 @@ gp_rec:		.fill R_SIZE, 1, 0
 pf_rec:		.fill R_SIZE, 1, 0
 ud_rec:		.fill R_SIZE, 1, 0
 start_va:	.quad 0
+pte_a:		.quad 0
+old_pte:	.quad 0
 resume:		.quad 0
 fault_rsp:	.quad 0
 ticks:		.quad 0
