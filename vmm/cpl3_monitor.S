@@ -432,11 +432,16 @@ cpl3_monitor_start:
 
 /* ---- what the monitor cannot handle ------------------------------------- */
 
-/* An exception in ring 0: a fault on the kernel's stack while delivering
- * (the registers of .Ldeliver are the saved ones), else a monitor bug. */
+/* An exception in ring 0: a #PF or #GP on the kernel's stack while
+ * delivering (the registers of .Ldeliver are the saved ones), else a
+ * monitor bug. eax = the vector, rdx = its error code. */
 .Lring0_exception:
 	mov S_FRAME + F_RIP(%rsp), %rsi
-	lea .Lbounce_start(%rip), %rcx
+	cmp $MON_VEC_PF, %eax             /* only a fault of a write counts: */
+	je 1f                             /* not, say, an NMI that came then */
+	cmp $MON_VEC_GP, %eax             /* (#GP: a non-canonical stack) */
+	jne .Lfail_ring0
+1:	lea .Lbounce_start(%rip), %rcx
 	cmp %rcx, %rsi
 	jb .Lfail_ring0
 	lea .Lbounce_end(%rip), %rcx

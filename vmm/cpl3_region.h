@@ -28,6 +28,7 @@
  * even when the event comes while it runs. */
 #define MON_VEC_NMI       2
 #define MON_VEC_DF        8
+#define MON_VEC_GP        13
 #define MON_VEC_PF        14
 #define MON_VEC_MC        18
 #define MON_FIRST_IRQ     32      /* the first vector that is not an exception */

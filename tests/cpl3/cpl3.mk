@@ -15,7 +15,7 @@ all: $(CPL3_MINI)
 # The failure variants: mini.S with -DMINI_FAIL_<kind>, each doing one
 # thing the monitor cannot deliver (tests/cpl3/run-fails.sh expects pvhv
 # to stop with the monitor's report, exit 70).
-CPL3_MINI_FAILS := unmapped slot ro nohandler nopage
+CPL3_MINI_FAILS := unmapped noncanon slot ro nohandler nopage
 CPL3_MINI_FAIL_ELFS := $(CPL3_MINI_FAILS:%=$(BUILD)/tests/cpl3-mini-%.elf)
 
 # Static patterns: as implicit rules they would also offer to make the .d files.

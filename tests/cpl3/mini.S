@@ -74,6 +74,7 @@
 #define GP_ERR_IDT_BIT   2
 #define PF_ERR_USER_READ_NP 4     /* #PF error: user, read, not present */
 #define UNMAPPED_VA      0x12345000   /* PML4 slot 0: nothing there */
+#define NONCANONICAL_VA  0x8000000000100000
 #define CANARY           0x5a5a5a5a5a5a5a5a
 #define MARK_A           0x41414141      /* as quads: cmpq takes an imm32 */
 #define MARK_B           0x42424242
@@ -428,6 +429,9 @@ fail_case:
 	call console
 #if defined(MINI_FAIL_unmapped)
 	mov $UNMAPPED_VA, %rsp            /* a stack with no page */
+	ud2
+#elif defined(MINI_FAIL_noncanon)
+	movabs $NONCANONICAL_VA, %rsp     /* the frame's writes: #GP in ring 0 */
 	ud2
 #elif defined(MINI_FAIL_slot)
 	movabs $MONITOR_BASE + MONITOR_TRAPS, %rsp   /* the monitor's own pages */

@@ -14,6 +14,7 @@ trap 'rm -rf "$log"' EXIT
 
 # variant | what pvhv's report must say
 cases="unmapped|monitor: the kernel's stack took no frame: vector 6 error 0
+noncanon|monitor: the kernel's stack took no frame: vector 6 error 0
 slot|monitor: the kernel's stack took no frame: vector 6 error 0
 ro|monitor: the kernel's stack took no frame: vector 6 error 0
 nohandler|monitor: an exception with no kernel handler: vector 0 error 0
