@@ -53,7 +53,7 @@
 #define GATE_DPL_SHIFT       45
 #define GATE_P               (1ull << 47)
 #define GATE_OFF_LOW_MASK    0xffffull
-#define GATE_OFF_MID_SHIFT   16                     /* offset 31:16 -> bits 63:48 */
+#define GATE_OFF_MID_SHIFT   32                     /* offset 31:16 -> bits 63:48 */
 #define GATE_OFF_MID_MASK    (0xffffull << 48)
 #define GATE_OFF_HIGH_SHIFT  32
 
