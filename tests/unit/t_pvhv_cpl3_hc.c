@@ -425,10 +425,14 @@ Test(pvhv_cpl3, timer_registers)
 	cr_assert_eq(rec.timers, 2);
 	cr_assert_eq(call(PVHV_HC_SET_TIMER, 31, 1000000, 0, 0), -PVHV_EINVAL);
 	cr_assert_eq(call(PVHV_HC_SET_TIMER, 256, 1000000, 0, 0), -PVHV_EINVAL);
+	for (uint64_t v = 0xf8; v <= 0xfc; v++)   /* the monitor's gates */
+		cr_assert_eq(call(PVHV_HC_SET_TIMER, v, 1000000, 0, 0), -PVHV_EINVAL);
 	cr_assert_eq(call(PVHV_HC_SET_TIMER, 32, 9999, 0, 0), -PVHV_EINVAL);
 	cr_assert_eq(call(PVHV_HC_SET_TIMER, 32, 1ull << 32, 0, 0), -PVHV_EINVAL);
 	cr_assert_eq(call(PVHV_HC_SET_TIMER, 32, UINT64_MAX, 0, 0), -PVHV_EINVAL);
 	cr_assert_eq(rec.timers, 2);
+	cr_assert_eq(call(PVHV_HC_SET_TIMER, 0xf7, 1000000, 0, 0), 0);  /* beside the gates */
+	cr_assert_eq(call(PVHV_HC_SET_TIMER, 0xfd, 1000000, 0, 0), 0);
 	cr_assert_eq(call(PVHV_HC_SET_TIMER, 255, 0xffffffffull, 0, 0), 0);
 	cr_assert_eq(call(PVHV_HC_SET_TIMER, 32, 10000, 0, 0), 0);
 
@@ -556,6 +560,21 @@ Test(pvhv_cpl3, monitor_report)
 	env.cpl3 = NULL;
 	io_access(&c, 0x5656, true, 4, &reason);
 	cr_assert_eq(rec.fatals, 2);
+}
+
+Test(pvhv_cpl3, kick_and_ipi_vectors_the_monitor_would_misread)
+{
+	/* no send_vector hook: a vector accepted returns 0, refused -EINVAL */
+	cr_assert_eq(call(PVHV_HC_KICK, 0, 16, 0, 0), -PVHV_EINVAL);   /* exception range */
+	cr_assert_eq(call(PVHV_HC_KICK, 0, 31, 0, 0), -PVHV_EINVAL);
+	cr_assert_eq(call(PVHV_HC_KICK, 0, 0xf8, 0, 0), -PVHV_EINVAL);  /* HCALL gate */
+	cr_assert_eq(call(PVHV_HC_KICK, 0, 0xfc, 0, 0), -PVHV_EINVAL);
+	cr_assert_eq(call(PVHV_HC_KICK, 0, 32, 0, 0), 0);
+	cr_assert_eq(call(PVHV_HC_SEND_IPI, 1, 0, 0xfa, 0), -PVHV_EINVAL);
+	cr_assert_eq(call(PVHV_HC_SEND_IPI, 1, 0, 0xf0, 0), 1);
+	env.cpl3 = NULL;                      /* elsewhere 16..255 as before */
+	cr_assert_eq(call(PVHV_HC_KICK, 0, 16, 0, 0), 0);
+	cr_assert_eq(call(PVHV_HC_KICK, 0, 0xf8, 0, 0), 0);
 }
 
 Test(pvhv_cpl3, flood_of_hostile_calls)
