@@ -117,10 +117,18 @@ struct cpl3_timer {
 };
 
 /*
+ * cpl3_irq_vector_ok - may an interrupt the kernel asks for (SET_TIMER,
+ * KICK, SEND_IPI) use vector v? 32..255 but the monitor's gates
+ * (PVHV_CPL3_VEC_HCALL..FLUSH): below 32 the monitor would take it for an
+ * exception (with or without an error code), on a gate for a call.
+ */
+bool cpl3_irq_vector_ok(uint64_t v);
+
+/*
  * cpl3_timer_regs - SET_TIMER's (vector, period_ns) as LAPIC registers:
  * periodic with `vector`, divide by 1, the period in APIC bus ticks; period
- * 0 masks the LVT. Returns 0, or -PVHV_EINVAL (vector outside 32..255,
- * period below CPL3_TIMER_MIN_NS or beyond the 32-bit count).
+ * 0 masks the LVT. Returns 0, or -PVHV_EINVAL (a vector cpl3_irq_vector_ok
+ * refuses, a period below CPL3_TIMER_MIN_NS or beyond the 32-bit count).
  */
 int cpl3_timer_regs(uint64_t vector, uint64_t period_ns, struct cpl3_timer *t);
 

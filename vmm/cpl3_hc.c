@@ -121,12 +121,18 @@ int cpl3_msr_allowed(uint64_t msr, bool write)
 	}
 }
 
+bool cpl3_irq_vector_ok(uint64_t v)
+{
+	return v >= CPL3_VECTOR_FIRST_IRQ && v <= PVHV_VECTOR_MAX &&
+	       (v < PVHV_CPL3_VEC_HCALL || v > PVHV_CPL3_VEC_FLUSH);
+}
+
 int cpl3_timer_regs(uint64_t vector, uint64_t period_ns, struct cpl3_timer *t)
 {
 	const uint64_t ticks_per_ns = CPL3_APIC_BUS_HZ / NSEC_PER_SEC;
 	uint64_t ticks;
 
-	if (vector < CPL3_VECTOR_FIRST_IRQ || vector > PVHV_VECTOR_MAX)
+	if (!cpl3_irq_vector_ok(vector))
 		return -PVHV_EINVAL;
 	if (period_ns == 0) {
 		*t = (struct cpl3_timer){ .lvt = CPL3_LVT_MASKED | (uint32_t)vector,

@@ -145,8 +145,12 @@ static int64_t hc_get_stats(const struct hc_env *env, uint32_t vcpu,
 	return (int64_t)len;
 }
 
-static int check_vector(uint64_t v)
+/* A vector KICK and SEND_IPI may send; in deprivileged mode none the
+ * monitor would mistake for an exception or a gate. */
+static int check_vector(const struct hc_env *env, uint64_t v)
 {
+	if (env->cpl3)
+		return cpl3_irq_vector_ok(v);
 	return v >= PVHV_VECTOR_MIN && v <= PVHV_VECTOR_MAX;
 }
 
@@ -155,7 +159,7 @@ static int64_t hc_kick(const struct hc_env *env, uint32_t vcpu,
 		       const uint64_t *a, struct vcpu_stats *st, int depth)
 {
 	(void)vcpu, (void)st, (void)depth;
-	if (a[0] >= (uint64_t)env->nr_vcpus || !check_vector(a[1]))
+	if (a[0] >= (uint64_t)env->nr_vcpus || !check_vector(env, a[1]))
 		return -PVHV_EINVAL;
 	return env->send_vector ? env->send_vector(env->ctx, (uint32_t)a[0],
 						   (uint32_t)a[1]) : 0;
@@ -170,7 +174,7 @@ static int64_t hc_send_ipi(const struct hc_env *env, uint32_t vcpu,
 	int64_t sent = 0;
 
 	(void)vcpu, (void)st, (void)depth;
-	if (!check_vector(a[2]) || first >= (uint64_t)env->nr_vcpus)
+	if (!check_vector(env, a[2]) || first >= (uint64_t)env->nr_vcpus)
 		return -PVHV_EINVAL;
 	for (int i = 0; i < PVHV_IPI_MASK_BITS; i++)
 		if ((mask >> i & 1) && first + i >= (uint64_t)env->nr_vcpus)

@@ -33,3 +33,15 @@ $(CPL3_MINI_FAIL_ELFS): $(BUILD)/tests/cpl3-mini-%.elf: $(BUILD)/free/tests/cpl3
 		-T tests/cpl3/mini.ld -o $@ $<
 
 all: $(CPL3_MINI_FAIL_ELFS)
+
+# mm.S: the page-table and MSR hypercalls end to end (pvhv's side), the
+# same link as mini's; "--cmdline fatal" checks the monitor's report.
+CPL3_MM := $(BUILD)/tests/cpl3-mm.elf
+
+$(CPL3_MM): $(BUILD)/free/tests/cpl3/mm.o tests/cpl3/mini.ld
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)ld -n -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
+		-T tests/cpl3/mini.ld -e mm_entry -o $@ $<
+
+all: $(CPL3_MM)
