@@ -119,7 +119,11 @@ static int set_apic_base(int fd, const char **why)
 		struct kvm_msr_entry e[1];
 	} m = { .hdr.nmsrs = 1, .e[0] = { .index = MSR_IA32_APIC_BASE, .data = APIC_BASE_START } };
 
-	if (ioctl(fd, KVM_SET_MSRS, &m) != 1) {
+	int r = ioctl(fd, KVM_SET_MSRS, &m);
+
+	if (r != 1) {
+		if (r >= 0)
+			errno = EINVAL;           /* KVM took the value but refused it */
 		*why = "ioctl KVM_SET_MSRS (IA32_APIC_BASE: x2APIC enable)";
 		return -1;
 	}
