@@ -21,16 +21,19 @@
  * iretq enters the kernel's handler at CPL 3.
  *
  * Ring-0 instructions per event (a host that emulates each costs ~0.5 us
- * apiece), counted along the paths below, iretq included:
- *   HCALL, no writes, no flags              12 (+ the OUT's exit)
- *   HCALL with n writes and a flush         27 + 6n
- *   REGISTER                                 8
- *   FLUSH                                    4 (invlpg) / 7 (cr3 reload)
- *   interrupt while vif = 0 (held pending)  22
- *   interrupt while vif = 1 (delivered)     19 + deliver
- *   exception (delivered)                   22 + deliver (+2 for #PF)
- *   deliver (the bounce frame, the return)  44 (+4 with an error code)
- *   EVENTS with a pending vector            ~32 + deliver
+ * apiece), counted along the paths below from the stub to iretq:
+ *   HCALL, nothing to carry out             14 (+ the OUT's exit)
+ *   HCALL with n writes and a cr3 reload    35 + 6n
+ *   REGISTER                                 8 (two exits)
+ *   FLUSH                                    4 (invlpg), 7 (cr3 reload)
+ *   interrupt, vif = 0: held pending        33
+ *   interrupt during HALT's hlt (ring 0)    31
+ *   interrupt, vif = 1: delivered           32 + deliver
+ *   exception, delivered                    29 (31 for #PF) + deliver
+ *   deliver (checks, bounce frame, return)  45 (47 for an exception,
+ *                                           49 with an error code)
+ *   EVENTS delivering a pending vector      41 + deliver (+4 per empty
+ *                                           64-vector word above it)
  * The only exits are the OUTs (HCALL, REGISTER, a failure) and hlt.
  */
 #include "cpl3_monitor-offsets.h"
@@ -124,6 +127,8 @@ cpl3_monitor_start:
 	JMP32 .Lgate_halt
 	.elseif (.Lvec == PVHV_CPL3_VEC_FLUSH)
 	JMP32 .Lgate_flush
+	.elseif (.Lvec == MON_SPURIOUS_VECTOR)
+	iretq                             /* the LAPIC's spurious vector: no EOI, nothing to do */
 	.elseif (.Lvec >= MON_FIRST_IRQ)
 	.byte OPCODE_PUSH_IMM8, 0         /* no error code from the CPU */
 	.byte OPCODE_PUSH_IMM8, .Lvec & 0xff /* sign-extended: read back as a byte */
@@ -150,6 +155,9 @@ cpl3_monitor_start:
 	mov $PVHV_PORT_DOORBELL, %edx
 	out %eax, (%dx)                   /* pvhv runs op eax, fills MOND_* */
 	incq DATA(MOND_HCALLS)
+	mov DATA(MOND_NR_WRITES), %rax
+	or DATA(MOND_FLAGS), %rax
+	jz .Lhcall_ret                    /* the common case: nothing to carry out */
 	cmpq $0, DATA(MOND_NR_WRITES)
 	jne .Lhcall_writes
 .Lhcall_flags:
@@ -424,11 +432,16 @@ cpl3_monitor_start:
 
 /* ---- what the monitor cannot handle ------------------------------------- */
 
-/* An exception in ring 0: a fault on the kernel's stack while delivering
- * (the registers of .Ldeliver are the saved ones), else a monitor bug. */
+/* An exception in ring 0: a #PF or #GP on the kernel's stack while
+ * delivering (the registers of .Ldeliver are the saved ones), else a
+ * monitor bug. eax = the vector, rdx = its error code. */
 .Lring0_exception:
 	mov S_FRAME + F_RIP(%rsp), %rsi
-	lea .Lbounce_start(%rip), %rcx
+	cmp $MON_VEC_PF, %eax             /* only a fault of a write counts: */
+	je 1f                             /* not, say, an NMI that came then */
+	cmp $MON_VEC_GP, %eax             /* (#GP: a non-canonical stack) */
+	jne .Lfail_ring0
+1:	lea .Lbounce_start(%rip), %rcx
 	cmp %rcx, %rsi
 	jb .Lfail_ring0
 	lea .Lbounce_end(%rip), %rcx

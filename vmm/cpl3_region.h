@@ -28,9 +28,13 @@
  * even when the event comes while it runs. */
 #define MON_VEC_NMI       2
 #define MON_VEC_DF        8
+#define MON_VEC_GP        13
 #define MON_VEC_PF        14
 #define MON_VEC_MC        18
 #define MON_FIRST_IRQ     32      /* the first vector that is not an exception */
+/* The LAPIC's spurious-interrupt vector (SVR, cpl3_vcpu.c): its stub is
+ * a bare iretq (a spurious interrupt takes no EOI and means nothing). */
+#define MON_SPURIOUS_VECTOR 0xff
 #define MON_IST_INDEX     1
 
 #ifndef __ASSEMBLER__

@@ -43,7 +43,6 @@
 
 #define APIC_SVR             0xf0     /* spurious-interrupt vector register */
 #define APIC_SVR_ENABLE      (1u << 8)
-#define APIC_SPURIOUS_VECTOR 0xffu
 #define APIC_SVR_VECTOR_MASK 0xffu
 
 static void seg_user(struct kvm_segment *s, uint16_t sel, uint8_t type, bool code64)
@@ -136,7 +135,7 @@ static int enable_lapic(int fd, const char **why)
 		return -1;
 	}
 	memcpy(&svr, st.regs + APIC_SVR, sizeof(svr));
-	svr = (svr & ~APIC_SVR_VECTOR_MASK) | APIC_SVR_ENABLE | APIC_SPURIOUS_VECTOR;
+	svr = (svr & ~APIC_SVR_VECTOR_MASK) | APIC_SVR_ENABLE | MON_SPURIOUS_VECTOR;
 	memcpy(st.regs + APIC_SVR, &svr, sizeof(svr));
 	if (ioctl(fd, KVM_SET_LAPIC, &st) < 0) {
 		*why = "ioctl KVM_SET_LAPIC (SVR: software enable)";

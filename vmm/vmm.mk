@@ -23,6 +23,16 @@ $(BUILD)/hosted/vmm/cpl3_monitor.o $(BUILD)/asan/vmm/cpl3_monitor.o: $(CPL3_MON_
 $(BUILD)/hosted/vmm/cpl3_monitor.o: HOSTED_CFLAGS += -I$(BUILD)/hosted/vmm
 $(CPL3_MON_OFFSETS): HOSTED_CFLAGS += -Ivmm
 
+# pvhv copies the monitor's bytes: a relocation in them would be a
+# reference that is wrong once they run at PVHV_CPL3_MONITOR_BASE.
+$(BUILD)/hosted/vmm/cpl3_monitor.o: vmm/cpl3_monitor.S
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AS      $@")
+	$(Q)$(CC) $(HOSTED_CFLAGS) -c $< -o $@
+	$(Q)if readelf -rW $@ | grep -q "rodata.cpl3_monitor"; then \
+		echo "$<: the monitor has relocations (it must be position independent):"; \
+		readelf -rW $@; rm -f $@; exit 1; fi
+
 # What pvhv shares with the kernel is in include/abi/ (-Iinclude); it sees
 # no header of kernel/.
 PVHV_CFLAGS := -D_GNU_SOURCE

@@ -22,6 +22,8 @@
 #define HC_NOP           0
 #define HC_CONSOLE_WRITE 1
 #define HC_POWER_OFF     2
+#define HC_MMU_UPDATE    9
+#define HC_NEW_BASEPTR   12
 #define HC_SET_TRAP_TABLE 13
 #define HC_SET_TIMER     16
 #define VEC_HCALL        0xf8
@@ -45,6 +47,9 @@
 #define P_DEFERRED       136
 #define S_MAGIC          0        /* struct pvhv_cpl3_start */
 #define S_VIRT_BASE      16
+#define S_PT_BASE        24
+#define MONITOR_BASE     0xffffff0000000000
+#define MONITOR_TRAPS    0x3100   /* MON_TRAPS + 0x100: vector 32's handler */
 
 /* The selectors the mini kernel names for its bounce frames: not its
  * real ones, so a frame shows whose they are. */
@@ -69,9 +74,16 @@
 #define GP_ERR_IDT_BIT   2
 #define PF_ERR_USER_READ_NP 4     /* #PF error: user, read, not present */
 #define UNMAPPED_VA      0x12345000   /* PML4 slot 0: nothing there */
+#define NONCANONICAL_VA  0x8000000000100000
 #define CANARY           0x5a5a5a5a5a5a5a5a
+#define MARK_A           0x41414141      /* as quads: cmpq takes an imm32 */
+#define MARK_B           0x42424242
+#define PTE_ADDR_MASK    0x000ffffffffff000
+#define PML4_SHIFT       39
+#define PT_LEVEL_BITS    9
+#define PT_INDEX_MASK    511
 
-#define NR_CHECKS        14
+#define NR_CHECKS        16
 
 /* The record a handler leaves (struct rec): its frame word by word. */
 #define R_RIPADDR        0        /* where the frame's rip was */
@@ -117,6 +129,10 @@ mini_entry:
 	lea name_start(%rip), %rdx
 	call report0                      /* before REGISTER: prints nothing yet */
 
+#ifdef MINI_FAIL_nopage
+	ud2                               /* an exception before REGISTER */
+#endif
+
 	/* 2: REGISTER the vCPU page */
 	lea vcpu_page(%rip), %rbx
 	movabs $VIRT_BASE, %rax
@@ -146,6 +162,10 @@ mini_entry:
 	mov $3, %edi
 	lea name_traps(%rip), %rdx
 	call report
+
+#if defined(MINI_FAIL) && !defined(MINI_FAIL_nopage)
+	call fail_case
+#endif
 
 	/* 4: CONSOLE_WRITE "cpl3: hello" returns its length */
 	lea hello(%rip), %rsi
@@ -306,6 +326,55 @@ int_insn:
 	lea name_stop(%rip), %rdx
 	call report
 
+	/* 15: MMU_UPDATE remaps a page: the next read through the old
+	 * address sees the new frame; and back. (The monitor replays the
+	 * write and flushes; nested here, pvhv's own write and the exit's
+	 * TLB flush already make it visible: a monitor that skipped its
+	 * flush was tried and still passed. Hosts that shadow page tables
+	 * are where the replay and the flush matter.) */
+	cmpq $MARK_A, scratch_a(%rip)     /* the old translation in the TLB */
+	lea scratch_a(%rip), %rdi
+	call pte_gpa
+	mov %rax, pte_a(%rip)
+	movabs $VIRT_BASE, %rsi
+	mov (%rsi,%rax), %rax             /* the entry now */
+	mov %rax, old_pte(%rip)
+	movabs $~PTE_ADDR_MASK, %rdx
+	and %rdx, %rax                    /* its flags, with scratch_b's frame */
+	lea scratch_b(%rip), %rcx
+	sub %rsi, %rcx
+	or %rcx, %rax
+	mov pte_a(%rip), %rcx
+	call mmu_update
+	mov %rax, %rsi
+	cmpq $MARK_B, scratch_a(%rip)
+	FAIL_IF ne
+	mov pte_a(%rip), %rcx
+	mov old_pte(%rip), %rax
+	push %rsi
+	call mmu_update
+	pop %rsi
+	or %rax, %rsi
+	cmpq $MARK_A, scratch_a(%rip)
+	FAIL_IF ne
+	mov $15, %edi
+	lea name_mmu(%rip), %rdx
+	call report
+
+	/* 16: NEW_BASEPTR of the live PML4: the monitor loads cr3 again */
+	mov start_va(%rip), %rax
+	mov S_PT_BASE(%rax), %rax
+	shr $PAGE_SHIFT, %rax
+	mov %rax, vcpu_page + P_ARGS(%rip)
+	mov $HC_NEW_BASEPTR, %eax
+	int $VEC_HCALL
+	mov %rax, %rsi
+	cmpq $MARK_A, scratch_a(%rip)     /* still running, still mapped */
+	FAIL_IF ne
+	mov $16, %edi
+	lea name_baseptr(%rip), %rdx
+	call report
+
 	/* "pvk: power off, status N" (what pvrun looks for), then POWER_OFF */
 	lea off_msg(%rip), %rsi
 	mov $off_msg_len, %edx
@@ -320,6 +389,67 @@ int_insn:
 1:	jmp 1b
 
 /* ---- helpers --------------------------------------------------------- */
+
+/* mmu_update: MMU_UPDATE(entry gpa rcx, value rax); rax = the result. */
+mmu_update:
+	mov %rcx, vcpu_page + P_ARGS(%rip)
+	mov %rax, vcpu_page + P_ARGS + 8(%rip)
+	mov $HC_MMU_UPDATE, %eax
+	int $VEC_HCALL
+	ret
+
+/* pte_gpa: the gpa of the level-1 entry mapping va rdi, walked from the
+ * start record's PML4 through the read-only map of the tables. */
+pte_gpa:
+	mov start_va(%rip), %rax
+	mov S_PT_BASE(%rax), %rax         /* the PML4 */
+	movabs $VIRT_BASE, %rsi
+	mov $PML4_SHIFT, %ecx
+1:	mov %rdi, %rdx
+	shr %cl, %rdx
+	and $PT_INDEX_MASK, %edx
+	lea (%rax,%rdx,8), %rax           /* this level's entry */
+	cmp $PAGE_SHIFT, %ecx
+	je 2f
+	mov (%rsi,%rax), %rax
+	movabs $PTE_ADDR_MASK, %rdx
+	and %rdx, %rax                    /* the next table */
+	sub $PT_LEVEL_BITS, %ecx
+	jmp 1b
+2:	ret
+
+#if defined(MINI_FAIL) && !defined(MINI_FAIL_nopage)
+/* The failure variants (build/tests/cpl3-mini-*.elf): each does one
+ * thing the monitor cannot deliver, after saying which; pvhv must stop
+ * the VM with the monitor's report (exit 70), so the power-off below
+ * is never reached. (MINI_FAIL_nopage fails before the console works.) */
+fail_case:
+	lea expect(%rip), %rsi
+	mov $expect_len, %edx
+	call console
+#if defined(MINI_FAIL_unmapped)
+	mov $UNMAPPED_VA, %rsp            /* a stack with no page */
+	ud2
+#elif defined(MINI_FAIL_noncanon)
+	movabs $NONCANONICAL_VA, %rsp     /* the frame's writes: #GP in ring 0 */
+	ud2
+#elif defined(MINI_FAIL_slot)
+	movabs $MONITOR_BASE + MONITOR_TRAPS, %rsp   /* the monitor's own pages */
+	ud2
+#elif defined(MINI_FAIL_ro)
+	mov start_va(%rip), %rax          /* the initial page tables: read-only */
+	mov S_PT_BASE(%rax), %rsp
+	movabs $VIRT_BASE + PAGE_SIZE, %rax
+	add %rax, %rsp                    /* the top of the PML4 */
+	ud2
+#elif defined(MINI_FAIL_nohandler)
+	xor %ecx, %ecx
+	div %ecx                          /* #DE: no handler */
+#else
+#error "unknown MINI_FAIL_ variant"
+#endif
+	ret
+#endif
 
 /* console: CONSOLE_WRITE rdx bytes at rsi. rax = the result. */
 console:
@@ -648,10 +778,12 @@ h_spare:
 
 /* ---- data ---------------------------------------------------------------- */
 	.section .rodata
-header:	.ascii "KTAP version 1\n1..14\n"
+header:	.ascii "KTAP version 1\n1..16\n"
 	.set header_len, . - header
 hello:	.ascii "cpl3: hello\n"
 	.set hello_len, . - hello
+expect:	.ascii "cpl3: the next event cannot be delivered: pvhv must stop (exit 70)\n"
+	.set expect_len, . - expect
 off_msg: .ascii "pvk: power off, status "
 	.set off_msg_len, . - off_msg
 not_str: .ascii "not "
@@ -674,10 +806,16 @@ name_pending:	.asciz "cpl3_mini_timer_pending"
 name_events:	.asciz "cpl3_mini_events"
 name_halt:	.asciz "cpl3_mini_safe_halt"
 name_stop:	.asciz "cpl3_mini_timer_stop"
+name_mmu:	.asciz "cpl3_mini_mmu_update_replayed"
+name_baseptr:	.asciz "cpl3_mini_new_baseptr"
 
 	.data
 	.balign PAGE_SIZE
 vcpu_page:	.fill PAGE_SIZE, 1, 0
+scratch_a:	.quad MARK_A
+	.balign PAGE_SIZE
+scratch_b:	.quad MARK_B
+	.balign PAGE_SIZE
 gates:		.fill NR_GATES * GATE_SIZE, 1, 0
 stack:		.fill 2 * PAGE_SIZE, 1, 0
 stack_top:
@@ -686,6 +824,8 @@ gp_rec:		.fill R_SIZE, 1, 0
 pf_rec:		.fill R_SIZE, 1, 0
 ud_rec:		.fill R_SIZE, 1, 0
 start_va:	.quad 0
+pte_a:		.quad 0
+old_pte:	.quad 0
 resume:		.quad 0
 fault_rsp:	.quad 0
 ticks:		.quad 0
