@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # run.sh TAP - pvhv's deprivileged mode end to end, nested (a real KVM in
 # L1): the mini guest (the monitor), the mm guest (page-table and MSR
-# hypercalls), and the mm guest's "fatal" boot, which must end in the
-# monitor's report and exit 70. One TAP line per boot; pvrun writes each
+# hypercalls), the mm guest's "fatal" boot and mini's failure variants
+# (run-fails.sh), which must end in the monitor's report and exit 70. One TAP line per boot; pvrun writes each
 # guest's own KTAP beside it (TAP.mini, TAP.mm).
 set -u
 tap=$1
@@ -30,6 +30,13 @@ if grep -q "$want" "$tap.fatal.log" && grep -q "(pvhv exit 70)" "$tap.fatal.out"
 	echo "ok - cpl3-mm fatal: the monitor's report, pvhv exit 70" >>"$tap"
 else
 	echo "not ok - cpl3-mm fatal: no '$want' with exit 70 ($tap.fatal.log, $tap.fatal.out)" >>"$tap"
+	fail=1
+fi
+# mini's failure variants (run-fails.sh): each the monitor's report, 70
+if tests/cpl3/run-fails.sh >"$tap.fails" 2>&1; then
+	echo "ok - cpl3-mini failure variants: each the monitor's report ($tap.fails)" >>"$tap"
+else
+	echo "not ok - cpl3-mini failure variants ($tap.fails)" >>"$tap"
 	fail=1
 fi
 exit $fail
