@@ -84,11 +84,8 @@ int cpl3_guest_span(struct cpl3_vm *cm, uint64_t gpa, uint64_t len, bool write, 
 		return -PVHV_EFAULT;
 	if (len && gpa < resv + MON_SIZE && resv < gpa + len)
 		return -PVHV_EPERM;
-	if (write && len) {
-		for (uint64_t f = gpa >> PVHV_PAGE_SHIFT; f <= (gpa + len - 1) >> PVHV_PAGE_SHIFT; f++)
-			if (cm->mm.frames[f].level)
-				return -PVHV_EPERM;
-	}
+	if (write && !cpl3_mm_may_write(&cm->mm, gpa, len))
+		return -PVHV_EPERM;           /* a pinned table: the validator's */
 	return 0;
 }
 

@@ -21,6 +21,9 @@
  * -EBUSY), room in the write list (-E2BIG), then the entries; for an
  * entry: its format (-EINVAL), its target's place (-EFAULT, -EPERM), its
  * target's state (-EPERM, -EINVAL), then the counters (-EBUSY).
+ *
+ * Not thread-safe: pvhv serializes the calls of all vCPUs (one lock
+ * around a hypercall or multicall and the replay of its write list).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -338,4 +341,22 @@ int cpl3_mm_new_baseptr(struct cpl3_mm *mm, uint64_t pfn)
 		return -PVHV_EINVAL;
 	mm->cr3 = pfn;
 	return 0;
+}
+
+bool cpl3_mm_may_write(const struct cpl3_mm *mm, uint64_t gpa, uint64_t len)
+{
+	if (!gm_ptr(mm->gm, gpa, len))
+		return false;
+	if (!len)
+		return true;
+	/* gpa + len <= RAM size now: no wrap */
+	uint64_t last = (gpa + len - 1) >> PVHV_PAGE_SHIFT;
+
+	for (uint64_t f = gpa >> PVHV_PAGE_SHIFT; f <= last; f++) {
+		if (frame_reserved(mm, f))
+			return false;
+		if (f < mm->nr_frames && mm->frames[f].level != LEVEL_NONE)
+			return false;
+	}
+	return true;
 }

@@ -72,4 +72,10 @@ int cpl3_mm_update(struct cpl3_mm *mm, uint64_t gpa, uint64_t val);
 /* cpl3_mm_new_baseptr - the pinned level-4 table at `pfn` becomes cr3. */
 int cpl3_mm_new_baseptr(struct cpl3_mm *mm, uint64_t pfn);
 
+/* cpl3_mm_may_write - whether pvhv may write guest range [gpa, gpa+len)
+ * on the guest's behalf (a hypercall's result, the vCPU page): all of it
+ * in RAM (overflow-safe), no byte in a pinned table or in pvhv's frames.
+ * Anything else would change a validated table behind the validator. */
+bool cpl3_mm_may_write(const struct cpl3_mm *mm, uint64_t gpa, uint64_t len);
+
 #endif /* PVHV_CPL3_MM_H */

@@ -8,6 +8,10 @@
  *   loader.c      the ELF64 kernel and the PVH start info (pure)
  *   acpi.c        the ACPI tables: RSDP, XSDT, MADT, FADT, DSDT (pure)
  *   hypercall.c   the paravirt operations (pure over guest_mem + hc_env)
+ *   cpl3_*.c      deprivileged mode (cpl3.h): layout and initial tables
+ *                 (cpl3_boot.c), hypercalls 9..16 (cpl3_hc.c), the
+ *                 validator (cpl3_mm.c), the monitor's region (cpl3_region.c,
+ *                 cpl3_monitor.S); kvm-cpl3.c and cpl3_vcpu.c its KVM side
  *   ioport.c      the port I/O table {base, count, handler} and its lookup;
  *                 isa-debug-exit
  *   uart.c        the 16550A on COM1, its THR-empty interrupt (a port device)

@@ -45,3 +45,11 @@ $(CPL3_MM): $(BUILD)/free/tests/cpl3/mm.o tests/cpl3/mini.ld
 		-T tests/cpl3/mini.ld -e mm_entry -o $@ $<
 
 all: $(CPL3_MM)
+
+# Both guests nested, the monitor's fatal reports: TAP in
+# $(RESULTS)/cpl3.tap (L1 must be built: make nested).
+.PHONY: test-cpl3
+test-cpl3: $(CPL3_MINI) $(CPL3_MM) $(CPL3_MINI_FAIL_ELFS) $(PVRUN)
+	$(Q)$(MAKE) --no-print-directory nested
+	$(Q)mkdir -p $(RESULTS)
+	$(Q)tests/cpl3/run.sh $(RESULTS)/cpl3.tap

@@ -147,7 +147,11 @@ mm_entry:
 	lea n_gs(%rip), %rdx
 	call report
 
-	/* 3: MMU_UPDATE a data page read-only: a write faults (#PF 7) */
+	/* 3: MMU_UPDATE a data page read-only: a write faults (#PF 7). It
+	 * is written first, so that a TLB entry of it is there to flush
+	 * (under nested TCG each exit flushes anyway: only real hardware
+	 * tells whether the monitor's flush is needed) */
+	movq $0, victim(%rip)
 	lea victim(%rip), %rdi
 	call pte_of                       /* rbx = gpa of its PTE, rcx = gpa */
 	mov %rbx, victim_pte(%rip)
