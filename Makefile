@@ -61,6 +61,7 @@ include vmm/vmm.mk
 include tools/nested/nested.mk
 include examples/demo/demo.mk
 include tests/unit/unit.mk
+include tests/cpl3/cpl3.mk
 include bench/host/bench.mk
 include bench/kvm/bench.mk
 include bench/ops/bench.mk

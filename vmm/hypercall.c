@@ -10,10 +10,25 @@
  */
 #include <string.h>
 
-#include "pvhv.h"
+#include "cpl3.h"
 
 typedef int64_t (*hc_fn)(const struct hc_env *env, uint32_t vcpu,
 			 const uint64_t *args, struct vcpu_stats *st, int depth);
+
+/*
+ * The host address of a guest buffer a call reads (write false) or
+ * writes: in RAM, and in deprivileged mode by cpl3_guest_span()'s rules
+ * (never the monitor's pages, never a write to a pinned table). 0 and
+ * *p, or -PVHV_EFAULT / -PVHV_EPERM.
+ */
+static int guest_buf(const struct hc_env *env, uint64_t gpa, uint64_t len, bool write,
+		     void **p)
+{
+	if (env->cpl3)
+		return cpl3_guest_span(env->cpl3, gpa, len, write, p);
+	*p = gm_ptr(env->mem, gpa, len);
+	return *p ? 0 : -PVHV_EFAULT;
+}
 
 static int64_t hc_nop(const struct hc_env *env, uint32_t vcpu,
 		      const uint64_t *a, struct vcpu_stats *st, int depth)
@@ -29,9 +44,10 @@ static int64_t hc_console_write(const struct hc_env *env, uint32_t vcpu,
 	(void)vcpu, (void)depth;
 	if (a[1] > PVHV_CONSOLE_MAX)
 		return -PVHV_E2BIG;
-	const void *buf = gm_ptr(env->mem, a[0], a[1]);
-	if (!buf)
-		return -PVHV_EFAULT;
+	void *buf;
+	int r = guest_buf(env, a[0], a[1], false, &buf);
+	if (r < 0)
+		return r;
 	if (a[1] && env->console)
 		env->console(env->ctx, buf, a[1]);
 	if (st)
@@ -63,7 +79,7 @@ static int64_t hc_reboot(const struct hc_env *env, uint32_t vcpu,
 }
 
 static int64_t run(const struct hc_env *env, uint32_t vcpu, uint64_t op,
-		   const uint64_t *args, struct vcpu_stats *st, int depth);
+		   uint64_t *args, struct vcpu_stats *st, int depth);
 
 /* (gpa, count): many operations, one exit. Each entry's ret is written
  * back; returns how many entries ran (all of them unless the VM ended). */
@@ -76,19 +92,28 @@ static int64_t hc_multicall(const struct hc_env *env, uint32_t vcpu,
 		return -PVHV_EINVAL;                 /* no nesting */
 	if (n > PVHV_MULTICALL_MAX)
 		return -PVHV_E2BIG;
-	if (!gm_ptr(env->mem, a[0], n * sizeof(struct pvhv_multicall_entry)))
-		return -PVHV_EFAULT;
+	void *list;
+	int r = guest_buf(env, a[0], n * sizeof(struct pvhv_multicall_entry), true, &list);
+	if (r < 0)
+		return r;
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t gpa = a[0] + i * sizeof(struct pvhv_multicall_entry);
 		struct pvhv_multicall_entry e;
 		uint64_t args[PVHV_HC_ARGS] = { 0 };
+		void *slot;
 
 		/* copy in, run, copy out: the guest may change the entry
 		 * meanwhile (another vCPU); we act on one consistent copy */
 		memcpy(&e, gm_ptr(env->mem, gpa, sizeof(e)), sizeof(e));
 		memcpy(args, e.args, sizeof(e.args));
 		e.ret = run(env, vcpu, e.op, args, st, depth + 1);
-		memcpy(gm_ptr(env->mem, gpa, sizeof(e)), &e, sizeof(e));
+		memcpy(e.args, args, sizeof(e.args));      /* results (RDMSR) */
+		/* an entry may have made the list a page table (PIN): then
+		 * pvhv must not write it, and stops */
+		r = guest_buf(env, gpa, sizeof(e), true, &slot);
+		if (r < 0)
+			return r;
+		memcpy(slot, &e, sizeof(e));
 		if (e.op == PVHV_HC_POWER_OFF || e.op == PVHV_HC_REBOOT)
 			if (e.ret == 0)
 				return (int64_t)i + 1;  /* the VM is ending */
@@ -108,9 +133,10 @@ static int64_t hc_get_stats(const struct hc_env *env, uint32_t vcpu,
 		return -PVHV_EINVAL;                 /* not even the header */
 	if (a[2] != PVHV_ALL_VCPUS && a[2] >= (uint64_t)env->nr_vcpus)
 		return -PVHV_EINVAL;
-	void *dst = gm_ptr(env->mem, a[0], len);
-	if (!dst)
-		return -PVHV_EFAULT;
+	void *dst;
+	int r = guest_buf(env, a[0], len, true, &dst);
+	if (r < 0)
+		return r;
 	memset(&s, 0, sizeof(s));
 	s.nr = PVHV_STAT_NR;
 	if (env->stats)
@@ -119,8 +145,12 @@ static int64_t hc_get_stats(const struct hc_env *env, uint32_t vcpu,
 	return (int64_t)len;
 }
 
-static int check_vector(uint64_t v)
+/* A vector KICK and SEND_IPI may send; in deprivileged mode none the
+ * monitor would mistake for an exception or a gate. */
+static int check_vector(const struct hc_env *env, uint64_t v)
 {
+	if (env->cpl3)
+		return cpl3_irq_vector_ok(v);
 	return v >= PVHV_VECTOR_MIN && v <= PVHV_VECTOR_MAX;
 }
 
@@ -129,7 +159,7 @@ static int64_t hc_kick(const struct hc_env *env, uint32_t vcpu,
 		       const uint64_t *a, struct vcpu_stats *st, int depth)
 {
 	(void)vcpu, (void)st, (void)depth;
-	if (a[0] >= (uint64_t)env->nr_vcpus || !check_vector(a[1]))
+	if (a[0] >= (uint64_t)env->nr_vcpus || !check_vector(env, a[1]))
 		return -PVHV_EINVAL;
 	return env->send_vector ? env->send_vector(env->ctx, (uint32_t)a[0],
 						   (uint32_t)a[1]) : 0;
@@ -144,7 +174,7 @@ static int64_t hc_send_ipi(const struct hc_env *env, uint32_t vcpu,
 	int64_t sent = 0;
 
 	(void)vcpu, (void)st, (void)depth;
-	if (!check_vector(a[2]) || first >= (uint64_t)env->nr_vcpus)
+	if (!check_vector(env, a[2]) || first >= (uint64_t)env->nr_vcpus)
 		return -PVHV_EINVAL;
 	for (int i = 0; i < PVHV_IPI_MASK_BITS; i++)
 		if ((mask >> i & 1) && first + i >= (uint64_t)env->nr_vcpus)
@@ -187,10 +217,15 @@ static const hc_fn hc_table[PVHV_HC_NR] = {
 };
 
 static int64_t run(const struct hc_env *env, uint32_t vcpu, uint64_t op,
-		   const uint64_t *args, struct vcpu_stats *st, int depth)
+		   uint64_t *args, struct vcpu_stats *st, int depth)
 {
-	int64_t r = op < PVHV_HC_NR && hc_table[op]
-		? hc_table[op](env, vcpu, args, st, depth) : -PVHV_ENOSYS;
+	int64_t r;
+
+	if (op >= PVHV_HC_CPL3_FIRST && op <= PVHV_HC_CPL3_LAST)
+		r = cpl3_hc_run(env, vcpu, op, args, &args[1]);  /* -ENOSYS but there */
+	else
+		r = op < PVHV_HC_NR && hc_table[op]
+			? hc_table[op](env, vcpu, args, st, depth) : -PVHV_ENOSYS;
 
 	if (st) {
 		st->count[PVHV_STAT_HYPERCALLS]++;
@@ -201,7 +236,13 @@ static int64_t run(const struct hc_env *env, uint32_t vcpu, uint64_t op,
 }
 
 int64_t hc_dispatch(const struct hc_env *env, uint32_t vcpu, uint64_t op,
-		    const uint64_t args[PVHV_HC_ARGS], struct vcpu_stats *st)
+		    uint64_t args[PVHV_HC_ARGS], struct vcpu_stats *st)
 {
-	return run(env, vcpu, op, args, st, 0);
+	/* deprivileged: one write list per call, a MULTICALL's entries' too */
+	if (env->cpl3)
+		cpl3_hc_begin(env->cpl3);
+	int64_t r = run(env, vcpu, op, args, st, 0);
+	if (env->cpl3)
+		cpl3_hc_end(env->cpl3);
+	return r;
 }

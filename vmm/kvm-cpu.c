@@ -39,10 +39,12 @@ int kvm_cpu__init(struct vm *vm, int i)
 	int r = kstats_open(&v->ks, v->fd);
 	if (r < 0 && vm->cfg.stats)
 		pvhv_err_num("KVM's binary statistics (KVM_GET_STATS_FD)", -r);
-	return kvm_cpu__arch_init(v);
+	if (kvm_cpu__arch_init(v) < 0)
+		return -1;
+	return i == 0 && vm->cfg.deprivileged ? kvm_cpu__cpl3_setup(v) : 0;
 }
 
-static void vcpu_fatal(struct vcpu *v, const char *what)
+void kvm_cpu__fatal(struct vcpu *v, const char *what)
 {
 	fprintf(stderr, "pvhv: vCPU %d: %s\n", v->index, what);
 	kvm_cpu__arch_dump(v, stderr);
@@ -63,7 +65,7 @@ static void vcpu_io(struct vcpu *v)
 	/* data_offset and count come from the kernel: still, stay in the page */
 	if (run->io.data_offset + (uint64_t)size * run->io.count > v->vm->run_size ||
 	    (size != 1 && size != 2 && size != 4)) {
-		vcpu_fatal(v, "KVM_EXIT_IO with a malformed data area");
+		kvm_cpu__fatal(v, "KVM_EXIT_IO with a malformed data area");
 		return;
 	}
 	for (uint32_t i = 0; i < run->io.count; i++, p += size) {
@@ -97,7 +99,7 @@ static bool vcpu_exit(struct vcpu *v)
 		return true;
 	case KVM_EXIT_SHUTDOWN:
 		v->st.count[PVHV_STAT_SHUTDOWN]++;
-		vcpu_fatal(v, "KVM_EXIT_SHUTDOWN: the guest triple-faulted");
+		kvm_cpu__fatal(v, "KVM_EXIT_SHUTDOWN: the guest triple-faulted");
 		return false;
 	case KVM_EXIT_SYSTEM_EVENT:
 		v->st.count[PVHV_STAT_SYSTEM_EVENT]++;
@@ -109,7 +111,7 @@ static bool vcpu_exit(struct vcpu *v)
 		v->st.count[PVHV_STAT_OTHER]++;
 		snprintf(why, sizeof(why), "KVM_EXIT_FAIL_ENTRY: hardware entry failure reason %#llx",
 			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
-		vcpu_fatal(v, why);
+		kvm_cpu__fatal(v, why);
 		return false;
 	case KVM_EXIT_INTERNAL_ERROR:
 		v->st.count[PVHV_STAT_OTHER]++;
@@ -117,12 +119,12 @@ static bool vcpu_exit(struct vcpu *v)
 			 run->internal.suberror,
 			 run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION
 			 ? " (emulation failure: look at the instruction at rip)" : "");
-		vcpu_fatal(v, why);
+		kvm_cpu__fatal(v, why);
 		return false;
 	default:
 		v->st.count[PVHV_STAT_OTHER]++;
 		snprintf(why, sizeof(why), "unexpected exit reason %u", run->exit_reason);
-		vcpu_fatal(v, why);
+		kvm_cpu__fatal(v, why);
 		return false;
 	}
 }
@@ -138,7 +140,7 @@ void *kvm_cpu__thread(void *arg)
 				continue;
 			}
 			pvhv_err("ioctl KVM_RUN");
-			vcpu_fatal(v, "KVM_RUN failed");
+			kvm_cpu__fatal(v, "KVM_RUN failed");
 			break;
 		}
 		v->st.count[PVHV_STAT_RUN_EXITS]++;

@@ -229,15 +229,46 @@ static int load_initrd(struct vm *vm)
 	size_t len;
 	uint64_t gpa;
 	uint8_t *buf = read_whole("--initrd ", vm->cfg.initrd, "an initrd", INITRD_MAX_BYTES, &len);
+	/* deprivileged mode keeps the top of RAM for the tables and monitor */
+	uint64_t top = vm->cfg.deprivileged ? vm->lay.pt_base : vm->mem.size;
 
 	if (!buf)
 		return -1;
-	int r = place_module(&vm->mem, &vm->ki, buf, len, &gpa, &why);
+	int r = place_module_below(&vm->mem, &vm->ki, top, buf, len, &gpa, &why);
 	free(buf);
 	if (r == 0)
 		r = add_start_info_module(&vm->mem, vm->start_info, gpa, len, &why);
 	if (r < 0) {
 		fprintf(stderr, "pvhv: --initrd %s: refused: %s\n", vm->cfg.initrd, why);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * check_mode - the image has what the mode needs: the PVH note for a
+ * normal boot, the PVHV note (and room at the top of RAM) for
+ * --deprivileged. 0, or -1 after a message.
+ */
+static int check_mode(struct vm *vm)
+{
+	const char *why;
+
+	if (!vm->cfg.deprivileged) {
+		if (vm->ki.has_pvh)
+			return 0;
+		fprintf(stderr, "pvhv: %s: refused: no PVH entry note (Xen note type 18, "
+			"XEN_ELFNOTE_PHYS32_ENTRY), only a PVHV note: it boots only with "
+			"--deprivileged\n", vm->cfg.kernel);
+		return -1;
+	}
+	if (!vm->ki.has_cpl3) {
+		fprintf(stderr, "pvhv: %s has no PVHV note: it cannot run deprivileged\n",
+			vm->cfg.kernel);
+		return -1;
+	}
+	if (cpl3_layout_for(vm->mem.size, &vm->ki, &vm->lay, &why) < 0) {
+		fprintf(stderr, "pvhv: %s: refused for --deprivileged: %s\n", vm->cfg.kernel, why);
 		return -1;
 	}
 	return 0;
@@ -257,12 +288,21 @@ static int load_kernel(struct vm *vm)
 		fprintf(stderr, "pvhv: %s: refused: %s\n", vm->cfg.kernel, why);
 		return -1;
 	}
+	if (check_mode(vm) < 0)
+		return -1;
 	uint64_t rsdp = build_acpi_tables(&vm->mem, vm->nr_vcpus, &why);
 	if (!rsdp) {
 		fprintf(stderr, "pvhv: %s\n", why);
 		return -1;
 	}
-	vm->start_info = build_start_info(&vm->mem, vm->cfg.cmdline, rsdp, &why);
+	struct pvhv_range top[CPL3_TOP_RESERVED];
+	int nr_top = 0;
+	if (vm->cfg.deprivileged) {
+		cpl3_top_reserved(&vm->lay, top);
+		nr_top = CPL3_TOP_RESERVED;
+	}
+	vm->start_info = build_start_info_top(&vm->mem, vm->cfg.cmdline, rsdp, top, nr_top,
+					      &why);
 	if (!vm->start_info) {
 		fprintf(stderr, "pvhv: %s\n", why);
 		return -1;
@@ -295,6 +335,8 @@ static int build_vm(struct vm *vm)
 	}
 	if (load_kernel(vm) < 0)
 		return PVHV_EXIT_IMAGE;
+	if (vm->cfg.deprivileged && kvm__cpl3_boot(vm) < 0)
+		return PVHV_EXIT_FAULT;
 
 	if (open_kvm(vm) < 0)
 		return PVHV_EXIT_NOKVM;
@@ -369,6 +411,8 @@ static void teardown(struct vm *vm)
 		if (v->fd >= 0)
 			close(v->fd);
 	}
+	if (vm->cpl3_ready)
+		cpl3_free(&vm->cpl3);
 	if (vm->mem.host)
 		munmap(vm->mem.host, vm->mem.size);
 	if (vm->vm_fd >= 0)
@@ -464,6 +508,12 @@ int kvm_run_vm(const struct vm_config *cfg, double t_start)
 		}
 		fprintf(stderr, "%s\n", vm.hc_note);
 		fprintf(stderr, "pvhv: KVM_CAP_ENFORCE_PV_FEATURE_CPUID: %s\n", vm.enforce_note);
+		if (vm.cpl3_ready) {
+			char line[512];
+
+			cpl3_stats_line(&vm.cpl3, line, sizeof(line));
+			fprintf(stderr, "%s\n", line);
+		}
 		stats_print_table(stderr, per, vm.nr_vcpus, have_kvm, secs);
 	}
 	if (cfg->stats_json) {

@@ -12,6 +12,7 @@
 #include <abi/kvm_para.h>
 
 #include "pvhv.h"
+#include "cpl3.h"
 #include "stats.h"
 
 #define KVM_API_VERSION_WANTED 12
@@ -53,6 +54,7 @@ struct vm_config {
 	bool pv;                     /* show pvhv's own leaves and ports */
 	enum hc_mode kvm_hypercalls; /* offer KVM's hypercall features: probe, yes, no */
 	const char *bad_start_info;  /* tests: break the start info (loader.c) */
+	bool deprivileged;           /* run the kernel at CPL 3 (kvm-cpl3.c) */
 };
 
 struct vm;
@@ -90,6 +92,9 @@ struct vm {
 	pthread_mutex_t uart_lock;
 	struct pcdev pc;
 	struct hc_env env;
+	struct cpl3_layout lay;      /* --deprivileged: the top of RAM */
+	struct cpl3_vm cpl3;         /* ... the mode's state */
+	bool cpl3_ready;             /* cpl3 initialised: cpl3_free at the end */
 	bool irq_failed;             /* KVM_IRQ_LINE failed once: said once */
 	bool msi_failed;             /* KVM_SIGNAL_MSI failed once: said once */
 	double t_start;
@@ -116,6 +121,10 @@ bool vm_stopping(struct vm *vm);
 /* kvm_cpu__init - create vCPU `i` of vm, map its kvm_run, set it up (the
  * arch hook); 0, or -1 after a message. */
 int kvm_cpu__init(struct vm *vm, int i);
+
+/* kvm_cpu__fatal - say `what` about v, dump its registers, end the VM
+ * with PVHV_EXIT_FAULT. From v's thread. */
+void kvm_cpu__fatal(struct vcpu *v, const char *what);
 
 /* kvm_cpu__thread - the vCPU's thread (arg: its struct vcpu): KVM_RUN and
  * the exit switch until the VM stops. */
@@ -202,6 +211,20 @@ void hc_stats_line(char *buf, size_t len, uint32_t host_eax, const char *why);
  * leaves by signature: Linux 5.17 on). `note` says which. Pure.
  */
 bool enforce_pv_decide(int offered, const char *release, bool pv, char *note, size_t len);
+
+/* ---- deprivileged mode (kvm-cpl3.c) ---- */
+
+/*
+ * kvm__cpl3_boot - after the image and start info (vm->lay set): the
+ * monitor region, the initial tables pinned through the validator, the
+ * start record, and the hypercall hooks in vm->env. 0, or -1 after a
+ * message (a pvhv bug: exit 70).
+ */
+int kvm__cpl3_boot(struct vm *vm);
+
+/* kvm_cpu__cpl3_setup - the boot vCPU's CPL-3 start (cpl3_vcpu_setup).
+ * 0, or -1 after a message. */
+int kvm_cpu__cpl3_setup(struct vcpu *v);
 
 /* ---- arch hooks (x86.c) ---- */
 

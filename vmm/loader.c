@@ -18,16 +18,21 @@
 
 #include <abi/e820.h>
 #include <abi/pvh.h>
+#include <abi/pvhv_cpl3.h>
 
 #include "pvhv.h"
 
 #define XEN_NOTE_NAME            "Xen"
 #define XEN_NOTE_NAMESZ          4            /* "Xen" and its NUL */
+#define PVHV_NOTE_NAMESZ         5            /* "PVHV" and its NUL */
+#define CPL3_VIRT_ALIGN          (1ull << 30) /* virt_base: one PUD entry */
+#define CPL3_VIRT_MIN            0xffffff8000000000ull /* PML4 slot 511 */
 #define NOTE_ALIGN               4
 #define MAX_PHDRS                64
 #define FOUR_GIB                 0x100000000ull
 
-#define PVHV_MEMMAP_ENTRIES      4
+#define PVHV_MEMMAP_BASE         4            /* the map of every guest */
+#define PVHV_MEMMAP_ENTRIES      (PVHV_MEMMAP_BASE + PVHV_TOP_RESERVED_MAX) /* room */
 
 _Static_assert(PVHV_LOW_RAM_END < PVHV_ACPI_GPA &&
 	       PVHV_ACPI_GPA + PVHV_ACPI_SIZE == PVHV_HIGH_RAM_START,
@@ -36,6 +41,10 @@ _Static_assert(PVHV_START_INFO_GPA + sizeof(struct hvm_start_info) +
 	       PVHV_MEMMAP_ENTRIES * sizeof(struct hvm_memmap_entry) +
 	       PVHV_MAX_MODULES * sizeof(struct hvm_modlist_entry) <= PVHV_CMDLINE_GPA,
 	       "the start info, memory map and module list end below the command line");
+_Static_assert(PVHV_START_INFO_GPA + sizeof(struct hvm_start_info) +
+	       PVHV_MEMMAP_ENTRIES * sizeof(struct hvm_memmap_entry) +
+	       PVHV_MAX_MODULES * sizeof(struct hvm_modlist_entry) <= PVHV_CPL3_START_GPA,
+	       "the start info, memory map and module list end below the CPL-3 start record");
 #define WHY_MAX                  256
 
 /* The message *why points at: one per thread, rewritten by each refusal. */
@@ -61,18 +70,16 @@ static int failf(const char **why, int err, const char *fmt, ...)
 }
 
 /*
- * check_entry - the guest starts at `entry` with paging off, so it must be
- * a byte the loader writes from the file (not a zero-filled tail, not a
- * gap between segments) in a segment the image marks executable.
+ * check_entry - the guest starts at physical `entry` (`what` names it in
+ * messages), so it must be a byte the loader writes from the file (not a
+ * zero-filled tail, not a gap between segments) in a segment the image
+ * marks executable.
  */
 static int check_entry(const Elf64_Phdr *ph, int n, const struct kernel_image *ki,
-		       uint64_t entry, const char **why)
+		       uint64_t entry, const char *what, const char **why)
 {
 	unsigned long long e = entry;
 
-	if (entry >= FOUR_GIB)
-		return failf(why, -EINVAL, "the PVH entry point %#llx is above 4 GiB "
-			     "(it is a 32-bit physical address)", e);
 	for (int i = 0; i < n; i++) {
 		const Elf64_Phdr *p = &ph[i];
 
@@ -81,19 +88,19 @@ static int check_entry(const Elf64_Phdr *ph, int n, const struct kernel_image *k
 		    entry < p->p_paddr || entry - p->p_paddr >= p->p_memsz)
 			continue;
 		if (entry - p->p_paddr >= p->p_filesz)
-			return failf(why, -EINVAL, "the PVH entry point %#llx is in the "
+			return failf(why, -EINVAL, "%s %#llx is in the "
 				     "zero-filled tail of PT_LOAD segment %d (its file bytes end "
 				     "at %#llx, its memory at %#llx): the guest would run zeros",
-				     e, i, (unsigned long long)(p->p_paddr + p->p_filesz),
+				     what, e, i, (unsigned long long)(p->p_paddr + p->p_filesz),
 				     (unsigned long long)(p->p_paddr + p->p_memsz));
 		if (!(p->p_flags & PF_X))
-			return failf(why, -EINVAL, "the PVH entry point %#llx is in PT_LOAD "
+			return failf(why, -EINVAL, "%s %#llx is in PT_LOAD "
 				     "segment %d, which is not executable (p_flags %#x, no PF_X)",
-				     e, i, (unsigned)p->p_flags);
+				     what, e, i, (unsigned)p->p_flags);
 		return 0;
 	}
-	return failf(why, -EINVAL, "the PVH entry point %#llx is in no PT_LOAD segment "
-		     "(they lie between %#llx and %#llx)", e,
+	return failf(why, -EINVAL, "%s %#llx is in no PT_LOAD segment "
+		     "(they lie between %#llx and %#llx)", what, e,
 		     (unsigned long long)ki->lowest, (unsigned long long)ki->highest);
 }
 
@@ -136,10 +143,68 @@ static int segment_in_ram(const struct guest_mem *gm, int i, const Elf64_Phdr *p
 		     (unsigned long long)((end + PVHV_MIB - 1) / PVHV_MIB));
 }
 
-/* Walk the notes of one PT_NOTE segment for the PVH entry. 1 found, 0 not,
- * negative errno for a malformed note. */
-static int find_pvh_note(const uint8_t *img, int seg, uint64_t off, uint64_t size,
-			 uint64_t *entry, const char **why)
+/* The notes load_elf_kernel looks for; the first of each kind counts. */
+struct notes {
+	bool have_pvh, have_cpl3;
+	uint64_t entry;
+	struct pvhv_cpl3_note cpl3;
+};
+
+static bool note_is(const Elf64_Nhdr *nh, const uint8_t *name, uint32_t type,
+		    const char *want, uint32_t namesz)
+{
+	return nh->n_type == type && nh->n_namesz == namesz && !memcmp(name, want, namesz);
+}
+
+/* The PVH entry note's payload: a 4- or 8-byte physical address. */
+static int take_pvh_note(const Elf64_Nhdr *nh, const uint8_t *desc, struct notes *f,
+			 const char **why)
+{
+	if (nh->n_descsz == sizeof(uint32_t)) {
+		uint32_t e;
+		memcpy(&e, desc, sizeof(e));
+		f->entry = e;
+	} else if (nh->n_descsz == sizeof(uint64_t)) {
+		memcpy(&f->entry, desc, sizeof(f->entry));
+	} else {
+		return failf(why, -EINVAL, "the PVH entry note's payload is %u bytes "
+			     "(n_descsz), expected 4 or 8", nh->n_descsz);
+	}
+	f->have_pvh = true;
+	return 0;
+}
+
+/* The PVHV note's payload: struct pvhv_cpl3_note; virt_base checked here,
+ * the entry once the segments are known (check_cpl3_entry). */
+static int take_cpl3_note(const Elf64_Nhdr *nh, const uint8_t *desc, struct notes *f,
+			  const char **why)
+{
+	struct pvhv_cpl3_note n;
+
+	if (nh->n_descsz != sizeof(n))
+		return failf(why, -EINVAL, "the PVHV note's payload is %u bytes (n_descsz), "
+			     "expected %zu (entry, virt_base)", nh->n_descsz, sizeof(n));
+	memcpy(&n, desc, sizeof(n));
+	if (n.virt_base < CPL3_VIRT_MIN)
+		return failf(why, -EINVAL, "the PVHV note's virt_base %#llx is not in PML4 "
+			     "slot 511 (at or above %#llx): pvhv maps RAM only there",
+			     (unsigned long long)n.virt_base, CPL3_VIRT_MIN);
+	if (n.virt_base & (CPL3_VIRT_ALIGN - 1))
+		return failf(why, -EINVAL, "the PVHV note's virt_base %#llx is not 1 GiB "
+			     "aligned", (unsigned long long)n.virt_base);
+	if (n.entry < n.virt_base)
+		return failf(why, -EINVAL, "the PVHV note's entry %#llx is below its "
+			     "virt_base %#llx: it maps no RAM", (unsigned long long)n.entry,
+			     (unsigned long long)n.virt_base);
+	f->cpl3 = n;
+	f->have_cpl3 = true;
+	return 0;
+}
+
+/* Walk the notes of one PT_NOTE segment for the PVH and PVHV notes. 0, or
+ * a negative errno for a malformed note. */
+static int find_notes(const uint8_t *img, int seg, uint64_t off, uint64_t size,
+		      struct notes *f, const char **why)
 {
 	uint64_t pos = 0;
 
@@ -156,23 +221,62 @@ static int find_pvh_note(const uint8_t *img, int seg, uint64_t off, uint64_t siz
 				     seg, (unsigned long long)(pos - sizeof(nh)), nh.n_namesz,
 				     nh.n_descsz, (unsigned long long)size);
 		const uint8_t *name = img + off + pos, *desc = name + name_len;
-		if (nh.n_type == XEN_ELFNOTE_PHYS32_ENTRY && nh.n_namesz == XEN_NOTE_NAMESZ &&
-		    !memcmp(name, XEN_NOTE_NAME, XEN_NOTE_NAMESZ)) {
-			if (nh.n_descsz == sizeof(uint32_t)) {
-				uint32_t e;
-				memcpy(&e, desc, sizeof(e));
-				*entry = e;
-			} else if (nh.n_descsz == sizeof(uint64_t)) {
-				memcpy(entry, desc, sizeof(*entry));
-			} else {
-				return failf(why, -EINVAL, "the PVH entry note's payload is %u bytes "
-					     "(n_descsz), expected 4 or 8", nh.n_descsz);
-			}
-			return 1;
-		}
+		int r = 0;
+		if (!f->have_pvh && note_is(&nh, name, XEN_ELFNOTE_PHYS32_ENTRY, XEN_NOTE_NAME,
+					    XEN_NOTE_NAMESZ))
+			r = take_pvh_note(&nh, desc, f, why);
+		else if (!f->have_cpl3 && note_is(&nh, name, PVHV_ELFNOTE_CPL3,
+						  PVHV_ELFNOTE_NAME, PVHV_NOTE_NAMESZ))
+			r = take_cpl3_note(&nh, desc, f, why);
+		if (r < 0)
+			return r;
 		pos += name_len + desc_len;
 	}
 	return 0;
+}
+
+/* Both entries, now that the segments are checked; fills ki. */
+static int check_entries(const Elf64_Phdr *ph, int n, struct kernel_image *ki,
+			 const struct notes *f, const char **why)
+{
+	if (!f->have_pvh && !f->have_cpl3)
+		return fail(why, "no PVH entry note (Xen note type 18, XEN_ELFNOTE_PHYS32_ENTRY): not a PVH kernel", -ENOEXEC);
+	if (f->have_pvh) {
+		if (f->entry >= FOUR_GIB)
+			return failf(why, -EINVAL, "the PVH entry point %#llx is above 4 GiB "
+				     "(it is a 32-bit physical address)",
+				     (unsigned long long)f->entry);
+		int r = check_entry(ph, n, ki, f->entry, "the PVH entry point", why);
+		if (r < 0)
+			return r;
+		ki->has_pvh = true;
+		ki->entry = f->entry;
+	}
+	if (f->have_cpl3) {
+		int r = check_entry(ph, n, ki, f->cpl3.entry - f->cpl3.virt_base,
+				    "the PVHV note's entry, at physical", why);
+		if (r < 0)
+			return r;
+		if (ki->nr_exec > PVHV_MAX_EXEC_SEGMENTS)
+			return failf(why, -E2BIG, "%d executable PT_LOAD segments: pvhv maps "
+				     "at most %d executable in deprivileged mode", ki->nr_exec,
+				     PVHV_MAX_EXEC_SEGMENTS);
+		ki->has_cpl3 = true;
+		ki->cpl3 = f->cpl3;
+	}
+	return 0;
+}
+
+/* Remember an executable segment (deprivileged mode maps it executable). */
+static void note_exec(struct kernel_image *ki, const Elf64_Phdr *p)
+{
+	if (!(p->p_flags & PF_X))
+		return;
+	if (ki->nr_exec < PVHV_MAX_EXEC_SEGMENTS) {
+		ki->exec[ki->nr_exec].start = p->p_paddr;
+		ki->exec[ki->nr_exec].end = p->p_paddr + p->p_memsz;
+	}
+	ki->nr_exec++;
 }
 
 int load_elf_kernel(struct guest_mem *gm, const void *image, size_t len,
@@ -181,8 +285,7 @@ int load_elf_kernel(struct guest_mem *gm, const void *image, size_t len,
 	const uint8_t *img = image;
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph[MAX_PHDRS];
-	uint64_t entry = 0;
-	int have_entry = 0;
+	struct notes notes = { 0 };
 
 	memset(ki, 0, sizeof(*ki));
 	*why = NULL;
@@ -232,12 +335,9 @@ int load_elf_kernel(struct guest_mem *gm, const void *image, size_t len,
 					     "%#llx, p_filesz %#llx) runs past the end of the "
 					     "%zu-byte file", i, (unsigned long long)p->p_offset,
 					     (unsigned long long)p->p_filesz, len);
-			if (!have_entry) {
-				int r = find_pvh_note(img, i, p->p_offset, p->p_filesz, &entry, why);
-				if (r < 0)
-					return r;
-				have_entry = r;
-			}
+			int r = find_notes(img, i, p->p_offset, p->p_filesz, &notes, why);
+			if (r < 0)
+				return r;
 			continue;
 		}
 		if (p->p_type != PT_LOAD || p->p_memsz == 0)
@@ -271,15 +371,13 @@ int load_elf_kernel(struct guest_mem *gm, const void *image, size_t len,
 		if (p->p_paddr + p->p_memsz > ki->highest)
 			ki->highest = p->p_paddr + p->p_memsz;
 		ki->nr_segments++;
+		note_exec(ki, p);
 	}
 	if (!ki->nr_segments)
 		return fail(why, "no PT_LOAD segment to load (none with p_memsz > 0)", -ENOEXEC);
-	if (!have_entry)
-		return fail(why, "no PVH entry note (Xen note type 18, XEN_ELFNOTE_PHYS32_ENTRY): not a PVH kernel", -ENOEXEC);
-	int r = check_entry(ph, eh.e_phnum, ki, entry, why);
+	int r = check_entries(ph, eh.e_phnum, ki, &notes, why);
 	if (r < 0)
 		return r;
-	ki->entry = entry;
 
 	for (int i = 0; i < eh.e_phnum; i++) {
 		const Elf64_Phdr *p = &ph[i];
@@ -293,8 +391,32 @@ int load_elf_kernel(struct guest_mem *gm, const void *image, size_t len,
 	return 0;
 }
 
-uint64_t build_start_info(struct guest_mem *gm, const char *cmdline,
-			  uint64_t rsdp, const char **why)
+/* The top ranges must be ascending, contiguous, page aligned, above 1 MiB
+ * and end at the end of RAM. */
+static bool top_ok(const struct guest_mem *gm, const struct pvhv_range *top, int nr,
+		   const char **why)
+{
+	if (nr < 0 || nr > PVHV_TOP_RESERVED_MAX || (nr && !top)) {
+		failf(why, 0, "%d reserved ranges at the top of RAM, at most %d", nr,
+		      PVHV_TOP_RESERVED_MAX);
+		return false;
+	}
+	for (int i = 0; i < nr; i++) {
+		uint64_t end = i + 1 < nr ? top[i + 1].base : gm->size;
+		if (top[i].base <= PVHV_HIGH_RAM_START || (top[i].base & (PVHV_PAGE_SIZE - 1)) ||
+		    !top[i].len || top[i].len > end || top[i].base != end - top[i].len) {
+			failf(why, 0, "reserved range %d (%#llx, %#llx bytes) is not a page-aligned "
+			      "piece of the top of RAM (it should end at %#llx)", i,
+			      (unsigned long long)top[i].base, (unsigned long long)top[i].len,
+			      (unsigned long long)end);
+			return false;
+		}
+	}
+	return true;
+}
+
+uint64_t build_start_info_top(struct guest_mem *gm, const char *cmdline, uint64_t rsdp,
+			      const struct pvhv_range *top, int nr_top, const char **why)
 {
 	uint64_t map_gpa = PVHV_START_INFO_GPA + sizeof(struct hvm_start_info);
 	size_t cl = strlen(cmdline) + 1;
@@ -310,7 +432,7 @@ uint64_t build_start_info(struct guest_mem *gm, const char *cmdline,
 		.cmdline_paddr = PVHV_CMDLINE_GPA,
 		.rsdp_paddr = rsdp,
 		.memmap_paddr = map_gpa,
-		.memmap_entries = PVHV_MEMMAP_ENTRIES,
+		.memmap_entries = PVHV_MEMMAP_BASE + (uint32_t)(nr_top > 0 ? nr_top : 0),
 	};
 
 	*why = NULL;
@@ -324,7 +446,13 @@ uint64_t build_start_info(struct guest_mem *gm, const char *cmdline,
 		      (unsigned long long)gm->size);
 		return 0;
 	}
-	map[PVHV_MEMMAP_ENTRIES - 1].size = gm->size - PVHV_HIGH_RAM_START;
+	if (!top_ok(gm, top, nr_top, why))
+		return 0;
+	uint64_t ram_end = nr_top ? top[0].base : gm->size;
+	map[PVHV_MEMMAP_BASE - 1].size = ram_end - PVHV_HIGH_RAM_START;
+	for (int i = 0; i < nr_top; i++)
+		map[PVHV_MEMMAP_BASE + i] = (struct hvm_memmap_entry){
+			top[i].base, top[i].len, E820_RESERVED, 0 };
 	void *si_p = gm_ptr(gm, PVHV_START_INFO_GPA, sizeof(si));
 	void *map_p = gm_ptr(gm, map_gpa, sizeof(map));
 	void *cl_p = gm_ptr(gm, PVHV_CMDLINE_GPA, cl);
@@ -338,13 +466,25 @@ uint64_t build_start_info(struct guest_mem *gm, const char *cmdline,
 	return PVHV_START_INFO_GPA;
 }
 
+uint64_t build_start_info(struct guest_mem *gm, const char *cmdline,
+			  uint64_t rsdp, const char **why)
+{
+	return build_start_info_top(gm, cmdline, rsdp, NULL, 0, why);
+}
+
 int place_module(struct guest_mem *gm, const struct kernel_image *ki, const void *data,
 		 size_t len, uint64_t *gpa, const char **why)
+{
+	return place_module_below(gm, ki, gm->size, data, len, gpa, why);
+}
+
+int place_module_below(struct guest_mem *gm, const struct kernel_image *ki, uint64_t limit,
+		       const void *data, size_t len, uint64_t *gpa, const char **why)
 {
 	uint64_t above = align_up(ki->highest > PVHV_HIGH_RAM_START ? ki->highest
 								    : PVHV_HIGH_RAM_START,
 				  PVHV_MODULE_ALIGN);
-	uint64_t top = gm->size & ~(PVHV_MODULE_ALIGN - 1);
+	uint64_t top = (limit < gm->size ? limit : gm->size) & ~(PVHV_MODULE_ALIGN - 1);
 	uint64_t room = top > above ? top - above : 0;
 
 	*why = NULL;

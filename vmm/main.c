@@ -46,6 +46,10 @@ static void usage(FILE *f)
 		"                     PVM does not), on offers them unprobed, off hides them\n"
 		"  --bad-start-info K for tests of the guest's boot checks: hand it a broken\n"
 		"                     start info (K: " BAD_START_INFO_KINDS ")\n"
+		"  --deprivileged     run the kernel at CPL 3 under a small ring-0 monitor, every\n"
+		"                     privileged operation a hypercall (docs/pvhv-abi.md,\n"
+		"                     \"Deprivileged mode\"): needs the image's PVHV note (else\n"
+		"                     exit %d), one vCPU, --mem at most %u, not with --no-pv\n"
 		"  --kvm-dev PATH     the KVM device (default " PVHV_KVM_DEV_DEFAULT "); the kernel\n"
 		"                     image is checked before it is opened\n"
 		"  --help             this text\n\n"
@@ -53,7 +57,7 @@ static void usage(FILE *f)
 		"%d VM fault, %d timeout; ACPI S5 power-off %d, reset (0xcf9) %d\n",
 		DEFAULT_MEM_MIB, MIN_MEM_MIB, MAX_MEM_MIB, PVHV_MAX_VCPUS, PVHV_EXIT_IMAGE,
 		PVHV_EXIT_TIMEOUT,
-		HC_PROBE_TIMEOUT_MS, PVHV_EXIT_USAGE, PVHV_EXIT_IMAGE, PVHV_EXIT_NOKVM, PVHV_EXIT_FAULT,
+		HC_PROBE_TIMEOUT_MS, PVHV_EXIT_IMAGE, PVHV_CPL3_MAX_MEM_MB, PVHV_EXIT_USAGE, PVHV_EXIT_IMAGE, PVHV_EXIT_NOKVM, PVHV_EXIT_FAULT,
 		PVHV_EXIT_TIMEOUT, PVHV_EXIT_POWER_OFF, PVHV_EXIT_RESET);
 }
 
@@ -68,6 +72,29 @@ static bool parse_num(const char *s, double lo, double hi, double *out)
 	return true;
 }
 
+/* --deprivileged's limits: one vCPU, RAM under one PUD, pvhv's ports (the
+ * monitor's only way out). 0, or -1 after a message. */
+static int check_deprivileged(const struct vm_config *cfg)
+{
+	if (!cfg->deprivileged)
+		return 0;
+	if (cfg->smp > 1) {
+		fprintf(stderr, "pvhv: --smp %d: --deprivileged runs one vCPU\n", cfg->smp);
+		return -1;
+	}
+	if (cfg->mem_mib > PVHV_CPL3_MAX_MEM_MB) {
+		fprintf(stderr, "pvhv: --mem %llu: --deprivileged maps at most %u MiB\n",
+			(unsigned long long)cfg->mem_mib, PVHV_CPL3_MAX_MEM_MB);
+		return -1;
+	}
+	if (!cfg->pv) {
+		fprintf(stderr, "pvhv: --no-pv: --deprivileged needs pvhv's ports (every "
+			"hypercall of the kernel passes them)\n");
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct timespec ts;
@@ -78,7 +105,7 @@ int main(int argc, char **argv)
 		.kvm_pv = true, .pv = true, .kvm_hypercalls = HC_MODE_AUTO,
 	};
 	enum { O_MEM = 256, O_SMP, O_CMDLINE, O_TIMEOUT, O_STATS, O_JSON, O_NOKVM,
-	       O_NOPV, O_BAD, O_KVMDEV, O_HC, O_INITRD, O_HELP };
+	       O_NOPV, O_BAD, O_KVMDEV, O_HC, O_INITRD, O_DEPRIV, O_HELP };
 	static const struct option lo[] = {
 		{ "mem", 1, 0, O_MEM }, { "smp", 1, 0, O_SMP },
 		{ "cmdline", 1, 0, O_CMDLINE }, { "timeout", 1, 0, O_TIMEOUT },
@@ -86,6 +113,7 @@ int main(int argc, char **argv)
 		{ "no-kvm-pv", 0, 0, O_NOKVM }, { "no-pv", 0, 0, O_NOPV },
 		{ "bad-start-info", 1, 0, O_BAD }, { "kvm-dev", 1, 0, O_KVMDEV },
 		{ "kvm-hypercalls", 1, 0, O_HC }, { "initrd", 1, 0, O_INITRD },
+		{ "deprivileged", 0, 0, O_DEPRIV },
 		{ "help", 0, 0, O_HELP }, { 0, 0, 0, 0 },
 	};
 	double v;
@@ -124,6 +152,7 @@ int main(int argc, char **argv)
 		case O_JSON: cfg.stats_json = optarg; break;
 		case O_NOKVM: cfg.kvm_pv = false; break;
 		case O_NOPV: cfg.pv = false; break;
+		case O_DEPRIV: cfg.deprivileged = true; break;
 		case O_BAD:
 			if (strcmp(optarg, "no-memmap") && strcmp(optarg, "modules") &&
 			    strcmp(optarg, "cmdline")) {
@@ -158,5 +187,7 @@ int main(int argc, char **argv)
 		return PVHV_EXIT_USAGE;
 	}
 	cfg.kernel = argv[optind];
+	if (check_deprivileged(&cfg) < 0)
+		return PVHV_EXIT_USAGE;
 	return kvm_run_vm(&cfg, t_start);
 }

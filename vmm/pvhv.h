@@ -8,6 +8,10 @@
  *   loader.c      the ELF64 kernel and the PVH start info (pure)
  *   acpi.c        the ACPI tables: RSDP, XSDT, MADT, FADT, DSDT (pure)
  *   hypercall.c   the paravirt operations (pure over guest_mem + hc_env)
+ *   cpl3_*.c      deprivileged mode (cpl3.h): layout and initial tables
+ *                 (cpl3_boot.c), hypercalls 9..16 (cpl3_hc.c), the
+ *                 validator (cpl3_mm.c), the monitor's region (cpl3_region.c,
+ *                 cpl3_monitor.S); kvm-cpl3.c and cpl3_vcpu.c its KVM side
  *   ioport.c      the port I/O table {base, count, handler} and its lookup;
  *                 isa-debug-exit
  *   uart.c        the 16550A on COM1, its THR-empty interrupt (a port device)
@@ -35,6 +39,7 @@
 
 #include <abi/pc_ports.h>
 #include <abi/pvhv.h>
+#include <abi/pvhv_cpl3.h>
 
 #define PVHV_MAX_VCPUS     64
 #define PVHV_MIB           (1024ull * 1024)
@@ -89,17 +94,28 @@ void *gm_ptr(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
 #define PVHV_ACPI_GPA        0xe0000ull   /* the ACPI tables (acpi.c) ... */
 #define PVHV_ACPI_SIZE       0x20000ull   /* ... to 1 MiB, E820_ACPI */
 
+#define PVHV_MAX_EXEC_SEGMENTS 8     /* PF_X segments the loader records */
+
 struct kernel_image {
+	bool has_pvh;                /* a Xen PVH entry note: `entry` */
 	uint64_t entry;              /* PVH 32-bit entry (physical) */
 	uint64_t lowest, highest;    /* physical extent of the loaded segments */
 	int nr_segments;
+	bool has_cpl3;               /* a PVHV note (abi/pvhv_cpl3.h): `cpl3` */
+	struct pvhv_cpl3_note cpl3;  /* checked: virt_base and entry usable */
+	int nr_exec;                 /* the PF_X PT_LOAD segments, physical */
+	struct { uint64_t start, end; } exec[PVHV_MAX_EXEC_SEGMENTS];
 };
 
 /*
  * load_elf_kernel - check the ELF64 image `img` of `len` bytes and copy
  * its PT_LOAD segments to their physical addresses in gm (zeroing each
  * memsz tail); find the PVH entry note, whose entry must be a file-backed
- * byte (within p_filesz) of an executable (PF_X) PT_LOAD segment. Returns
+ * byte (within p_filesz) of an executable (PF_X) PT_LOAD segment, and
+ * pvhv's own PVHV note (deprivileged mode, abi/pvhv_cpl3.h): descsz 16,
+ * virt_base 1 GiB aligned in PML4 slot 511, entry - virt_base such a byte
+ * too. Either note may be missing (not both: the image is no PVH kernel);
+ * a malformed one is always refused, used or not. Returns
  * 0, or a negative errno with *why naming what is wrong and the bad value
  * (truncated, not ELF64 x86-64, a segment outside RAM or below 1 MiB,
  * overlapping segments, no PVH note, an entry the guest could not run).
@@ -120,6 +136,22 @@ int load_elf_kernel(struct guest_mem *gm, const void *img, size_t len,
 uint64_t build_start_info(struct guest_mem *gm, const char *cmdline,
 			  uint64_t rsdp, const char **why);
 
+/* A guest-physical range. */
+struct pvhv_range {
+	uint64_t base, len;
+};
+
+/*
+ * build_start_info_top - build_start_info() with pvhv's own pages at the
+ * top of RAM: `top` (nr_top <= PVHV_TOP_RESERVED_MAX ranges, ascending,
+ * contiguous, the last ending at the end of RAM, each page aligned) are
+ * E820_RESERVED and the RAM from 1 MiB ends below the first. 0 with *why
+ * for ranges that break those rules.
+ */
+#define PVHV_TOP_RESERVED_MAX 2
+uint64_t build_start_info_top(struct guest_mem *gm, const char *cmdline, uint64_t rsdp,
+			      const struct pvhv_range *top, int nr_top, const char **why);
+
 /*
  * place_module - copy a boot module (an initrd) of `len` bytes to the top
  * of guest RAM, PVHV_MODULE_ALIGN aligned, clear of the kernel `ki` and of
@@ -134,6 +166,11 @@ uint64_t build_start_info(struct guest_mem *gm, const char *cmdline,
 #define PVHV_MAX_MODULES    4
 int place_module(struct guest_mem *gm, const struct kernel_image *ki, const void *data,
 		 size_t len, uint64_t *gpa, const char **why);
+
+/* place_module_below - place_module() under `top` instead of the end of
+ * RAM (deprivileged mode keeps the top for itself). */
+int place_module_below(struct guest_mem *gm, const struct kernel_image *ki, uint64_t top,
+		       const void *data, size_t len, uint64_t *gpa, const char **why);
 
 /*
  * add_start_info_module - append module [paddr, paddr+size) to the module
@@ -177,6 +214,9 @@ struct vcpu_stats {
 const char *stat_name(enum pvhv_stat s);
 
 /* ---- hypercall.c -------------------------------------------------------- */
+struct cpl3_vm;
+struct cpl3_timer;
+
 /* What a hypercall may do to the world: the VMM fills these in; the tests
  * fill them with recorders. All may be called from any vCPU thread. */
 struct hc_env {
@@ -195,15 +235,26 @@ struct hc_env {
 	void (*yield)(void *ctx);
 	/* sum the counters of one vCPU (or PVHV_ALL_VCPUS) into *out */
 	void (*stats)(void *ctx, uint32_t vcpu, struct pvhv_stats *out);
+	/* ---- deprivileged mode (cpl3.h); cpl3 NULL elsewhere ---- */
+	struct cpl3_vm *cpl3;
+	/* read (write false) or write MSR `index` of vCPU `vcpu`: 0 or -PVHV_EIO */
+	int (*msr)(void *ctx, uint32_t vcpu, bool write, uint32_t index, uint64_t *val);
+	/* program vCPU `vcpu`'s LAPIC timer: 0 or -PVHV_EIO */
+	int (*lapic_timer)(void *ctx, uint32_t vcpu, const struct cpl3_timer *t);
+	/* a fatal report about vCPU `vcpu`: print `what`, its registers, exit 70 */
+	void (*fatal)(void *ctx, uint32_t vcpu, const char *what);
 };
 
 /*
  * hc_dispatch - run operation `op` for vCPU `vcpu` with `args`. Returns
- * the result for page->ret: >= 0, or -PVHV_E*. Never touches memory
- * outside env->mem; `st` (may be NULL) gets the hypercall counters.
+ * the result for page->ret: >= 0, or -PVHV_E*; an operation may leave a
+ * result in args too (RDMSR: args[1]). Never touches memory outside
+ * env->mem; `st` (may be NULL) gets the hypercall counters. With
+ * env->cpl3 (deprivileged mode) operations 9..16 run (else -ENOSYS) and
+ * the monitor learns after each call what to replay (cpl3_hc_end).
  */
 int64_t hc_dispatch(const struct hc_env *env, uint32_t vcpu, uint64_t op,
-		    const uint64_t args[PVHV_HC_ARGS], struct vcpu_stats *st);
+		    uint64_t args[PVHV_HC_ARGS], struct vcpu_stats *st);
 
 /* ---- ioport.c, uart.c, doorbell.c: port I/O ---------------------------- */
 #define PORT_NONE          0xffffffffu   /* what an undecoded port reads */

@@ -9,10 +9,29 @@
 PVHV := $(BUILD)/pvhv
 PVHV_ASAN := $(BUILD)/pvhv-asan
 PVHV_CORE_SRCS := vmm/error.c vmm/guest_mem.c vmm/loader.c vmm/acpi.c vmm/hypercall.c \
+	vmm/cpl3_mm.c vmm/cpl3_boot.c vmm/cpl3_hc.c \
 	vmm/ioport.c vmm/uart.c vmm/pc.c vmm/doorbell.c \
-	vmm/stats.c vmm/x86.c vmm/kvm-hc.c vmm/cpl3_mm.c
-PVHV_SRCS := $(PVHV_CORE_SRCS) vmm/kvm-cpu.c vmm/kvm.c vmm/main.c
-PVHV_OBJS := $(PVHV_SRCS:%.c=$(BUILD)/hosted/%.o)
+	vmm/stats.c vmm/x86.c vmm/kvm-hc.c vmm/cpl3_region.c vmm/cpl3_monitor.S
+PVHV_SRCS := $(PVHV_CORE_SRCS) vmm/kvm-cpu.c vmm/kvm-cpl3.c vmm/kvm.c vmm/main.c \
+	vmm/cpl3_vcpu.c
+PVHV_OBJS := $(patsubst %.S,$(BUILD)/hosted/%.o,$(PVHV_SRCS:%.c=$(BUILD)/hosted/%.o))
+
+# The monitor of the deprivileged mode (cpl3_monitor.S) takes its numbers
+# from C headers through an asm-offsets file.
+CPL3_MON_OFFSETS := $(BUILD)/hosted/vmm/cpl3_monitor-offsets.h
+$(BUILD)/hosted/vmm/cpl3_monitor.o $(BUILD)/asan/vmm/cpl3_monitor.o: $(CPL3_MON_OFFSETS)
+$(BUILD)/hosted/vmm/cpl3_monitor.o: HOSTED_CFLAGS += -I$(BUILD)/hosted/vmm
+$(CPL3_MON_OFFSETS): HOSTED_CFLAGS += -Ivmm
+
+# pvhv copies the monitor's bytes: a relocation in them would be a
+# reference that is wrong once they run at PVHV_CPL3_MONITOR_BASE.
+$(BUILD)/hosted/vmm/cpl3_monitor.o: vmm/cpl3_monitor.S
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AS      $@")
+	$(Q)$(CC) $(HOSTED_CFLAGS) -c $< -o $@
+	$(Q)if readelf -rW $@ | grep -q "rodata.cpl3_monitor"; then \
+		echo "$<: the monitor has relocations (it must be position independent):"; \
+		readelf -rW $@; rm -f $@; exit 1; fi
 
 # What pvhv shares with the kernel is in include/abi/ (-Iinclude); it sees
 # no header of kernel/.
@@ -31,8 +50,8 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 SAN_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Iinclude -MMD -MP $(PVHV_CFLAGS) \
 	-Ivmm $(SAN_FLAGS)
 PVHV_TEST_SRCS := $(wildcard tests/unit/t_pvhv_*.c)
-PVHV_ASAN_OBJS := $(PVHV_SRCS:%.c=$(BUILD)/asan/%.o)
-PVHV_TEST_OBJS := $(PVHV_CORE_SRCS:%.c=$(BUILD)/asan/%.o) \
+PVHV_ASAN_OBJS := $(patsubst %.S,$(BUILD)/asan/%.o,$(PVHV_SRCS:%.c=$(BUILD)/asan/%.o))
+PVHV_TEST_OBJS := $(patsubst %.S,$(BUILD)/asan/%.o,$(PVHV_CORE_SRCS:%.c=$(BUILD)/asan/%.o)) \
 	$(PVHV_TEST_SRCS:%.c=$(BUILD)/asan/%.o)
 PVHV_UNIT := $(BUILD)/tests/pvhv-unit
 
@@ -40,6 +59,11 @@ $(BUILD)/asan/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC-SAN  $@")
 	$(Q)$(CC) $(SAN_CFLAGS) -c $< -o $@
+
+$(BUILD)/asan/%.o: %.S
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AS-SAN  $@")
+	$(Q)$(CC) $(SAN_CFLAGS) -I$(BUILD)/hosted/vmm -c $< -o $@
 
 $(PVHV_ASAN): $(PVHV_ASAN_OBJS)
 	@$(if $(Q),echo "  LD-SAN  $@")

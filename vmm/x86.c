@@ -357,7 +357,8 @@ int kvm_cpu__arch_init(struct vcpu *v)
 	if (ioctl(v->fd, KVM_SET_FPU, &fpu) < 0)
 		return pvhv_err("ioctl KVM_SET_FPU");
 	/* APs wait in the in-kernel LAPIC for INIT-SIPI: no state to set */
-	return v->index == 0 ? set_entry_state(v) : 0;
+	/* deprivileged: the CPL-3 start is kvm_cpu__cpl3_setup's (kvm-cpu.c) */
+	return v->index == 0 && !vm->cfg.deprivileged ? set_entry_state(v) : 0;
 }
 
 int gva_to_gpa(const struct guest_mem *gm, uint64_t cr0, uint64_t cr3,

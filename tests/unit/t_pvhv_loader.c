@@ -86,7 +86,7 @@ Test(pvhv_loader, good_image_loads_and_zeroes_the_tail)
 	const char *why;
 
 	make(&m);
-	memset(gm.host + SEG_PA, 0x77, MEMSZ);      /* stale bytes to be zeroed */
+	memset(gm.host + SEG_PA, 0x77, MEMSZ);  /* stale bytes to be zeroed */
 	cr_assert_eq(load_elf_kernel(&gm, &m, sizeof(m), &ki, &why), 0, "%s", why);
 	cr_assert_eq(ki.entry, ENTRY);
 	cr_assert_eq(ki.nr_segments, 2);
@@ -469,7 +469,7 @@ Test(pvhv_loader, start_info)
 	memcpy(w, gm.host + pa, sizeof(w));
 	cr_assert_eq(w[0], (uint32_t)HVM_START_MAGIC);
 	cr_assert_eq(w[1], 1);
-	memcpy(q, gm.host + pa + 16, sizeof(q));   /* modlist, cmdline, rsdp, memmap, n */
+	memcpy(q, gm.host + pa + 16, sizeof(q));  /* modlist, cmdline, rsdp, memmap, n */
 	cr_assert_eq(q[1], PVHV_CMDLINE_GPA);
 	cr_assert_eq(q[2], 0);
 	cr_assert_str_eq((char *)gm.host + q[1], "tests=off pv=pvhv");
@@ -579,4 +579,221 @@ Test(pvhv_loader, initrd_refusals_name_the_problem)
 	for (int i = 0; i < PVHV_MAX_MODULES; i++)
 		cr_assert_eq(add_start_info_module(&gm, PVHV_START_INFO_GPA, above, 1, &why), 0);
 	cr_assert_eq(add_start_info_module(&gm, PVHV_START_INFO_GPA, above, 1, &why), -E2BIG);
+}
+
+/* ---- the PVHV note (deprivileged mode) ---------------------------------- */
+
+#define VBASE      0xffffff8000000000ull   /* PML4 slot 511, 1 GiB aligned */
+#define VENTRY     (VBASE + ENTRY)
+
+/* An image with both notes in one PT_NOTE segment. */
+struct img3 {
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph[3];
+	Elf64_Nhdr nh;
+	char name[4];
+	uint64_t entry;
+	Elf64_Nhdr nh3;
+	char name3[8];                         /* "PVHV\0" padded to 4 */
+	uint32_t desc[4];                      /* entry, virt_base: 4-aligned */
+	uint8_t data[FILESZ];
+	uint8_t data2[FILESZ];
+};
+
+static void set_note(struct img3 *m, uint64_t entry, uint64_t virt_base)
+{
+	uint64_t n[2] = { entry, virt_base };
+
+	memcpy(m->desc, n, sizeof(n));
+}
+
+static void make3(struct img3 *m)
+{
+	struct img base;
+
+	make(&base);
+	memset(m, 0, sizeof(*m));
+	m->eh = base.eh;
+	m->eh.e_phoff = offsetof(struct img3, ph);
+	memcpy(m->ph, base.ph, sizeof(m->ph));
+	m->ph[0].p_offset = offsetof(struct img3, data);
+	m->ph[1].p_offset = offsetof(struct img3, data2);
+	m->ph[2].p_offset = offsetof(struct img3, nh);
+	m->ph[2].p_filesz = offsetof(struct img3, data) - offsetof(struct img3, nh);
+	m->nh = base.nh;
+	memcpy(m->name, "Xen", 4);
+	m->entry = ENTRY;
+	m->nh3 = (Elf64_Nhdr){ .n_namesz = 5, .n_descsz = 16, .n_type = 1 };
+	memcpy(m->name3, "PVHV", 5);
+	set_note(m, VENTRY, VBASE);
+	memset(m->data, 0xab, FILESZ);
+	memset(m->data2, 0xcd, FILESZ);
+}
+
+/* Load m and expect a refusal whose text has `want`; nothing written. */
+static void refused3(struct img3 *m, const char *want)
+{
+	struct kernel_image ki;
+	const char *why;
+
+	cr_assert_lt(load_elf_kernel(&gm, m, sizeof(*m), &ki, &why), 0, "accepted: want %s", want);
+	cr_assert(why && strstr(why, want), "'%s' lacks '%s'", why, want);
+	cr_assert_eq(gm.host[SEG_PA], 0, "a refused image wrote guest memory");
+}
+
+Test(pvhv_loader, pvhv_note_is_read_with_the_pvh_note)
+{
+	struct img3 m;
+	struct kernel_image ki;
+	const char *why;
+
+	make3(&m);
+	cr_assert_eq(load_elf_kernel(&gm, &m, sizeof(m), &ki, &why), 0, "%s", why);
+	cr_assert(ki.has_pvh && ki.has_cpl3);
+	cr_assert_eq(ki.entry, ENTRY);
+	cr_assert_eq(ki.cpl3.entry, 0xffffff8000100010ull);
+	cr_assert_eq(ki.cpl3.virt_base, 0xffffff8000000000ull);
+	/* the PF_X segment, as deprivileged mode maps it executable */
+	cr_assert_eq(ki.nr_exec, 1);
+	cr_assert_eq(ki.exec[0].start, 0x100000);
+	cr_assert_eq(ki.exec[0].end, 0x100100);
+}
+
+Test(pvhv_loader, pvhv_note_alone_loads_without_a_pvh_entry)
+{
+	struct img3 m;
+	struct kernel_image ki;
+	const char *why;
+
+	make3(&m);
+	m.nh.n_type = 17;                      /* some other Xen note */
+	cr_assert_eq(load_elf_kernel(&gm, &m, sizeof(m), &ki, &why), 0, "%s", why);
+	cr_assert(!ki.has_pvh && ki.has_cpl3);
+	/* neither: no PVH kernel at all */
+	memset(gm.host + SEG_PA, 0, MEMSZ);
+	m.nh3.n_type = 2;
+	refused3(&m, "no PVH entry note");
+}
+
+Test(pvhv_loader, pvhv_note_with_a_foreign_name_is_not_ours)
+{
+	struct img3 m;
+	struct kernel_image ki;
+	const char *why;
+
+	make3(&m);
+	m.nh3.n_namesz = 4;                    /* "PVHV" without its NUL */
+	set_note(&m, VENTRY, 0x1234);  /* would be refused were it ours */
+	cr_assert_eq(load_elf_kernel(&gm, &m, sizeof(m), &ki, &why), 0, "%s", why);
+	cr_assert(!ki.has_cpl3);
+}
+
+Test(pvhv_loader, hostile_pvhv_notes_are_refused)
+{
+	struct img3 m;
+
+	make3(&m);
+	m.nh3.n_descsz = 8;                    /* entry only */
+	refused3(&m, "PVHV note's payload is 8 bytes");
+	make3(&m);
+	m.nh3.n_descsz = 0x1000;               /* past the segment */
+	refused3(&m, "runs past the segment");
+	make3(&m);
+	set_note(&m, 0xffffff0000000000ull + ENTRY, 0xffffff0000000000ull);  /* slot 510: the monitor's */
+	refused3(&m, "not in PML4 slot 511");
+	make3(&m);
+	set_note(&m, 0xffff800000000000ull + ENTRY, 0xffff800000000000ull);  /* canonical but slot 256 */
+	refused3(&m, "not in PML4 slot 511");
+	make3(&m);
+	set_note(&m, 0x0000800000000000ull + ENTRY, 0x0000800000000000ull);  /* not canonical */
+	refused3(&m, "not in PML4 slot 511");
+	make3(&m);
+	set_note(&m, VBASE + 0x200000 + ENTRY, VBASE + 0x200000);  /* 2 MiB, not 1 GiB, aligned */
+	refused3(&m, "not 1 GiB aligned");
+	make3(&m);
+	set_note(&m, VBASE - 1, VBASE);  /* below virt_base */
+	refused3(&m, "below its virt_base");
+	make3(&m);
+	set_note(&m, VBASE + SEG_PA + FILESZ, VBASE);  /* the zero-filled tail */
+	refused3(&m, "zero-filled tail");
+	make3(&m);
+	set_note(&m, VBASE + SEG2_PA, VBASE);  /* a segment without PF_X */
+	refused3(&m, "not executable");
+	make3(&m);
+	set_note(&m, UINT64_MAX, VBASE);  /* physical 0x7fffffffff: nothing */
+	refused3(&m, "in no PT_LOAD segment");
+}
+
+Test(pvhv_loader, a_malformed_pvhv_note_is_refused_even_with_a_good_pvh_note)
+{
+	struct img3 m;
+
+	make3(&m);
+	cr_assert_eq(m.entry, ENTRY);  /* the PVH note is fine */
+	set_note(&m, VENTRY, 0x40000000);  /* low half */
+	refused3(&m, "PVHV note's virt_base 0x40000000");
+}
+
+Test(pvhv_loader, start_info_reserves_the_top_of_ram)
+{
+	const char *why;
+	/* as deprivileged mode lays out the top of RAM: a 64 KiB monitor
+	 * region, the initial tables just below it (11 pages here) */
+	struct pvhv_range top[2] = { { 0x7e5000, 0xb000 }, { 0x7f0000, 0x10000 } };
+	struct hvm_start_info s;
+	struct hvm_memmap_entry e[6];
+
+	cr_assert_eq(build_start_info_top(&gm, "", 0, top, 2, &why), PVHV_START_INFO_GPA, "%s",
+		     why);
+	memcpy(&s, gm.host + PVHV_START_INFO_GPA, sizeof(s));
+	cr_assert_eq(s.memmap_entries, 6);
+	memcpy(e, gm.host + s.memmap_paddr, sizeof(e));
+	cr_assert_eq(e[3].addr, 0x100000);
+	cr_assert_eq(e[3].size, 0x7e5000 - 0x100000);
+	cr_assert_eq(e[3].type, 1);
+	cr_assert_eq(e[4].addr, 0x7e5000);
+	cr_assert_eq(e[4].size, 0xb000);
+	cr_assert_eq(e[4].type, 2);
+	cr_assert_eq(e[5].addr, 0x7f0000);
+	cr_assert_eq(e[5].size, 0x10000);
+	cr_assert_eq(e[5].type, 2);
+	/* the module list still lies past the largest map */
+	cr_assert_eq(add_start_info_module(&gm, PVHV_START_INFO_GPA, 0x200000, 1, &why), 0);
+	memcpy(&s, gm.host + PVHV_START_INFO_GPA, sizeof(s));
+	cr_assert_geq(s.modlist_paddr, s.memmap_paddr + 6 * sizeof(e[0]));
+}
+
+Test(pvhv_loader, start_info_refuses_top_ranges_that_are_not_the_top)
+{
+	const char *why;
+	struct pvhv_range gap[2] = { { 0x7e5000, 0xa000 }, { 0x7f0000, 0x10000 } };
+	struct pvhv_range short_end[1] = { { 0x7f0000, 0xf000 } };
+	struct pvhv_range unaligned[1] = { { 0x7f0800, 0xf800 } };
+	struct pvhv_range huge[1] = { { 0x800000 - 0x900000, 0x900000 } };
+
+	cr_assert_eq(build_start_info_top(&gm, "", 0, gap, 2, &why), 0);
+	cr_assert(strstr(why, "reserved range 0"), "%s", why);
+	cr_assert_eq(build_start_info_top(&gm, "", 0, short_end, 1, &why), 0);
+	cr_assert_eq(build_start_info_top(&gm, "", 0, unaligned, 1, &why), 0);
+	cr_assert_eq(build_start_info_top(&gm, "", 0, huge, 1, &why), 0);
+	cr_assert_eq(build_start_info_top(&gm, "", 0, gap, 3, &why), 0);
+	cr_assert(strstr(why, "at most 2"), "%s", why);
+}
+
+Test(pvhv_loader, module_below_a_limit)
+{
+	struct img m;
+	struct kernel_image ki;
+	const char *why;
+	uint64_t gpa;
+	static uint8_t data[0x3000];
+
+	make(&m);
+	cr_assert_eq(load_elf_kernel(&gm, &m, sizeof(m), &ki, &why), 0, "%s", why);
+	cr_assert_eq(place_module_below(&gm, &ki, 0x7e5000, data, sizeof(data), &gpa, &why), 0,
+		     "%s", why);
+	cr_assert_eq(gpa, 0x7e2000);
+	/* a limit beyond RAM is the end of RAM */
+	cr_assert_eq(place_module_below(&gm, &ki, UINT64_MAX, data, 1, &gpa, &why), 0);
+	cr_assert_eq(gpa, MEM - 0x1000);
 }

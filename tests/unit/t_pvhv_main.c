@@ -154,3 +154,55 @@ Test(pvhv_main, kvm_hypercalls_option_in_help_and_checked)
 					"/dev/null", NULL });
 	cr_assert_eq(st, 65, "exit %d: %s", st, out);
 }
+
+#define CPL3_MINI "build/tests/cpl3-mini.elf"
+
+Test(pvhv_main, deprivileged_limits_are_64)
+{
+	int st = run_pvhv((const char *[]){ "--help", NULL });
+
+	cr_assert(strstr(out, "--deprivileged"), "%s", out);
+	st = run_pvhv((const char *[]){ "--deprivileged", "--smp", "2", "/dev/null", NULL });
+	cr_assert_eq(st, 64, "exit %d: %s", st, out);
+	cr_assert(strstr(out, "--deprivileged runs one vCPU"), "%s", out);
+	st = run_pvhv((const char *[]){ "--deprivileged", "--mem", "1025", "/dev/null", NULL });
+	cr_assert_eq(st, 64, "exit %d: %s", st, out);
+	cr_assert(strstr(out, "--mem 1025: --deprivileged maps at most 1024 MiB"), "%s", out);
+	st = run_pvhv((const char *[]){ "--deprivileged", "--no-pv", "/dev/null", NULL });
+	cr_assert_eq(st, 64, "exit %d: %s", st, out);
+	/* at the limit the options pass on to the image check */
+	st = run_pvhv((const char *[]){ "--deprivileged", "--mem", "1024", "--kvm-dev", NO_KVM,
+					"/dev/null", NULL });
+	cr_assert_eq(st, 65, "exit %d: %s", st, out);
+}
+
+Test(pvhv_main, deprivileged_needs_the_pvhv_note)
+{
+	if (access("build/pvk.elf", R_OK))
+		cr_skip_test("build/pvk.elf not built");
+	int st = run_pvhv((const char *[]){ "--deprivileged", "--kvm-dev", NO_KVM,
+					    "build/pvk.elf", NULL });
+
+	cr_assert_eq(st, 65, "exit %d: %s", st, out);
+	cr_assert(strstr(out, "build/pvk.elf has no PVHV note: it cannot run deprivileged"),
+		  "%s", out);
+	cr_assert_null(strstr(out, NO_KVM), "%s", out);
+}
+
+Test(pvhv_main, cpl3_image_boots_only_deprivileged)
+{
+	if (access(CPL3_MINI, R_OK))
+		cr_skip_test(CPL3_MINI " not built");
+	int st = run_pvhv((const char *[]){ "--kvm-dev", NO_KVM, CPL3_MINI, NULL });
+
+	cr_assert_eq(st, 65, "exit %d: %s", st, out);
+	cr_assert(strstr(out, "it boots only with --deprivileged"), "%s", out);
+	/* deprivileged: the region, tables, pins all done before the device */
+	st = run_pvhv((const char *[]){ "--deprivileged", "--kvm-dev", NO_KVM, CPL3_MINI, NULL });
+	cr_assert_eq(st, 69, "exit %d: %s", st, out);
+	cr_assert(strstr(out, NO_KVM " does not exist"), "%s", out);
+	/* the smallest RAM, 2 MiB, still holds mini, its tables and the monitor */
+	st = run_pvhv((const char *[]){ "--deprivileged", "--mem", "2", "--kvm-dev", NO_KVM,
+					CPL3_MINI, NULL });
+	cr_assert_eq(st, 69, "exit %d: %s", st, out);
+}
