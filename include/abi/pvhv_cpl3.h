@@ -36,7 +36,9 @@
 #ifndef ABI_PVHV_CPL3_H
 #define ABI_PVHV_CPL3_H
 
+#ifndef __ASSEMBLER__
 #include <stdint.h>
+#endif
 
 /* ---- The ELF note -------------------------------------------------------
  * In a PT_NOTE segment: namesz 5, name "PVHV\0", type PVHV_ELFNOTE_CPL3,
@@ -44,11 +46,13 @@
 #define PVHV_ELFNOTE_NAME    "PVHV"
 #define PVHV_ELFNOTE_CPL3    1
 
+#ifndef __ASSEMBLER__
 struct pvhv_cpl3_note {
 	uint64_t entry;              /* 64-bit virtual entry, inside virt_base's map */
 	uint64_t virt_base;          /* VA of guest-physical 0: canonical, 1 GiB
 	                              * aligned, in the top PML4 slot (511) */
 };
+#endif
 
 /* ---- Start state --------------------------------------------------------
  * 64-bit mode, CPL 3: CS = PVHV_CPL3_KERNEL_CS, SS/DS/ES/FS/GS =
@@ -65,6 +69,7 @@ struct pvhv_cpl3_note {
 #define PVHV_CPL3_START_GPA  0x7000u       /* beside hvm_start_info (0x6000) */
 #define PVHV_CPL3_MAX_MEM_MB 1024u         /* all of RAM under one PUD at virt_base */
 
+#ifndef __ASSEMBLER__
 struct pvhv_cpl3_start {
 	uint32_t magic;              /* PVHV_CPL3_START_MAGIC */
 	uint32_t version;            /* 1 */
@@ -81,6 +86,7 @@ struct pvhv_cpl3_start {
 	                              * the top of RAM (the monitor): never */
 	uint64_t reserved_len;       /* mappable, E820 reserved */
 };
+#endif
 
 /* ---- The monitor's gates (INT n from CPL 3) ------------------------------
  * Registers not named are preserved; flags are not. */
