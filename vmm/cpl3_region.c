@@ -27,6 +27,12 @@
 #define DESC_L               (1ull << 53)           /* 64-bit code */
 #define DESC_DB              (1ull << 54)           /* 32-bit default size */
 #define DESC_G               (1ull << 55)           /* limit in 4 KiB units */
+#define DESC_BASE_LOW_MASK   0xffffffull            /* base 23:0 ... */
+#define DESC_BASE_LOW_SHIFT  16                     /* ... at bits 39:16 */
+#define DESC_BASE_MID_BITS   24                     /* base 31:24 ... */
+#define DESC_BASE_MID_MASK   0xffull
+#define DESC_BASE_MID_SHIFT  56                     /* ... at bits 63:56 */
+#define DESC_BASE_HIGH_SHIFT 32                     /* base 63:32: the TSS's second entry */
 #define SEG_CODE_XRA         0xbull                 /* execute/read, accessed */
 #define SEG_DATA_RWA         0x3ull                 /* read/write, accessed */
 #define SEG_TSS_BUSY         0xbull                 /* 64-bit TSS, busy: TR holds it */
@@ -91,12 +97,13 @@ static uint64_t seg_desc(uint64_t type, uint64_t dpl, uint64_t size_bits)
 /* The TSS descriptor: two entries, the base's bits 63:32 in the second. */
 static void tss_desc(uint8_t *gdt, uint64_t base)
 {
-	uint64_t low = (TSS_LIMIT & DESC_LIMIT_LOW) | ((base & 0xffffffull) << 16) |
+	uint64_t low = (TSS_LIMIT & DESC_LIMIT_LOW) |
+		       ((base & DESC_BASE_LOW_MASK) << DESC_BASE_LOW_SHIFT) |
 		       (SEG_TSS_BUSY << DESC_TYPE_SHIFT) | DESC_P |
-		       (((base >> 24) & 0xffull) << 56);
+		       (((base >> DESC_BASE_MID_BITS) & DESC_BASE_MID_MASK) << DESC_BASE_MID_SHIFT);
 
 	put64(gdt + MON_GDT_TSS * GDT_ENTRY, low);
-	put64(gdt + (MON_GDT_TSS + 1) * GDT_ENTRY, base >> 32);
+	put64(gdt + (MON_GDT_TSS + 1) * GDT_ENTRY, base >> DESC_BASE_HIGH_SHIFT);
 }
 
 static void build_gdt(uint8_t *r)

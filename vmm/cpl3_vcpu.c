@@ -54,17 +54,21 @@ static void seg_user(struct kvm_segment *s, uint16_t sel, uint8_t type, bool cod
 	};
 }
 
-/* Does the vCPU's CPUID (already set) offer SMEP? 0 no, 1 yes, -1 error. */
-static int cpu_has_smep(int fd)
+/* Does the vCPU's CPUID (already set: KVM refuses CR4 bits it does not
+ * offer) have SMEP? 0 no, 1 yes, -1 with *why. */
+static int cpu_has_smep(int fd, const char **why)
 {
 	size_t size = sizeof(struct kvm_cpuid2) + CPUID_MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2);
 	struct kvm_cpuid2 *c = calloc(1, size);
 	int smep = 0;
 
-	if (!c)
+	if (!c) {
+		*why = "allocation of a CPUID buffer";
 		return -1;
+	}
 	c->nent = CPUID_MAX_ENTRIES;
 	if (ioctl(fd, KVM_GET_CPUID2, c) < 0) {
+		*why = "ioctl KVM_GET_CPUID2 (does the vCPU offer SMEP?)";
 		free(c);
 		return -1;
 	}
@@ -78,12 +82,10 @@ static int cpu_has_smep(int fd)
 static int set_sregs(int fd, uint64_t cr3, const char **why)
 {
 	struct kvm_sregs s;
-	int smep = cpu_has_smep(fd);
+	int smep = cpu_has_smep(fd, why);
 
-	if (smep < 0) {
-		*why = "ioctl KVM_GET_CPUID2";
+	if (smep < 0)
 		return -1;
-	}
 	if (ioctl(fd, KVM_GET_SREGS, &s) < 0) {
 		*why = "ioctl KVM_GET_SREGS";
 		return -1;
@@ -117,7 +119,11 @@ static int set_apic_base(int fd, const char **why)
 		struct kvm_msr_entry e[1];
 	} m = { .hdr.nmsrs = 1, .e[0] = { .index = MSR_IA32_APIC_BASE, .data = APIC_BASE_START } };
 
-	if (ioctl(fd, KVM_SET_MSRS, &m) != 1) {
+	int r = ioctl(fd, KVM_SET_MSRS, &m);
+
+	if (r != 1) {
+		if (r >= 0)
+			errno = EINVAL;           /* KVM took the value but refused it */
 		*why = "ioctl KVM_SET_MSRS (IA32_APIC_BASE: x2APIC enable)";
 		return -1;
 	}

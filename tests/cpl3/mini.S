@@ -5,7 +5,8 @@
  * installs handlers, and checks what the monitor does: hypercalls, the
  * bounce frame of #GP, #PF and #UD, an INT to a DPL 0 gate, TLB flushes,
  * the timer held pending while vif is off, then delivered through EVENTS
- * and through HALT. One KTAP line per check on the console
+ * and through HALT, page-table updates, the order of pending vectors.
+ * One KTAP line per check on the console
  * (CONSOLE_WRITE); power-off status 0 when all passed, else the number
  * of the first failed check. `pvhv --deprivileged build/tests/cpl3-mini.elf`.
  *
@@ -22,6 +23,7 @@
 #define HC_NOP           0
 #define HC_CONSOLE_WRITE 1
 #define HC_POWER_OFF     2
+#define HC_KICK          6
 #define HC_MMU_UPDATE    9
 #define HC_NEW_BASEPTR   12
 #define HC_SET_TRAP_TABLE 13
@@ -61,6 +63,8 @@
 #define VEC_PF           14
 #define VEC_TIMER        32
 #define VEC_SPARE        0xf0     /* a handler, but its gate is DPL 0 */
+#define VEC_KICK_LOW     0x40     /* word 1 of pending[] */
+#define VEC_KICK_HIGH    0x70     /* word 1 too; 0xf0 is in word 3 */
 #define NR_GATES         256
 #define GATE_SIZE        16
 #define GATE_PRESENT     0x80     /* byte 5 of a gate */
@@ -83,7 +87,6 @@
 #define PT_LEVEL_BITS    9
 #define PT_INDEX_MASK    511
 
-#define NR_CHECKS        16
 
 /* The record a handler leaves (struct rec): its frame word by word. */
 #define R_RIPADDR        0        /* where the frame's rip was */
@@ -375,6 +378,54 @@ int_insn:
 	lea name_baseptr(%rip), %rdx
 	call report
 
+	/* 17: three vectors held pending (KICK to itself while vif is off),
+	 * 0x40 and 0x70 in word 1 of pending[], 0xf0 in word 3: each EVENTS
+	 * delivers the highest, 0xf0 then 0x70 then 0x40, and pending_any
+	 * follows */
+	movq $0, spare_count(%rip)
+	movb $0, vcpu_page + P_VIF(%rip)
+	xor %esi, %esi
+	mov $VEC_KICK_LOW, %eax
+	call kick_self_or
+	mov $VEC_KICK_HIGH, %eax
+	call kick_self_or
+	mov $VEC_SPARE, %eax
+	call kick_self_or
+	int $VEC_HALT                     /* vif off: back once something is pending */
+	btq $VEC_KICK_LOW - 64, vcpu_page + P_PENDING + 8(%rip)
+	FAIL_IF nc
+	btq $VEC_KICK_HIGH - 64, vcpu_page + P_PENDING + 8(%rip)
+	FAIL_IF nc
+	btq $VEC_SPARE - 192, vcpu_page + P_PENDING + 24(%rip)
+	FAIL_IF nc
+	call events_on
+	cmpq $1, spare_count(%rip)        /* 0xf0 first */
+	FAIL_IF ne
+	cmpq $0, kick_high_count(%rip)
+	FAIL_IF ne
+	call events_on
+	cmpq $1, kick_high_count(%rip)    /* then 0x70 */
+	FAIL_IF ne
+	cmpq $0, kick_count(%rip)
+	FAIL_IF ne
+	cmpb $1, vcpu_page + P_PENDING_ANY(%rip)
+	FAIL_IF ne
+	call events_on
+	cmpq $1, kick_count(%rip)         /* then 0x40 */
+	FAIL_IF ne
+	cmpq $0, vcpu_page + P_PENDING + 8(%rip)
+	FAIL_IF ne
+	mov vcpu_page + P_PENDING(%rip), %rax   /* pending_any: a stale tick at most */
+	or vcpu_page + P_PENDING + 8(%rip), %rax
+	or vcpu_page + P_PENDING + 16(%rip), %rax
+	or vcpu_page + P_PENDING + 24(%rip), %rax
+	setnz %al
+	cmp vcpu_page + P_PENDING_ANY(%rip), %al
+	FAIL_IF ne
+	mov $17, %edi
+	lea name_priority(%rip), %rdx
+	call report
+
 	/* "pvk: power off, status N" (what pvrun looks for), then POWER_OFF */
 	lea off_msg(%rip), %rsi
 	mov $off_msg_len, %edx
@@ -389,6 +440,21 @@ int_insn:
 1:	jmp 1b
 
 /* ---- helpers --------------------------------------------------------- */
+
+/* kick_self_or: KICK(vCPU 0, vector eax); its result or'ed into rsi. */
+kick_self_or:
+	movq $0, vcpu_page + P_ARGS(%rip)
+	mov %rax, vcpu_page + P_ARGS + 8(%rip)
+	mov $HC_KICK, %eax
+	int $VEC_HCALL
+	or %rax, %rsi
+	ret
+
+/* events_on: vif on, then EVENTS (what a kernel's irq enable does). */
+events_on:
+	movb $1, vcpu_page + P_VIF(%rip)
+	int $VEC_EVENTS
+	ret
 
 /* mmu_update: MMU_UPDATE(entry gpa rcx, value rax); rax = the result. */
 mmu_update:
@@ -580,6 +646,12 @@ build_gates:
 	mov $VEC_TIMER, %eax
 	lea h_timer(%rip), %rsi
 	call set_gate
+	mov $VEC_KICK_LOW, %eax
+	lea h_kick(%rip), %rsi
+	call set_gate
+	mov $VEC_KICK_HIGH, %eax
+	lea h_kick_high(%rip), %rsi
+	call set_gate
 	mov $VEC_SPARE, %eax
 	lea h_spare(%rip), %rsi
 	jmp set_gate
@@ -770,6 +842,18 @@ h_timer:
 	pop %rax
 	iretq
 
+h_kick:
+	incq kick_count(%rip)
+	movq $KERNEL_CS, 8(%rsp)
+	movq $KERNEL_SS, 32(%rsp)
+	iretq
+
+h_kick_high:
+	incq kick_high_count(%rip)
+	movq $KERNEL_CS, 8(%rsp)
+	movq $KERNEL_SS, 32(%rsp)
+	iretq
+
 h_spare:
 	incq spare_count(%rip)
 	movq $KERNEL_CS, 8(%rsp)
@@ -778,7 +862,7 @@ h_spare:
 
 /* ---- data ---------------------------------------------------------------- */
 	.section .rodata
-header:	.ascii "KTAP version 1\n1..16\n"
+header:	.ascii "KTAP version 1\n1..17\n"        /* the plan: 17 checks */
 	.set header_len, . - header
 hello:	.ascii "cpl3: hello\n"
 	.set hello_len, . - hello
@@ -808,6 +892,7 @@ name_halt:	.asciz "cpl3_mini_safe_halt"
 name_stop:	.asciz "cpl3_mini_timer_stop"
 name_mmu:	.asciz "cpl3_mini_mmu_update_replayed"
 name_baseptr:	.asciz "cpl3_mini_new_baseptr"
+name_priority:	.asciz "cpl3_mini_pending_priority"
 
 	.data
 	.balign PAGE_SIZE
@@ -831,6 +916,8 @@ fault_rsp:	.quad 0
 ticks:		.quad 0
 timer_rflags:	.quad 0
 spare_count:	.quad 0
+kick_count:	.quad 0
+kick_high_count: .quad 0
 first_failed:	.quad 0
 start_failed:	.quad 0
 numbuf:		.fill 16, 1, 0
