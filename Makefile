@@ -2,7 +2,8 @@
 #
 #   make            build libpvops (hosted and freestanding), the demo, the tests
 #   make test       install what the tests need, run them: host tests, static
-#                   checks, the boot matrix; ends "N passed, N failed, N skipped"
+#                   checks, the boot matrix, pvhv --deprivileged's guests (make
+#                   test-cpl3); ends "N passed, N failed, N skipped"
 #   make test-linux Debian's Linux on pvhv in the nested L1 (CI runs it too)
 #   make run        install what it needs, boot pvk on the best hypervisor here
 #   make demo       the libpvops demo (a process patching its own call sites)
@@ -120,7 +121,7 @@ test:
 # leaves its exit status beside its TAP, and the summary checks that every
 # suite named in SUITES reported (tests/summary.sh).
 RESULTS := $(BUILD)/results
-SUITES := build nopv harness unit pvhv-unit pvsites static matrix
+SUITES := build nopv harness unit pvhv-unit pvsites static matrix cpl3
 SUITE = -$(Q)tests/run-suite.sh $(RESULTS)
 test-run:
 	$(Q)rm -rf $(RESULTS) && mkdir -p $(RESULTS)
@@ -133,6 +134,7 @@ test-run:
 	$(SUITE) pvsites $(MAKE) --no-print-directory test-pvsites
 	$(SUITE) static tests/static/run.sh $(RESULTS)/static.tap
 	$(SUITE) matrix $(MAKE) --no-print-directory test-matrix
+	$(SUITE) cpl3 $(MAKE) --no-print-directory test-cpl3
 	$(Q)tests/summary.sh $(RESULTS) $(SUITES)
 
 # The boot matrix: every environment, nested ones included (tests/boot/).

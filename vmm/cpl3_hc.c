@@ -17,8 +17,12 @@
 
 #include "cpl3.h"
 
-#define GATE_BYTES        16             /* an IDT gate in long mode */
-#define GATE_PRESENT      0x80u          /* type_attr bit 7 */
+#define GATE_BYTES        16             /* an IDT gate in long mode: */
+#define GATE_OFF_LOW      0              /*   offset 15:0 */
+#define GATE_ATTR         5              /*   type, DPL, P */
+#define GATE_OFF_MID      6              /*   offset 31:16 */
+#define GATE_OFF_HIGH     8              /*   offset 63:32 */
+#define GATE_PRESENT      0x80u          /* GATE_ATTR bit 7 */
 #define NR_VECTORS        256
 #define SELECTOR_LIMIT    0x10000u
 #define CANONICAL_BITS    48
@@ -179,9 +183,9 @@ static uint64_t gate_offset(const uint8_t *g)
 	uint16_t lo, mid;
 	uint32_t hi;
 
-	memcpy(&lo, g, sizeof(lo));
-	memcpy(&mid, g + 6, sizeof(mid));
-	memcpy(&hi, g + 8, sizeof(hi));
+	memcpy(&lo, g + GATE_OFF_LOW, sizeof(lo));
+	memcpy(&mid, g + GATE_OFF_MID, sizeof(mid));
+	memcpy(&hi, g + GATE_OFF_HIGH, sizeof(hi));
 	return (uint64_t)lo | (uint64_t)mid << 16 | (uint64_t)hi << 32;
 }
 
@@ -210,7 +214,7 @@ static int64_t hc_set_trap_table(struct cpl3_vm *cm, const uint64_t *a)
 	for (uint64_t v = 0; v < a[1]; v++) {
 		const uint8_t *g = gates + v * GATE_BYTES;
 
-		if (!(g[5] & GATE_PRESENT))
+		if (!(g[GATE_ATTR] & GATE_PRESENT))
 			continue;
 		handlers[v] = gate_offset(g);
 		if (check_handler(handlers[v]) < 0)
