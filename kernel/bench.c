@@ -190,6 +190,8 @@ static const struct {
 	{ "ipi", bench_ipi },
 	{ "tlb", bench_tlb },
 	{ "user", bench_user },
+	{ "compute", bench_compute },
+	{ "pt", bench_pt },
 };
 
 void bench_run(const char *name)
@@ -199,5 +201,5 @@ void bench_run(const char *name)
 			workloads[i].run();
 			return;
 		}
-	printk("bench: unknown workload '%s' (console, irq, iodelay, clock, ops, lock, ipi, tlb, user)\n", name);
+	printk("bench: unknown workload '%s' (console, irq, iodelay, clock, ops, lock, ipi, tlb, user, compute, pt)\n", name);
 }

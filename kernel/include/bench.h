@@ -17,6 +17,11 @@
  *            (kernel/bench_smp.c)
  *   user     a system call's and a user page fault's round trip, ns and
  *            cycles (kernel/bench_user.c)
+ *   compute  rounds of Adler-32 and copies of 4 MiB, no privileged
+ *            operation in the loop: ns and cycles a round
+ *            (kernel/bench_compute.c)
+ *   pt       4096 pages mapped, touched and unmapped, page by page and in
+ *            lazy MMU mode: ns and cycles a page (kernel/bench_pt.c)
  * The host counts the exits (bench/kvm/run.sh); the kernel prints what it
  * can measure itself, one "bench: NAME: ..." line. */
 void bench_run(const char *name);
@@ -30,5 +35,14 @@ void bench_tlb(void);
 
 /* bench_user - bench=user (kernel/bench_user.c). */
 void bench_user(void);
+
+/* bench_compute - bench=compute (kernel/bench_compute.c): prints each
+ * round's ns and cycles, then the best and whether every checksum
+ * matched the known answer. */
+void bench_compute(void);
+
+/* bench_pt - bench=pt (kernel/bench_pt.c): prints ns and cycles per page
+ * mapped, touched and unmapped, without and with lazy MMU mode. */
+void bench_pt(void);
 
 #endif /* PVK_BENCH_H */
