@@ -192,6 +192,8 @@ static const struct {
 	{ "user", bench_user },
 	{ "compute", bench_compute },
 	{ "pt", bench_pt },
+	{ "pt-each", bench_pt_each },
+	{ "pt-lazy", bench_pt_lazy },
 };
 
 void bench_run(const char *name)
@@ -201,5 +203,5 @@ void bench_run(const char *name)
 			workloads[i].run();
 			return;
 		}
-	printk("bench: unknown workload '%s' (console, irq, iodelay, clock, ops, lock, ipi, tlb, user, compute, pt)\n", name);
+	printk("bench: unknown workload '%s' (console, irq, iodelay, clock, ops, lock, ipi, tlb, user, compute, pt, pt-each, pt-lazy)\n", name);
 }

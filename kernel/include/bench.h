@@ -21,7 +21,9 @@
  *            operation in the loop: ns and cycles a round
  *            (kernel/bench_compute.c)
  *   pt       4096 pages mapped, touched and unmapped, page by page and in
- *            lazy MMU mode: ns and cycles a page (kernel/bench_pt.c)
+ *            lazy MMU mode: ns and cycles a page (kernel/bench_pt.c);
+ *            pt-each, pt-lazy: one of the two ways only, so the host's
+ *            exit counts of a boot belong to it
  * The host counts the exits (bench/kvm/run.sh); the kernel prints what it
  * can measure itself, one "bench: NAME: ..." line. */
 void bench_run(const char *name);
@@ -42,7 +44,10 @@ void bench_user(void);
 void bench_compute(void);
 
 /* bench_pt - bench=pt (kernel/bench_pt.c): prints ns and cycles per page
- * mapped, touched and unmapped, without and with lazy MMU mode. */
+ * mapped, touched and unmapped, without and with lazy MMU mode;
+ * bench_pt_each, bench_pt_lazy: bench=pt-each, bench=pt-lazy, one way. */
 void bench_pt(void);
+void bench_pt_each(void);
+void bench_pt_lazy(void);
 
 #endif /* PVK_BENCH_H */
