@@ -194,6 +194,7 @@ static const struct {
 	{ "pt", bench_pt },
 	{ "pt-each", bench_pt_each },
 	{ "pt-lazy", bench_pt_lazy },
+	{ "pt-setup", bench_pt_setup },
 };
 
 void bench_run(const char *name)
@@ -203,5 +204,5 @@ void bench_run(const char *name)
 			workloads[i].run();
 			return;
 		}
-	printk("bench: unknown workload '%s' (console, irq, iodelay, clock, ops, lock, ipi, tlb, user, compute, pt, pt-each, pt-lazy)\n", name);
+	printk("bench: unknown workload '%s' (console, irq, iodelay, clock, ops, lock, ipi, tlb, user, compute, pt, pt-each, pt-lazy, pt-setup)\n", name);
 }

@@ -23,7 +23,8 @@
  *   pt       4096 pages mapped, touched and unmapped, page by page and in
  *            lazy MMU mode: ns and cycles a page (kernel/bench_pt.c);
  *            pt-each, pt-lazy: one of the two ways only, so the host's
- *            exit counts of a boot belong to it
+ *            exit counts of a boot belong to it; pt-setup: neither, the
+ *            baseline those counts are taken from
  * The host counts the exits (bench/kvm/run.sh); the kernel prints what it
  * can measure itself, one "bench: NAME: ..." line. */
 void bench_run(const char *name);
@@ -45,9 +46,11 @@ void bench_compute(void);
 
 /* bench_pt - bench=pt (kernel/bench_pt.c): prints ns and cycles per page
  * mapped, touched and unmapped, without and with lazy MMU mode;
- * bench_pt_each, bench_pt_lazy: bench=pt-each, bench=pt-lazy, one way. */
+ * bench_pt_each, bench_pt_lazy: bench=pt-each, bench=pt-lazy, one way;
+ * bench_pt_setup: bench=pt-setup, the frames and tables, no timed pass. */
 void bench_pt(void);
 void bench_pt_each(void);
 void bench_pt_lazy(void);
+void bench_pt_setup(void);
 
 #endif /* PVK_BENCH_H */
