@@ -6,17 +6,18 @@
  * deprivileged platform has to validate (a hypercall each, unless
  * batched).
  *
- * Two ways, alternated over PT_PASSES passes each, after one pass that
- * builds the page tables of the range (they stay); bench=pt-each and
- * bench=pt-lazy run one way only, so that the exits the host counts for
- * a boot are that way's, and bench=pt-setup runs no timed pass: a boot of
- * it, less, is the baseline that takes out the frames' allocation (their
- * first touch can exit: the host populating guest RAM) and the tables:
+ * Two ways, alternated over PT_PASSES passes each, after one pass (page
+ * by page) that builds the range's page tables (they stay):
  *   each  every change on its own;
  *   lazy  the maps, then the unmaps, inside lazy_mmu_enter/leave: nothing
  *         natively, a multicall batch where the platform batches. The
  *         pages are touched outside lazy mode, where the changes are
  *         known to have landed.
+ * bench=pt-each and bench=pt-lazy run one way only, bench=pt-setup
+ * neither (the first pass alone): the host counts a whole boot's exits,
+ * so a pt-each boot's less a pt-setup boot's are that way's, without the
+ * frames' allocation (whose first touch can exit: the host populating
+ * guest RAM).
  * Time per page (a map, a touch, an unmap) by sched_clock and the TSC;
  * the exits are counted by the host (bench/deprivileged/run.sh): there
  * is no generic op to read them. A pass checks that each touch landed in
