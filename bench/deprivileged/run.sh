@@ -28,7 +28,9 @@
 # rings run at the same speed; a nanosecond or a cycle is TCG's.
 #
 # Environment: RUNS (default 7), OUT (bench/results/deprivileged.md),
-# KEEP=1 keeps the logs (the path is printed).
+# KEEP=1 keeps the logs (the path is printed), DEPRIVILEGED_ARG (default
+# --deprivileged: the pvhv option of the mode; another one tries the
+# script's deprivileged column on a mode that boots today).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . bench/lib.sh    # median, ratio
@@ -37,6 +39,7 @@ RUNS=${RUNS:-7}
 OUT=${OUT:-bench/results/deprivileged.md}
 PNG=${OUT%.md}.png
 PVRUN=build/pvrun
+DEP_ARG=${DEPRIVILEGED_ARG:---deprivileged}
 TIMEOUT=120
 PROBE_TIMEOUT=60
 BATCH_MAX=64
@@ -54,19 +57,21 @@ cmd_of() { case $1 in base) echo "tests=off" ;; *) echo "bench=$1 tests=off" ;; 
 
 # ---- the probe: does pvhv --deprivileged boot pvk? ---------------------------
 modes=(pvhv)
-dep_why=""
-echo "bench-deprivileged: probing pvhv --deprivileged (one boot in L1)" >&2
-$PVRUN --env nested-pvhv --pvhv-arg --deprivileged --cmdline "tests=off" \
+dep_why="" dep_cpl3=""
+echo "bench-deprivileged: probing pvhv $DEP_ARG (one boot in L1)" >&2
+$PVRUN --env nested-pvhv --pvhv-arg "$DEP_ARG" --cmdline "tests=off" \
 	--timeout $PROBE_TIMEOUT --quiet --log "$tmp/probe.log" >"$tmp/probe.out" 2>&1 || :
 if grep -q '^pvk: ready in' "$tmp/probe.log" 2>/dev/null; then
 	modes+=(deprivileged)
+	# the mode's own boot report (issue 14), or its absence
+	dep_cpl3=$(grep -m1 '^pvk: running at CPL' "$tmp/probe.log" || echo "no \"pvk: running at CPL 3\" line")
 else
 	# pvhv's own complaint when there is one, else what pvrun said
 	dep_why=$(grep -m1 -E '^(build/)?pvhv(-asan)?: ' "$tmp/probe.log" 2>/dev/null ||
 		grep -m1 '^pvrun: ' "$tmp/probe.out" || echo "no output")
 	echo "bench-deprivileged: deprivileged mode skipped: $dep_why" >&2
 fi
-pvhv_args() { [ "$1" = deprivileged ] && echo "--pvhv-arg --deprivileged" || :; }
+pvhv_args() { [ "$1" = deprivileged ] && echo "--pvhv-arg $DEP_ARG" || :; }
 
 # ---- the runs: native one by one, the nested ones in one L1 boot -------------
 for r in $(seq "$RUNS"); do
@@ -146,11 +151,21 @@ for p in "${places[@]}"; do
 		for k in kvm_exits run_exits hypercalls; do V[$p.pt.$w.$k]=$(exits_per_page $p $w $k); done
 	done
 done
-# a cell of the deprivileged column
-dep() { [ -n "$dep_why" ] && echo "not yet run" || echo "${V[deprivileged.$1]}"; }
 us() { awk -v n="$1" 'BEGIN { if (n == "nan") print "nan"; else printf "%.1f", n / 1000 }'; }
 mega() { awk -v n="$1" 'BEGIN { if (n == "nan") print "nan"; else printf "%.2f", n / 1000000 }'; }
 kilo() { awk -v n="$1" 'BEGIN { if (n == "nan") print "nan"; else printf "%.2f", n / 1000 }'; }
+raw() { echo "$1"; }
+# row LABEL KEY FORMAT [host]: one line of the table, each place's V[place.KEY]
+# through FORMAT (raw, kilo, mega); "host": a count only pvhv has
+row() {
+	local line="| $1 |" p
+	for p in native pvhv deprivileged; do
+		if [ $p = native ] && [ "${4:-}" = host ]; then line+=" - |"
+		elif [ $p = deprivileged ] && [ -n "$dep_why" ]; then line+=" not yet run |"
+		else line+=" $($3 "${V[$p.$2]:-nan}") |"; fi
+	done
+	echo "$line"
+}
 
 # ---- the record --------------------------------------------------------------
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
@@ -174,23 +189,27 @@ if [ -n "$dep_why" ]; then
 	echo
 	echo "    $dep_why"
 	echo
+else
+	echo "The deprivileged column: \`pvhv $DEP_ARG\`; its probe boot said: $dep_cpl3."
+	echo
 fi
 echo "| figure | native (TCG) | pvhv normal (nested) | pvhv deprivileged (nested) |"
 echo "| --- | ---: | ---: | ---: |"
-echo "| boot to \"pvk: ready\", ms | $(kilo "${V[native.ready]}") | $(kilo "${V[pvhv.ready]}") | $(dep ready) |"
-echo "| the same, fewest..most of the boots | ${V[native.ready.range]} | ${V[pvhv.ready.range]} | $(dep ready.range) |"
-echo "| KVM exits per boot (tests=off) | - | ${V[pvhv.boot.kvm_exits]} | $(dep boot.kvm_exits) |"
-echo "| exits to pvhv (run_exits) per boot | - | ${V[pvhv.boot.run_exits]} | $(dep boot.run_exits) |"
-echo "| of them UART port exits (io_uart), for UART bytes | - | ${V[pvhv.boot.io_uart]}, ${V[pvhv.boot.uart_bytes]} | $(dep boot.io_uart) |"
-echo "| hypercalls per boot | - | ${V[pvhv.boot.hypercalls]} | $(dep boot.hypercalls) |"
-echo "| compute: a round, ms | $(mega "${V[native.compute.ns]}") | $(mega "${V[pvhv.compute.ns]}") | $(dep compute.ns) |"
-echo "| compute: a round, Mcycles | $(mega "${V[native.compute.cycles]}") | $(mega "${V[pvhv.compute.cycles]}") | $(dep compute.cycles) |"
+row "boot to \"pvk: ready\", ms" ready kilo
+row "the same, fewest..most of the boots" ready.range raw
+row "KVM exits per boot (tests=off)" boot.kvm_exits raw host
+row "exits to pvhv (run_exits) per boot" boot.run_exits raw host
+row "of them the UART's port exits (io_uart)" boot.io_uart raw host
+row "bytes through the UART" boot.uart_bytes raw host
+row "hypercalls per boot" boot.hypercalls raw host
+row "compute: a round, ms" compute.ns mega
+row "compute: a round, Mcycles" compute.cycles mega
 for w in each lazy; do
 	[ $w = each ] && n="page by page" || n="lazy MMU mode"
-	echo "| pt, $n: a page, ns | ${V[native.pt.$w.ns]} | ${V[pvhv.pt.$w.ns]} | $(dep pt.$w.ns) |"
-	echo "| pt, $n: a page, cycles | ${V[native.pt.$w.cycles]} | ${V[pvhv.pt.$w.cycles]} | $(dep pt.$w.cycles) |"
-	echo "| pt, $n: KVM exits per page | - | ${V[pvhv.pt.$w.kvm_exits]} | $(dep pt.$w.kvm_exits) |"
-	echo "| pt, $n: hypercalls per page | - | ${V[pvhv.pt.$w.hypercalls]} | $(dep pt.$w.hypercalls) |"
+	row "pt, $n: a page, ns" pt.$w.ns raw
+	row "pt, $n: a page, cycles" pt.$w.cycles raw
+	row "pt, $n: KVM exits per page" pt.$w.kvm_exits raw host
+	row "pt, $n: hypercalls per page" pt.$w.hypercalls raw host
 done
 echo
 echo "Boots that printed their figure:"
