@@ -10,8 +10,9 @@
 #   make gdb        pvk in QEMU, halted, with gdb attached
 #   make iso        a GRUB rescue ISO booting pvk through Multiboot2
 #   make bench      every benchmark (make bench-host: the libpvops part alone;
-#                   bench-pvhv, bench-kvm, bench-ops, bench-smp, bench-user:
-#                   bench/results/pvhv.md, kvm.md, ops.md, smp.md, user.md)
+#                   bench-pvhv, bench-kvm, bench-ops, bench-smp, bench-user,
+#                   bench-deprivileged: bench/results/pvhv.md, kvm.md, ops.md,
+#                   smp.md, user.md, deprivileged.md)
 #   make nopv       the PARAVIRT=0 kernel alone: build/nopv/pvk.elf
 #   make clean      remove build/
 #   V=1             show full commands
@@ -68,6 +69,7 @@ include bench/kvm/bench.mk
 include bench/ops/bench.mk
 include bench/smp/bench.mk
 include bench/user/bench.mk
+include bench/deprivileged/bench.mk
 
 # The PARAVIRT=0 kernel beside this one: $(BUILD)/nopv/pvk.elf.
 NOPV_PVK := $(BUILD)/nopv/pvk.elf
@@ -178,7 +180,7 @@ gdb:
 
 bench:
 	$(Q)tools/deps.sh build test qemu
-	$(Q)$(MAKE) --no-print-directory bench-host bench-pvhv bench-kvm bench-ops bench-smp bench-user
+	$(Q)$(MAKE) --no-print-directory bench-host bench-pvhv bench-kvm bench-ops bench-smp bench-user bench-deprivileged
 
 clean:
 	rm -rf $(BUILD)

@@ -190,6 +190,11 @@ static const struct {
 	{ "ipi", bench_ipi },
 	{ "tlb", bench_tlb },
 	{ "user", bench_user },
+	{ "compute", bench_compute },
+	{ "pt", bench_pt },
+	{ "pt-each", bench_pt_each },
+	{ "pt-lazy", bench_pt_lazy },
+	{ "pt-setup", bench_pt_setup },
 };
 
 void bench_run(const char *name)
@@ -199,5 +204,5 @@ void bench_run(const char *name)
 			workloads[i].run();
 			return;
 		}
-	printk("bench: unknown workload '%s' (console, irq, iodelay, clock, ops, lock, ipi, tlb, user)\n", name);
+	printk("bench: unknown workload '%s' (console, irq, iodelay, clock, ops, lock, ipi, tlb, user, compute, pt, pt-each, pt-lazy, pt-setup)\n", name);
 }

@@ -6,7 +6,8 @@
 # Groups: build (compilers, make), test (Criterion, Capstone), qemu, iso
 # (GRUB rescue ISO tools), nested (what builds the nested environments'
 # L1: Debian's kernel itself is fetched by tools/nested/build.sh), clang
-# (the second compiler CI builds with).
+# (the second compiler CI builds with), plot (gnuplot for the benchmarks'
+# plots).
 set -euo pipefail
 
 declare -A GROUP=(
@@ -16,6 +17,7 @@ declare -A GROUP=(
 	[iso]="grub-pc-bin grub-common xorriso mtools"
 	[nested]="qemu-system-x86 xz-utils"
 	[clang]="clang"
+	[plot]="gnuplot-nox"
 )
 
 if [ $# -eq 0 ] || [ "$1" = "--help" ] || [ "$1" = "-h" ]; then

@@ -17,6 +17,14 @@
  *            (kernel/bench_smp.c)
  *   user     a system call's and a user page fault's round trip, ns and
  *            cycles (kernel/bench_user.c)
+ *   compute  rounds of Adler-32 and copies of 4 MiB, no privileged
+ *            operation in the loop: ns and cycles a round
+ *            (kernel/bench_compute.c)
+ *   pt       4096 pages mapped, touched and unmapped, page by page and in
+ *            lazy MMU mode: ns and cycles a page (kernel/bench_pt.c);
+ *            pt-each, pt-lazy: one of the two ways only, so the host's
+ *            exit counts of a boot belong to it; pt-setup: neither, the
+ *            baseline those counts are taken from
  * The host counts the exits (bench/kvm/run.sh); the kernel prints what it
  * can measure itself, one "bench: NAME: ..." line. */
 void bench_run(const char *name);
@@ -30,5 +38,19 @@ void bench_tlb(void);
 
 /* bench_user - bench=user (kernel/bench_user.c). */
 void bench_user(void);
+
+/* bench_compute - bench=compute (kernel/bench_compute.c): prints each
+ * round's ns and cycles, then the best and whether every checksum
+ * matched the known answer. */
+void bench_compute(void);
+
+/* bench_pt - bench=pt (kernel/bench_pt.c): prints ns and cycles per page
+ * mapped, touched and unmapped, without and with lazy MMU mode;
+ * bench_pt_each, bench_pt_lazy: bench=pt-each, bench=pt-lazy, one way;
+ * bench_pt_setup: bench=pt-setup, the frames and tables, no timed pass. */
+void bench_pt(void);
+void bench_pt_each(void);
+void bench_pt_lazy(void);
+void bench_pt_setup(void);
 
 #endif /* PVK_BENCH_H */

@@ -29,6 +29,15 @@ extern phys_addr_t kernel_pml4;
  */
 int map_page(phys_addr_t pml4, u64 va, phys_addr_t pa, u64 flags);
 
+/*
+ * unmap_page - remove the 4 KiB mapping of `va` from the tables rooted at
+ * `pml4`: its PTE set to 0 through set_pte (the tables themselves stay).
+ * When pml4 is kernel_pml4, flushes this CPU's translation of `va`, as
+ * map_page does. Returns the physical page that was mapped, or 0 when
+ * `va` was not mapped by a 4 KiB page (nothing is changed then).
+ */
+phys_addr_t unmap_page(phys_addr_t pml4, u64 va);
+
 /* lookup_pte - the PTE for `va` in `pml4`, or NULL when not 4 KiB mapped. */
 pte_t *lookup_pte(phys_addr_t pml4, u64 va);
 

@@ -78,6 +78,32 @@ KTEST(pte_change_seen_after_flush)
 	free_page(b);
 }
 
+#define UNMAP_TEST_BYTE 0x3c
+
+KTEST(unmap_page_clears_the_pte)
+{
+	u64 va = fixmap_addr(FIX_TEST1);
+	phys_addr_t a = alloc_page();
+	pte_t *pte;
+	u8 v = 0;
+
+	*(u8 *)__va(a) = UNMAP_TEST_BYTE;
+	KT_EXPECT(t, map_page(kernel_pml4, va, a, PTE_PRESENT | PTE_NX) == 0);
+	KT_EXPECT(t, probe_read((void *)va, &v) == 0 && v == UNMAP_TEST_BYTE);
+	KT_EXPECTF(t, unmap_page(kernel_pml4, va) == a, "did not return the frame %#llx",
+		   (unsigned long long)a);
+	pte = lookup_pte(kernel_pml4, va);
+	/* the table stays, its entry is 0 */
+	KT_EXPECTF(t, pte && pte->v == 0, "pte %#llx",
+		   pte ? (unsigned long long)pte->v : 0ull);
+	/* gone from the TLB too: the read faults at va, not present */
+	KT_EXPECT(t, probe_read((void *)va, &v) < 0);
+	KT_EXPECT(t, last_fault.vector == X86_TRAP_PF && last_fault.cr2 == va);
+	KT_EXPECT(t, !(last_fault.error & PF_PRESENT));
+	KT_EXPECT(t, unmap_page(kernel_pml4, va) == 0);    /* nothing left */
+	free_page(a);
+}
+
 /* An address no kernel mapping uses: its own top-level slot. */
 #define SECOND_AS_VA 0xffffc00000000000ull
 

@@ -76,6 +76,22 @@ int map_page(phys_addr_t pml4, u64 va, phys_addr_t pa, u64 flags)
 	return 0;
 }
 
+phys_addr_t unmap_page(phys_addr_t pml4, u64 va)
+{
+	pte_t *pte = lookup_pte(pml4, va);
+	phys_addr_t pa;
+
+	if (!pte || !(pte->v & PTE_PRESENT))
+		return 0;
+	pa = pt_entry_addr(pte->v);
+	set_pte(pte, (pte_t){ 0 });
+	if (pml4 == kernel_pml4) {    /* as in map_page */
+		flush_tlb_one_user(va);
+		uvm_kernel_flushed();
+	}
+	return pa;
+}
+
 pte_t *lookup_pte(phys_addr_t pml4, u64 va)
 {
 	u64 e = table(pml4)[PGD_INDEX(va)];

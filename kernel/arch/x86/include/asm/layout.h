@@ -5,6 +5,9 @@
  *                                 among it (linked at KERNEL_VMA + 1 MiB)
  *   FIXMAP_BASE ..                single pages mapped on purpose: the local
  *                                 APIC, the self-tests' windows
+ *   BENCH_PT_BASE .. + 1 GiB      bench=pt's window, below the kernel's map
+ *                                 in the same top-level slot, so every
+ *                                 address space shares what it maps
  *
  * kernel.ld repeats KERNEL_VMA (ld cannot include headers) and checks at
  * link time that the two agree.
@@ -18,6 +21,8 @@
 #define KERNEL_PHYS_BASE _AC(0x100000, UL)
 #define DIRECT_MAP_SIZE  PUD_SIZE               /* 1 GiB */
 #define FIXMAP_BASE      (KERNEL_VMA + DIRECT_MAP_SIZE)
+#define BENCH_PT_BASE    (KERNEL_VMA - PUD_SIZE)
+#define BENCH_PT_SIZE    PUD_SIZE
 
 /* Fixmap slots, one page each. */
 #define FIX_APIC   0
