@@ -203,19 +203,49 @@ static void update(void *entry, u64 v, int level)
 	mmu_call(PVHV_HC_MMU_UPDATE, __pa(entry), cpl3_entry(v, level));
 }
 
+/* What the entry at `e` holds once the queued changes are made: in lazy
+ * mode memory still has the old value (Linux's rule: reads in lazy mode
+ * are stale), and our own walks must not be fooled by that. */
+static u64 entry_now(const u64 *e)
+{
+	u64 gpa = __pa(e);
+
+	for (int i = nr_batch - 1; i >= 0; i--)
+		if (batch[i].op == PVHV_HC_MMU_UPDATE && batch[i].args[0] == gpa)
+			return batch[i].args[1];
+	return *e;
+}
+
+/* The level-1 entry mapping `va` under `root`, as it will be; NULL when
+ * some level is absent. */
+static u64 *walk_now(phys_addr_t root, u64 va)
+{
+	static const int shift[] = { PGD_SHIFT, PUD_SHIFT, PMD_SHIFT };
+	u64 *t = __va(root);
+
+	for (int i = 0; i < 3; i++) {
+		u64 e = entry_now(&t[(va >> shift[i]) & PT_INDEX_MASK]);
+
+		if (!(e & PTE_PRESENT) || (e & PTE_PS))
+			return NULL;
+		t = __va(pt_entry_addr(e));
+	}
+	return &t[PTE_INDEX(va)];
+}
+
 /* Take write access to `pa` away (or give it back) in every pinned root's
  * map of it, so that pvhv may pin it (or it is ordinary memory again). */
 static void set_writable(phys_addr_t pa, bool writable)
 {
 	for (int i = 0; i < nr_roots; i++) {
-		pte_t *p = lookup_pte(roots[i], (u64)__va(pa));
+		u64 *p = walk_now(roots[i], (u64)__va(pa)), v;
 
-		if (!p || !(p->v & PTE_PRESENT))
+		if (!p)
 			continue;
-		if (!!(p->v & PTE_WRITE) == writable)
+		v = entry_now(p);
+		if (!(v & PTE_PRESENT) || !!(v & PTE_WRITE) == writable)
 			continue;
-		mmu_call(PVHV_HC_MMU_UPDATE, __pa(p),
-			 writable ? (p->v | PTE_WRITE) : (p->v & ~PTE_WRITE));
+		mmu_call(PVHV_HC_MMU_UPDATE, __pa(p), writable ? (v | PTE_WRITE) : (v & ~PTE_WRITE));
 	}
 }
 
