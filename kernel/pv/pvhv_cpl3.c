@@ -63,7 +63,10 @@ void pvhv_cpl3_gate_flush(u64 va);
 noreturn void pvhv_cpl3_start(const struct pvhv_cpl3_start *si);
 
 static bool at_cpl3;                    /* entered through pvhv_cpl3_entry */
-static const struct pvhv_cpl3_start *start;
+/* pvhv's start record, copied: its page (low memory) is unmapped once
+ * the kernel's own tables are live. */
+static struct pvhv_cpl3_start start_rec;
+static const struct pvhv_cpl3_start *const start = &start_rec;
 /* What the kernel believes cr0 and cr4 hold: pvhv owns the real ones. */
 static unsigned long shadow_cr0 = BOOT_CR0, shadow_cr4 = CR4_PAE;
 static phys_addr_t cur_cr3;
@@ -620,7 +623,7 @@ noreturn void pvhv_cpl3_start(const struct pvhv_cpl3_start *si)
 		early_fail();                  /* not pvhv's record: nothing to call */
 	if (pvhv_cpl3_gate_register((u64)__pa(&pvhv_cpl3_page) >> PAGE_SHIFT) < 0)
 		early_fail();                  /* no page: no hypercall works */
-	start = si;
+	start_rec = *si;
 	at_cpl3 = true;
 	cur_cr3 = si->pt_base;
 	roots[nr_roots++] = si->pt_base;
