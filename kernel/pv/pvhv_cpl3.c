@@ -291,7 +291,18 @@ static void cpl3_release_pt(phys_addr_t pa, int level)
  * read-only to us now) with MMU_UPDATE, validated by pvhv. */
 static void cpl3_set_pte(pte_t *p, pte_t v) { update(p, v.v, 1); }
 static void cpl3_set_pud(pud_t *p, pud_t v) { update(p, v.v, 3); }
-static void cpl3_set_p4d(p4d_t *p, p4d_t v) { update(p, v.v, 4); }
+/* The monitor's slot is pvhv's: it is in every top-level table from the
+ * pin on. A copy of it (pml4_clone copies every entry) is already there. */
+static void cpl3_set_p4d(p4d_t *p, p4d_t v)
+{
+	if (((u64)p & (PAGE_SIZE - 1)) / sizeof(*p) == PVHV_CPL3_MONITOR_SLOT) {
+		if (pt_entry_addr(v.v) != pt_entry_addr(p->v))
+			panic("pvhv_cpl3: PML4 slot %d is the monitor's: %#llx refused",
+			      PVHV_CPL3_MONITOR_SLOT, (unsigned long long)v.v);
+		return;
+	}
+	update(p, v.v, 4);
+}
 
 /*
  * set_pmd: pvhv maps no large pages (one frame, one entry, one check), so
