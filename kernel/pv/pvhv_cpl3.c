@@ -40,6 +40,7 @@
 #include <string.h>
 #include <trap.h>
 #include <pv/platform.h>
+#include <pv/pvhv_cpl3.h>
 #include <abi/pvhv.h>
 #include <abi/pvhv_cpl3.h>
 #include <asm/apic.h>
@@ -587,6 +588,15 @@ static void install_ops(void)
 }
 
 static bool cpl3_detect(void) { return at_cpl3; }
+
+bool pvhv_cpl3_in_use(void) { return at_cpl3; }
+
+s64 pvhv_cpl3_call(u32 op, u64 a0, u64 a1, u64 a2, u64 a3)
+{
+	return hcall(op, a0, a1, a2, a3);
+}
+
+const struct pvhv_cpl3_start *pvhv_cpl3_start_record(void) { return start; }
 
 /* init: native's ran first (the root) and chose its APIC ops; ours go
  * back on top, recorded for the tools (pvsites). */
