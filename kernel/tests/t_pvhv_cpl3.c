@@ -16,6 +16,7 @@
 #include <asm/apic.h>
 #include <asm/irq_vectors.h>
 #include <asm/layout.h>
+#include <asm/processor.h>
 #include <asm/segment.h>
 #include <asm/x86_bits.h>
 
