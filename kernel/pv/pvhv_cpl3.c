@@ -146,9 +146,21 @@ static void mmu_call(u32 op, u64 a0, u64 a1)
 		      (unsigned long long)a0, (unsigned long long)a1, (long long)r);
 }
 
+/* A TLB flush asked for in lazy mode waits for the batch: pvhv has the
+ * monitor flush the whole TLB after it applies one (MON_F_FLUSH), and in
+ * lazy mode nothing may use a mapping it changed before leaving it
+ * (Linux's rule). */
+static bool flush_pending;
+
 static void lazy_enter(void) { lazy = true; }
-static void lazy_leave(void) { batch_flush(); lazy = false; }
-static void lazy_flush(void) { batch_flush(); }
+static void lazy_flush(void)
+{
+	batch_flush();
+	if (flush_pending)
+		pvhv_cpl3_gate_flush(0);
+	flush_pending = false;
+}
+static void lazy_leave(void) { lazy_flush(); lazy = false; }
 
 /* ---- page tables ----------------------------------------------------- */
 
@@ -376,10 +388,20 @@ static void cpl3_write_cr3(unsigned long pa)
 
 /* TLB flushes: replace mov to cr3 / invlpg. The monitor does them on the
  * FLUSH gate, with no exit to pvhv (a flush can harm nobody). */
-static void cpl3_flush_all(void) { batch_flush(); pvhv_cpl3_gate_flush(0); }
+static void cpl3_flush_all(void)
+{
+	if (lazy) {
+		flush_pending = true;
+		return;
+	}
+	pvhv_cpl3_gate_flush(0);
+}
 static void cpl3_flush_one(unsigned long va)
 {
-	batch_flush();
+	if (lazy) {
+		flush_pending = true;
+		return;
+	}
 	pvhv_cpl3_gate_flush(va ? va : PAGE_SIZE);     /* 0 would mean "all" */
 }
 static void cpl3_flush_multi(cpumask_t cpus, const struct flush_tlb_info *info)
