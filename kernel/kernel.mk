@@ -23,7 +23,7 @@ KERNEL_INC_FIRST :=
 # same size and names every test.
 ifeq ($(PARAVIRT),0)
 NOPV_DIR := kernel/arch/x86/nopv
-NOPV_PV_TESTS := $(patsubst %,kernel/tests/%.c,t_hcall t_kvm t_kvm_smp t_patch t_platform t_pvhv t_user_sites)
+NOPV_PV_TESTS := $(patsubst %,kernel/tests/%.c,t_hcall t_kvm t_kvm_smp t_patch t_platform t_pvhv t_pvhv_cpl3 t_user_sites)
 NOPV_SKIPS := $(BUILD)/free/kernel/tests/nopv_skips
 KERNEL_SRCS := $(filter-out kernel/pv/% $(NOPV_PV_TESTS),$(KERNEL_SRCS)) \
 	$(wildcard $(NOPV_DIR)/*.c)

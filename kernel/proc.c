@@ -16,6 +16,7 @@
 #include <syscall.h>
 #include <uvm.h>
 #include <asm/processor.h>
+#include <asm/user.h>
 #include <asm/smp.h>
 
 enum proc_state {
@@ -225,6 +226,8 @@ int proc_spawn(const struct user_program *prog, int cpu, int parent)
 
 	if (cpu < 0 || cpu >= SMP_MAX_CPUS || !(smp_online_mask() & (1u << cpu)))
 		return -SYS_EINVAL;
+	if (!user_mode_ready(cpu))
+		return -SYS_ENOSYS;
 	flags = spin_lock_irqsave(&proc_lock);
 	reap_orphans();
 	for (int i = 0; i < PROC_MAX; i++) {

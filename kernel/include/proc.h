@@ -26,6 +26,7 @@ struct thread;
 /*
  * proc_spawn - a new process running `prog` on CPU `cpu` (online), child
  * of process `parent` (0: the kernel). Its pid, or a negative SYS_E*:
+ * -SYS_ENOSYS where the CPU has no user mode (user_mode_ready),
  * -SYS_EAGAIN at PROC_MAX or with no thread left, -SYS_ENOMEM without
  * memory for its image, -SYS_EINVAL for a CPU not online or a program
  * that does not fit.

@@ -6,8 +6,14 @@
 
 #include <types.h>
 
-/* trap_init - load the GDT, TSS and IDT; every exception is handled. */
+/* trap_init - load the GDT, TSS and IDT, set up ring 3's way in (the
+ * syscall MSRs); every exception is handled. The boot CPU, at ring 0. */
 void trap_init(void);
+
+/* idt_init - fill the IDT with entry.S's stubs and load it (cpu.load_idt):
+ * the part of trap_init a kernel that does not own its descriptor tables
+ * (at CPL 3 under pvhv: the IDT becomes its trap table) still needs. */
+void idt_init(void);
 
 /* trap_init_cpu - on application processor `cpu` (its percpu[] index,
  * 1..SMP_MAX_CPUS-1): load the same GDT and IDT, reload the segments,

@@ -223,6 +223,14 @@ void pv_platform_setup(void)
 		break;
 	}
 
+	/* a sole platform started the kernel: nothing else can run it */
+	for_each_platform(p)
+		if (p->sole && present(p) && p != best) {
+			printk("pv: pv= cannot leave %s: this kernel entered through it\n",
+			       p->name);
+			best = p;
+		}
+
 	pv_platform = best;
 	run_chain(best, NULL, true, on, sizeof(on));
 	/* one printk: under a hypervisor each is a console exit */

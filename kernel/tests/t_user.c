@@ -17,6 +17,7 @@
 #include <syscall.h>
 #include <trap.h>
 #include <uvm.h>
+#include <asm/user.h>
 #include <asm/layout.h>
 #include <asm/smp.h>
 #include <asm/x86_bits.h>
@@ -100,6 +101,16 @@ static long run_on(struct ktest_ctx *t, const struct user_program *prog, int cpu
 	return st;
 }
 
+/* A kernel that runs in ring 3 itself (pvhv --deprivileged) has no user
+ * mode to test: say so rather than fail. */
+static bool no_ring3(struct ktest_ctx *t)
+{
+	if (user_mode_ready(0))
+		return false;
+	KT_SKIP(t, "no user mode on this CPU: the kernel does not own ring 3 here");
+	return true;
+}
+
 static long run(struct ktest_ctx *t, struct user_program prog)
 {
 	return run_on(t, &prog, other_cpu());
@@ -107,6 +118,8 @@ static long run(struct ktest_ctx *t, struct user_program prog)
 
 KTEST(user_exit_status)
 {
+	if (no_ring3(t))
+		return;
 	long st = run(t, PROG(exit42));
 
 	KT_EXPECTF(t, st == 42, "status %ld", st);
@@ -115,6 +128,8 @@ KTEST(user_exit_status)
 
 KTEST(user_write_reaches_console)
 {
+	if (no_ring3(t))
+		return;
 	u64 before = sys_console_bytes();
 	long st = run(t, PROG(hello));
 
@@ -127,6 +142,8 @@ KTEST(user_write_reaches_console)
  * would restore them too) */
 KTEST(user_registers_survive_syscall)
 {
+	if (no_ring3(t))
+		return;
 	u64 sysrets = __atomic_load_n(&user_exits.sysret, __ATOMIC_RELAXED);
 	long st = run(t, PROG(regs));
 
@@ -138,6 +155,8 @@ KTEST(user_registers_survive_syscall)
  * is free again once it is reaped */
 KTEST(user_syscall_answers)
 {
+	if (no_ring3(t))
+		return;
 	u64 free_before = pmm_free_pages();
 	long st = run(t, PROG(check));
 
@@ -148,6 +167,8 @@ KTEST(user_syscall_answers)
 
 KTEST(user_sleep_blocks)
 {
+	if (no_ring3(t))
+		return;
 	u64 t0 = sched_clock();
 	long st = run(t, PROG(sleepy));
 	u64 dt = sched_clock() - t0;
@@ -160,6 +181,8 @@ KTEST(user_sleep_blocks)
  * on the console), and the kernel goes on. */
 KTEST(user_faults_kill_the_process)
 {
+	if (no_ring3(t))
+		return;
 	const struct {
 		struct user_program prog;
 		int vector;
@@ -197,6 +220,8 @@ KTEST(user_faults_kill_the_process)
  */
 KTEST(user_noncanonical_return_is_killed)
 {
+	if (no_ring3(t))
+		return;
 	struct user_program edge = PROG(edge);
 	u64 refused = __atomic_load_n(&user_exits.noncanonical, __ATOMIC_RELAXED);
 	int pid = proc_spawn(&edge, smp_processor_id(), 0);
@@ -227,6 +252,8 @@ KTEST(user_noncanonical_return_is_killed)
  */
 KTEST(user_pcid_flushes_on_reuse_keeps_on_return)
 {
+	if (no_ring3(t))
+		return;
 	struct user_program exit42 = PROG(exit42), spin = PROG(spin), hello = PROG(hello);
 	u64 flushed = __atomic_load_n(&uvm_stats.flushed, __ATOMIC_RELAXED);
 	u64 kept;
@@ -260,6 +287,8 @@ KTEST(user_pcid_flushes_on_reuse_keeps_on_return)
  * spin (at its next way out to ring 3, a timer tick's). */
 KTEST(user_preemption_by_the_timer)
 {
+	if (no_ring3(t))
+		return;
 	struct user_program spin = PROG(spin), hello = PROG(hello);
 	int cpu = other_cpu();
 	int spid = proc_spawn(&spin, cpu, 0);
@@ -279,6 +308,8 @@ KTEST(user_preemption_by_the_timer)
 /* One process on each online CPU at once, each to its end. */
 KTEST(user_one_process_per_cpu)
 {
+	if (no_ring3(t))
+		return;
 	struct user_program hello = PROG(hello);
 	int pids[SMP_MAX_CPUS], n = 0;
 	cpumask_t online = smp_online_mask();
@@ -300,6 +331,8 @@ KTEST(user_one_process_per_cpu)
  * -SYS_EAGAIN; all killed and reaped, a new one runs. */
 KTEST(user_process_limit)
 {
+	if (no_ring3(t))
+		return;
 	struct user_program spin = PROG(spin);
 	int pids[PROC_MAX], n = 0, r;
 
@@ -347,6 +380,8 @@ static void test_space_end(phys_addr_t root)
  * fixup catches it), with stac it reads. */
 KTEST(user_smap_stops_kernel_reads)
 {
+	if (no_ring3(t))
+		return;
 	phys_addr_t root;
 	u8 v = 0;
 	int r;
@@ -371,6 +406,8 @@ KTEST(user_smap_stops_kernel_reads)
 /* SMEP: ring 0 calling into a user page faults (an instruction fetch). */
 KTEST(user_smep_stops_kernel_exec)
 {
+	if (no_ring3(t))
+		return;
 	phys_addr_t root;
 	int r;
 
@@ -391,6 +428,8 @@ KTEST(user_smep_stops_kernel_exec)
  * kernel address is refused before it is touched. */
 KTEST(user_copies_fault_cleanly)
 {
+	if (no_ring3(t))
+		return;
 	phys_addr_t root = test_space(0x11, UVM_WRITE);
 	u8 buf[16];
 
@@ -437,6 +476,8 @@ static void expect_status(struct ktest_ctx *t, const char *const *names, long st
 
 KTEST(user_prog_hello)
 {
+	if (no_ring3(t))
+		return;
 	const struct user_program *p = need(t, "hello");
 	u64 before = sys_console_bytes();
 	long st;
@@ -452,6 +493,8 @@ KTEST(user_prog_hello)
 
 KTEST(user_prog_exit42)
 {
+	if (no_ring3(t))
+		return;
 	static const char *const names[] = { "exit42", NULL };
 
 	expect_status(t, names, 42);
@@ -459,6 +502,8 @@ KTEST(user_prog_exit42)
 
 KTEST(user_prog_self_checks)
 {
+	if (no_ring3(t))
+		return;
 	static const char *const names[] = { "syscalls", "hostile", "memory", NULL };
 
 	expect_status(t, names, 0);
@@ -466,6 +511,8 @@ KTEST(user_prog_self_checks)
 
 KTEST(user_prog_faults)
 {
+	if (no_ring3(t))
+		return;
 	static const char *const pf[] = { "fault_null", "fault_kread", "fault_kwrite",
 					  "fault_kexec", "fault_unmapped", "fault_nx", NULL };
 	static const char *const ud[] = { "fault_ud2", NULL };
@@ -483,6 +530,8 @@ KTEST(user_prog_faults)
 
 KTEST(user_prog_preemption)
 {
+	if (no_ring3(t))
+		return;
 	const struct user_program *spin = need(t, "spin"), *hello = need(t, "hello");
 	int cpu = other_cpu(), spid;
 	long st;
@@ -502,6 +551,8 @@ KTEST(user_prog_preemption)
 
 KTEST(user_prog_spawner)
 {
+	if (no_ring3(t))
+		return;
 	static const char *const names[] = { "spawner", NULL };
 
 	expect_status(t, names, 0);
@@ -510,6 +561,8 @@ KTEST(user_prog_spawner)
 
 KTEST(user_prog_hello_on_each_cpu)
 {
+	if (no_ring3(t))
+		return;
 	const struct user_program *p = need(t, "hello");
 	int pids[SMP_MAX_CPUS], n = 0;
 	cpumask_t online = smp_online_mask();
@@ -547,6 +600,8 @@ static bool live_becomes(int n)
  * once, as killed by the kernel; the orphaned child is killed too. */
 KTEST(user_kill_ends_blocked_sleep_and_wait)
 {
+	if (no_ring3(t))
+		return;
 	const struct user_program *sl = need(t, "sleep_long"), *ws = need(t, "wait_spin");
 	int cpu = other_cpu(), pid, live = proc_live();
 	u64 t0;

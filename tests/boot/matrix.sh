@@ -80,6 +80,16 @@ for env in $envs; do
 	# through the start info's module list: pvk must name it (below).
 	add "boot-$env-initrd" --env "$env" --pvhv-arg --initrd=build/pvk.elf \
 		--expect-platform pvhv --timeout 60
+	# The same image deprivileged (pvhv --deprivileged): pvk at CPL 3,
+	# every privileged operation through pvhv and its monitor; patched and
+	# not, and under the sanitized pvhv (its validator facing the kernel's
+	# hostile self-test).
+	for mode in auto nopatch; do
+		add "boot-$env-cpl3-$mode" --env "$env" --pvhv-arg --deprivileged \
+			--cmdline "pv=$mode" --expect-platform pvhv-cpl3 --timeout 60
+	done
+	add "boot-$env-cpl3-asan" --env "$env" --pvhv-bin build/pvhv-asan \
+		--pvhv-arg --deprivileged --expect-platform pvhv-cpl3 --timeout 60
 	# The loader's information itself broken: pvhv hands pvk a start info
 	# with no memory map, more modules than fit, a command line that never
 	# ends. Each must be refused with its message and status 2 (below).

@@ -106,8 +106,18 @@ void apic_timer_stop_native(void)
 	apic->write(APIC_TIMER_INIT, 0);
 }
 
+static u32 x2apic_id(void) { return (u32)native_rdmsr(X2APIC_MSR(APIC_ID)); }
+
+static u32 xapic_id(void)
+{
+	if (!xapic)
+		panic("apic_id: the xAPIC is not mapped yet");
+	return xapic[APIC_ID / 4] >> XAPIC_ID_SHIFT;
+}
+
 const struct apic_driver x2apic_driver = {
 	.name = "x2APIC",
+	.id = x2apic_id,
 	.send_ipi = x2apic_send_ipi,
 	.send_ipi_mask = x2apic_send_ipi_mask,
 	.timer_periodic = apic_timer_periodic_native,
@@ -117,6 +127,7 @@ const struct apic_driver x2apic_driver = {
 
 const struct apic_driver xapic_driver = {
 	.name = "xAPIC",
+	.id = xapic_id,
 	.send_ipi = xapic_send_ipi,
 	.send_ipi_mask = xapic_send_ipi_mask,
 	.timer_periodic = apic_timer_periodic_native,
@@ -165,11 +176,14 @@ bool apic_icr(u32 dest, u32 cmd)
 
 u32 apic_id(void)
 {
-	if (apic == &x2apic_driver)
-		return (u32)native_rdmsr(X2APIC_MSR(APIC_ID));
-	if (apic == &xapic_driver && xapic)
-		return xapic[APIC_ID / 4] >> XAPIC_ID_SHIFT;
-	panic("apic_id: no local APIC enabled");
+	if (!apic)
+		panic("apic_id: no local APIC enabled");
+	return apic->id();
+}
+
+void apic_use(const struct apic_driver *drv)
+{
+	apic = drv;
 }
 
 void apic_cpu_enable(void)
@@ -203,12 +217,16 @@ static void spurious(void)
 {
 }
 
-/* Timer period in APIC ticks after the divide-by-16. */
-#define TIMER_COUNT 100000
 
 void apic_timer_start_cpu(void)
 {
-	apic_timer_periodic(TIMER_VECTOR, TIMER_COUNT);
+	apic_timer_periodic(TIMER_VECTOR, APIC_TIMER_COUNT);
+}
+
+void apic_timer_irqs_init(void)
+{
+	irq_register(TIMER_VECTOR, timer_tick);
+	irq_register(SPURIOUS_VECTOR, spurious);
 }
 
 void apic_timer_init(void)
@@ -228,10 +246,9 @@ void apic_timer_init(void)
 			 PTE_PRESENT | PTE_WRITE | PTE_PCD | PTE_PWT | PTE_NX);
 		xapic = (volatile u32 *)fixmap_addr(FIX_APIC);
 	}
-	irq_register(TIMER_VECTOR, timer_tick);
-	irq_register(SPURIOUS_VECTOR, spurious);
+	apic_timer_irqs_init();
 	apic->write(APIC_SVR, APIC_SVR_ENABLE | SPURIOUS_VECTOR);
 	apic_timer_start_cpu();
 	printk("apic: %s, timer vector %d every %d ticks (divide by 16)\n",
-	       apic->name, TIMER_VECTOR, TIMER_COUNT);
+	       apic->name, TIMER_VECTOR, APIC_TIMER_COUNT);
 }

@@ -22,12 +22,17 @@ static const void *early_map(u64 pa, size_t len)
 
 void boot_main(unsigned proto, unsigned long info_phys)
 {
-	const char *why = "";
-	int r;
-
 	uart_init();
 	printk("\npvk: booting\n");
 	trap_init();           /* from here on a fault is reported, not a triple fault */
+	boot_common(proto, info_phys);
+}
+
+noreturn void boot_common(unsigned proto, unsigned long info_phys)
+{
+	const char *why = "";
+	int r;
+
 	smp_boot_cpu_early();  /* GS: this CPU's area: per-CPU records, the preempt count */
 	if (proto == BOOT_PROTO_PVH)
 		r = boot_info_parse_pvh(info_phys, early_map, &boot_info, &why);

@@ -105,7 +105,12 @@ void trap_init(void)
 	load_gdt(&g);
 	reload_segments();
 	tss_init_cpu(0);
+	idt_init();
+	user_mode_init_cpu(0);
+}
 
+void idt_init(void)
+{
 	if (trap_stubs_end - trap_stubs != (long)ARRAY_SIZE(trap_stubs))
 		panic("trap_init: entry.S has %ld stubs, irq_vectors.h says %d",
 		      (long)(trap_stubs_end - trap_stubs), LAST_STUB_VECTOR + 1);
@@ -115,7 +120,6 @@ void trap_init(void)
 	set_gate(PV_KICK_VECTOR, trap_stub_pv_kick, 0);
 	struct desc_ptr i = { sizeof(idt) - 1, (u64)idt };
 	load_idt(&i);
-	user_mode_init_cpu(0);
 }
 
 void trap_init_cpu(int cpu)

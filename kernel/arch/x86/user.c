@@ -53,6 +53,13 @@ static bool cpu_has_pcid(void)
 	return (r.ecx & CPUID_1_ECX_PCID) != 0;
 }
 
+static cpumask_t user_ready;          /* CPUs where user_mode_init_cpu ran */
+
+bool user_mode_ready(int cpu)
+{
+	return cpu >= 0 && cpu < SMP_MAX_CPUS && (user_ready >> cpu & 1);
+}
+
 void user_mode_init_cpu(int cpu)
 {
 	unsigned long cr4 = read_cr4();
@@ -80,6 +87,7 @@ void user_mode_init_cpu(int cpu)
 	if (pcid)
 		write_cr4(cr4 | CR4_PCIDE);
 	uvm_pcid_init_cpu(cpu, pcid);
+	__atomic_or_fetch(&user_ready, 1u << cpu, __ATOMIC_RELEASE);
 }
 
 void syscall_dispatch(struct trap_frame *f)

@@ -48,6 +48,10 @@ struct pv_platform {
 	                             * per-CPU records), after init() on the boot CPU */
 	const char *const *features; /* pvoff= names it honours, NULL-ended (optional) */
 	struct pv_platform_backend *backend; /* optional: filled by init() */
+	bool sole;                  /* when here, the only platform the kernel can
+	                             * run on (it entered through the platform's
+	                             * own entry, e.g. at CPL 3): pv= cannot
+	                             * choose another */
 };
 
 /* name and base lead the struct: tools read them from the image. */

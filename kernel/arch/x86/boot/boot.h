@@ -81,6 +81,15 @@
  */
 void boot_main(unsigned proto, unsigned long info_phys);
 
+/*
+ * boot_common - the rest of the way to kernel_main, for every entry: this
+ * CPU's per-CPU area, the loader's information (checked: bad information
+ * powers off with STATUS_BAD_BOOT), then kernel_main. The caller has a
+ * console and an IDT: boot_main (head.S's path, ring 0) or a platform's
+ * own entry (kernel/pv/pvhv_cpl3.c, CPL 3). Never returns.
+ */
+void boot_common(unsigned proto, unsigned long info_phys) __attribute__((__noreturn__));
+
 /* The same two values, recorded by head.S for code that runs later. */
 extern unsigned int boot_proto;
 extern unsigned long boot_info_phys;

@@ -336,6 +336,7 @@ boot_pd:
 	.balign PAGE_SIZE
 boot_stack:
 	.skip	BOOT_STACK_SIZE
+	.globl	boot_stack_top
 boot_stack_top:
 
 	/* For kernel.ld's check that boot.h and kernel.ld agree on KERNEL_VMA. */

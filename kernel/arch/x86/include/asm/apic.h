@@ -20,10 +20,24 @@ struct apic_driver {
 	void (*timer_periodic)(u32 vector, u32 count);
 	void (*timer_stop)(void);
 	void (*write)(u32 reg, u32 v);           /* the driver's own */
+	u32 (*id)(void);                         /* this CPU's APIC ID */
 };
 
 /* apic_probe's choice (NULL before it, or without an APIC). */
 extern const struct apic_driver *apic;
+
+/* apic_use - make `drv` the driver (a platform whose APIC is not the
+ * hardware's: pvhv's CPL-3 mode); before smp_init. */
+void apic_use(const struct apic_driver *drv);
+
+/* The tick's period in APIC bus ticks after the divide-by-16 that
+ * apic.timer_periodic uses. */
+#define APIC_TIMER_COUNT 100000
+#define APIC_TIMER_DIVIDE 16
+
+/* apic_timer_irqs_init - the handlers of the timer and spurious vectors
+ * (the tick counts and calls sched_tick); any platform's timer_init. */
+void apic_timer_irqs_init(void);
 
 /* apic_probe - the local APIC's mode (CPUID): its driver, or NULL when
  * there is none. Remembered for apic_timer_init. Before patching. */

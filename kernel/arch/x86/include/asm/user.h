@@ -49,6 +49,11 @@ bool cpu_has_smep(void);
  */
 void user_mode_init_cpu(int cpu);
 
+/* user_mode_ready - has user_mode_init_cpu run on `cpu`? Not where the
+ * kernel does not own ring 3 (at CPL 3 under pvhv, where it runs there
+ * itself): processes cannot be started on that CPU. */
+bool user_mode_ready(int cpu);
+
 /* What entry.S calls (never C): */
 void syscall_dispatch(struct trap_frame *f);
 int exit_to_user_mode(struct trap_frame *f);
