@@ -99,11 +99,12 @@ $(BUILD)/free/%.o: %.S
 
 # asm-offsets (pvops/asm-offsets.h): $(call pv_asm_offsets,CFLAGS) turns
 # the C file $< into the header $@ of #defines for .S files (through a
-# file, not a pipe, so a compile error stops here and leaves no header).
+# file, not a pipe, so a compile error stops here and leaves no header),
+# with a .d file: a header it reads changes, the numbers are made again.
 define pv_asm_offsets
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  GEN     $@")
-	$(Q)$(CC) $(1) -MF /dev/null -S $< -o $@.s
+	$(Q)$(CC) $(1) -MMD -MP -MT $@ -MF $@.d -S $< -o $@.s
 	$(Q)sed -n 's/^.*->\([A-Za-z_0-9]*\) \$$\{0,1\}\(-\{0,1\}[0-9][0-9]*\).*$$/#define \1 \2/p' \
 		$@.s > $@.tmp
 	$(Q)rm -f $@.s && mv $@.tmp $@

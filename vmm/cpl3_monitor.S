@@ -279,7 +279,7 @@ cpl3_monitor_start:
 	jz .Lpick_none
 	movabs $PVHV_CPL3_PHYSMAP, %rax
 	add %rax, %rdi
-	cmpb $0, PVHV_CPL3_PAGE_VIF(%rdi)
+	cmpl $0, PVHV_CPL3_PAGE_VIF(%rdi)
 	je .Lpick_none
 	cmpb $0, PVHV_CPL3_PAGE_PENDING_ANY(%rdi)
 	je .Lpick_none
@@ -329,7 +329,7 @@ cpl3_monitor_start:
 	add %rcx, %rdi
 	testb $CPL_MASK, S_CS(%rsp)
 	jz .Lirq_pend                     /* from the monitor's hlt: hold it */
-	cmpb $0, PVHV_CPL3_PAGE_VIF(%rdi)
+	cmpl $0, PVHV_CPL3_PAGE_VIF(%rdi)
 	je .Lirq_pend
 	lea S_FRAME(%rsp), %rsi
 	call .Ldeliver
@@ -383,10 +383,11 @@ cpl3_monitor_start:
 	mov (%rcx,%rax,8), %r8            /* the handler */
 	test %r8, %r8
 	jz .Lfail_no_handler
-	movzbl PVHV_CPL3_PAGE_VIF(%rdi), %ecx
-	and $PVHV_CPL3_VIF_ON, %ecx
+	xor %ecx, %ecx
+	cmpl $0, PVHV_CPL3_PAGE_VIF(%rdi)
+	setne %cl
 	shl $RFLAGS_IF_SHIFT, %ecx        /* the frame's IF: the interrupted vif */
-	movb $0, PVHV_CPL3_PAGE_VIF(%rdi)
+	movl $0, PVHV_CPL3_PAGE_VIF(%rdi)
 	incq PVHV_CPL3_PAGE_DELIVERED(%rdi)
 	incq DATA(MOND_DELIVERED)
 	mov F_RFLAGS(%rsi), %r9

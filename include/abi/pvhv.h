@@ -100,9 +100,9 @@ struct pvhv_vcpu_page {
 	int64_t ret;                 /* pvhv: the result of the last call */
 	uint64_t calls;              /* pvhv: hypercalls made by this vCPU */
 	/* Deprivileged mode only (abi/pvhv_cpl3.h); unused elsewhere. */
-	uint8_t vif;                 /* kernel: PVHV_CPL3_VIF_ON: events on */
+	uint32_t vif;                /* kernel: PVHV_CPL3_VIF_ON (events on) or 0 */
 	uint8_t pending_any;         /* monitor: some bit of pending[] is set */
-	uint8_t pad0[6];
+	uint8_t pad0[3];
 	uint64_t cr2;                /* monitor: the last page fault's address */
 	uint64_t pending[4];         /* monitor: vectors held back while !vif */
 	uint64_t delivered;          /* monitor: events bounced to the kernel */
@@ -111,6 +111,7 @@ struct pvhv_vcpu_page {
 };
 _Static_assert(sizeof(struct pvhv_vcpu_page) == PVHV_PAGE_SIZE, "one page");
 _Static_assert(__builtin_offsetof(struct pvhv_vcpu_page, vif) == 80 &&
+	       __builtin_offsetof(struct pvhv_vcpu_page, pending_any) == 84 &&
 	       __builtin_offsetof(struct pvhv_vcpu_page, cr2) == 88 &&
 	       __builtin_offsetof(struct pvhv_vcpu_page, pending) == 96 &&
 	       __builtin_offsetof(struct pvhv_vcpu_page, delivered) == 128,

@@ -117,7 +117,10 @@ struct pvhv_cpl3_start {
  * the kernel's EOI is a no-op. A vector with no handler, or a fault the
  * monitor cannot deliver (the kernel's stack not writable), stops the VM:
  * pvhv names it, dumps the registers and exits 70. */
-#define PVHV_CPL3_VIF_ON     1
+/* vif holds the value of RFLAGS.IF (lguest's irq_enabled): the kernel's
+ * pushf is one load of it, its cli one store; the monitor reads any
+ * non-zero value as on. */
+#define PVHV_CPL3_VIF_ON     0x200
 
 /* ---- Hypercalls of the mode (PVHV_HC_*, abi/pvhv.h numbering goes on) ----
  * Only in deprivileged mode (elsewhere -ENOSYS). Page-table frames are
@@ -155,8 +158,8 @@ struct pvhv_cpl3_start {
 
 /* The vCPU page's fields of the mode: struct pvhv_vcpu_page (abi/pvhv.h)
  * at these offsets. */
-#define PVHV_CPL3_PAGE_VIF       80   /* u8, kernel: 1 events on (virtual IF) */
-#define PVHV_CPL3_PAGE_PENDING_ANY 81 /* u8, monitor: some bit of pending set */
+#define PVHV_CPL3_PAGE_VIF       80   /* u32, kernel: PVHV_CPL3_VIF_ON: events on */
+#define PVHV_CPL3_PAGE_PENDING_ANY 84 /* u8, monitor: some bit of pending set */
 #define PVHV_CPL3_PAGE_CR2       88   /* u64, monitor: the last #PF's address */
 #define PVHV_CPL3_PAGE_PENDING   96   /* u64[4], monitor: vectors held back */
 #define PVHV_CPL3_PAGE_DELIVERED 128  /* u64, monitor: events delivered */

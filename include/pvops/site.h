@@ -22,6 +22,12 @@
 
 /* Length of the unpatched call: ff 15 disp32. */
 #define PV_SITE_CALL_LEN 6
+/* Room for one instruction on memory at an absolute (sign-extended 32-bit)
+ * address, e.g. `andl $0,sym` or `movl sym,%eax`: 8 bytes. The sites of
+ * the interrupt flag's save and disable have it, so a platform whose flag
+ * is a word in memory (pvhv's CPL-3 mode, as lguest's) patches them
+ * inline; natively they pad to it with one NOP. */
+#define PV_SITE_MEMOP_LEN 8
 /* The longest site the engine accepts. */
 #define PV_SITE_MAX_LEN 16
 

@@ -47,15 +47,21 @@ static inline void load_sp0(unsigned long sp0) { PVOP_VCALL1(cpu.load_sp0, sp0);
 
 /* --- irq ------------------------------------------------------------- */
 
+/* save_fl and irq_disable sites have room for a load or store at an
+ * absolute address (PV_SITE_MEMOP_LEN): a virtual IF in memory. */
 static inline unsigned long arch_local_save_flags(void)
 {
-	return PVOP_CALLEE0(unsigned long, irq.save_fl);
+	return __PV_RET(unsigned long, __PVOP_CALLEE(PV_SITE_MEMOP_LEN, PV_SITE_F_RET,
+						     irq.save_fl));
 }
 static inline void arch_local_irq_restore(unsigned long f)
 {
 	PVOP_VCALLEE1(irq.restore_fl, f);
 }
-static inline void arch_local_irq_disable(void) { PVOP_VCALLEE0(irq.irq_disable); }
+static inline void arch_local_irq_disable(void)
+{
+	(void)__PVOP_CALLEE(PV_SITE_MEMOP_LEN, 0, irq.irq_disable);
+}
 static inline void arch_local_irq_enable(void) { PVOP_VCALLEE0(irq.irq_enable); }
 static inline unsigned long arch_local_irq_save(void)
 {

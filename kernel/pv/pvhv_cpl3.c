@@ -41,6 +41,7 @@
 #include <trap.h>
 #include <pv/platform.h>
 #include <pv/pvhv_cpl3.h>
+#include <pvops/native.h>
 #include <abi/pvhv.h>
 #include <abi/pvhv_cpl3.h>
 #include <asm/apic.h>
@@ -553,61 +554,82 @@ static void cpl3_nop(void) { }
  * before anything calls one (pvhv_cpl3_start); init() records them again
  * through PV_PLAN once the platform is chosen, after native's init.
  */
-#define CPL3_OPS(X)                                                           \
-	X(cpu.read_msr, cpl3_rdmsr)                                          \
-	X(cpu.write_msr, cpl3_wrmsr)                                         \
-	X(cpu.read_cr0, cpl3_read_cr0)                                       \
-	X(cpu.write_cr0, cpl3_write_cr0)                                     \
-	X(cpu.read_cr4, cpl3_read_cr4)                                       \
-	X(cpu.write_cr4, cpl3_write_cr4)                                     \
-	X(cpu.load_idt, cpl3_load_idt)                                       \
-	X(cpu.load_gdt, cpl3_ignore_desc)                                    \
-	X(cpu.load_tr, cpl3_ignore_tr)                                       \
-	X(cpu.wbinvd, cpl3_nop)                                              \
-	X(cpu.io_delay, cpl3_nop)                                            \
-	X(cpu.iret.func, pvhv_cpl3_iret)                                     \
-	X(cpu.stac.func, pv_nop)                                             \
-	X(cpu.clac.func, pv_nop)                                             \
-	X(cpu.load_sp0, cpl3_ignore_sp0)                                     \
-	X(irq.save_fl.func, pvhv_cpl3_save_fl)                               \
-	X(irq.restore_fl.func, pvhv_cpl3_restore_fl)                         \
-	X(irq.irq_disable.func, pvhv_cpl3_irq_disable)                       \
-	X(irq.irq_enable.func, pvhv_cpl3_irq_enable)                         \
-	X(irq.safe_halt, pvhv_cpl3_safe_halt)                                \
-	X(irq.halt, pvhv_cpl3_halt)                                          \
-	X(mmu.read_cr2.func, pvhv_cpl3_read_cr2)                             \
-	X(mmu.read_cr3, cpl3_read_cr3)                                       \
-	X(mmu.write_cr3, cpl3_write_cr3)                                     \
-	X(mmu.flush_tlb_user, cpl3_flush_all)                                \
-	X(mmu.flush_tlb_kernel, cpl3_flush_all)                              \
-	X(mmu.flush_tlb_one_user, cpl3_flush_one)                            \
-	X(mmu.flush_tlb_multi, cpl3_flush_multi)                             \
-	X(mmu.set_pte, cpl3_set_pte)                                         \
-	X(mmu.set_pmd, cpl3_set_pmd)                                         \
-	X(mmu.set_pud, cpl3_set_pud)                                         \
-	X(mmu.set_p4d, cpl3_set_p4d)                                         \
-	X(mmu.alloc_pt, cpl3_alloc_pt)                                       \
-	X(mmu.release_pt, cpl3_release_pt)                                   \
-	X(mmu.lazy_mode.enter, lazy_enter)                                   \
-	X(mmu.lazy_mode.leave, lazy_leave)                                   \
-	X(mmu.lazy_mode.flush, lazy_flush)                                   \
-	X(apic.eoi.func, cpl3_eoi)                                           \
-	X(apic.send_ipi, cpl3_send_ipi)                                      \
-	X(apic.send_ipi_mask, cpl3_send_ipi_mask)                            \
-	X(apic.timer_periodic, cpl3_timer_periodic)                          \
-	X(apic.timer_stop, cpl3_timer_stop)                                  \
-	X(platform.console_write, cpl3_console_write)                        \
-	X(platform.power_off, cpl3_power_off)                                \
-	X(platform.reboot, cpl3_reboot)                                      \
-	X(platform.platform_init, cpl3_platform_init)                        \
-	X(platform.timer_init, cpl3_timer_init)
+#define CPL3_OPS(X)                                                         \
+	X(cpu.read_msr, cpl3_rdmsr, NULL)                                          \
+	X(cpu.write_msr, cpl3_wrmsr, NULL)                                         \
+	X(cpu.read_cr0, cpl3_read_cr0, NULL)                                       \
+	X(cpu.write_cr0, cpl3_write_cr0, NULL)                                     \
+	X(cpu.read_cr4, cpl3_read_cr4, NULL)                                       \
+	X(cpu.write_cr4, cpl3_write_cr4, NULL)                                     \
+	X(cpu.load_idt, cpl3_load_idt, NULL)                                       \
+	X(cpu.load_gdt, cpl3_ignore_desc, NULL)                                    \
+	X(cpu.load_tr, cpl3_ignore_tr, NULL)                                       \
+	X(cpu.wbinvd, cpl3_nop, NULL)                                              \
+	X(cpu.io_delay, cpl3_nop, NULL)                                            \
+	X(cpu.iret.func, pvhv_cpl3_iret, NULL)                                     \
+	X(cpu.stac.func, pv_nop, NULL)                                             \
+	X(cpu.clac.func, pv_nop, NULL)                                             \
+	X(cpu.load_sp0, cpl3_ignore_sp0, NULL)                                     \
+	X(irq.save_fl.func, pvhv_cpl3_save_fl, &tmpl_save_fl)                      \
+	X(irq.restore_fl.func, pvhv_cpl3_restore_fl, NULL)                         \
+	X(irq.irq_disable.func, pvhv_cpl3_irq_disable, &tmpl_irq_disable)          \
+	X(irq.irq_enable.func, pvhv_cpl3_irq_enable, NULL)                         \
+	X(irq.safe_halt, pvhv_cpl3_safe_halt, NULL)                                \
+	X(irq.halt, pvhv_cpl3_halt, NULL)                                          \
+	X(mmu.read_cr2.func, pvhv_cpl3_read_cr2, NULL)                             \
+	X(mmu.read_cr3, cpl3_read_cr3, NULL)                                       \
+	X(mmu.write_cr3, cpl3_write_cr3, NULL)                                     \
+	X(mmu.flush_tlb_user, cpl3_flush_all, NULL)                                \
+	X(mmu.flush_tlb_kernel, cpl3_flush_all, NULL)                              \
+	X(mmu.flush_tlb_one_user, cpl3_flush_one, NULL)                            \
+	X(mmu.flush_tlb_multi, cpl3_flush_multi, NULL)                             \
+	X(mmu.set_pte, cpl3_set_pte, NULL)                                         \
+	X(mmu.set_pmd, cpl3_set_pmd, NULL)                                         \
+	X(mmu.set_pud, cpl3_set_pud, NULL)                                         \
+	X(mmu.set_p4d, cpl3_set_p4d, NULL)                                         \
+	X(mmu.alloc_pt, cpl3_alloc_pt, NULL)                                       \
+	X(mmu.release_pt, cpl3_release_pt, NULL)                                   \
+	X(mmu.lazy_mode.enter, lazy_enter, NULL)                                   \
+	X(mmu.lazy_mode.leave, lazy_leave, NULL)                                   \
+	X(mmu.lazy_mode.flush, lazy_flush, NULL)                                   \
+	X(apic.eoi.func, cpl3_eoi, NULL)                                           \
+	X(apic.send_ipi, cpl3_send_ipi, NULL)                                      \
+	X(apic.send_ipi_mask, cpl3_send_ipi_mask, NULL)                            \
+	X(apic.timer_periodic, cpl3_timer_periodic, NULL)                          \
+	X(apic.timer_stop, cpl3_timer_stop, NULL)                                  \
+	X(platform.console_write, cpl3_console_write, NULL)                        \
+	X(platform.power_off, cpl3_power_off, NULL)                                \
+	X(platform.reboot, cpl3_reboot, NULL)                                      \
+	X(platform.platform_init, cpl3_platform_init, NULL)                        \
+	X(platform.timer_init, cpl3_timer_init, NULL)
 
 static void install_ops(void)
 {
-#define CPL3_SET(op, fn) pv_ops.op = (__typeof__(pv_ops.op))(fn);
+#define CPL3_SET(op, fn, t_) pv_ops.op = (__typeof__(pv_ops.op))(fn);
 	CPL3_OPS(CPL3_SET)
 #undef CPL3_SET
 }
+
+/* The virtual IF's disable and save as the engine's inline templates
+ * (pvhv_cpl3_entry.S): a site holds the store or the load itself. */
+extern const u8 pvhv_cpl3_cli_bytes[], pvhv_cpl3_cli_end[];
+extern const u8 pvhv_cpl3_pushf_bytes[], pvhv_cpl3_pushf_end[];
+static const struct pv_tmpl tmpl_irq_disable = {
+	.name = "andl $0,pvhv_cpl3_page+80",
+	.bytes = pvhv_cpl3_cli_bytes,
+	.end = pvhv_cpl3_cli_end,
+	.clobbers = PV_CLOBBERS_NONE,
+	.fn = pvhv_cpl3_irq_disable,
+};
+static const struct pv_tmpl tmpl_save_fl = {
+	.name = "movl pvhv_cpl3_page+80,%eax",
+	.bytes = pvhv_cpl3_pushf_bytes,
+	.end = pvhv_cpl3_pushf_end,
+	.clobbers = PV_CLOB(RAX),
+	.fn = pvhv_cpl3_save_fl,
+};
+static struct pv_backend_tmpl cpl3_tmpls[2];
+static struct pv_platform_backend cpl3_backend = { .tmpls = cpl3_tmpls };
 
 static bool cpl3_detect(void) { return at_cpl3; }
 
@@ -624,7 +646,12 @@ const struct pvhv_cpl3_start *pvhv_cpl3_start_record(void) { return start; }
  * back on top, recorded for the tools (pvsites). */
 static void cpl3_init(void)
 {
-#define CPL3_PLAN(op, fn) PV_PLAN("pvhv-cpl3", NULL, op, fn, NULL);
+#define CPL3_PLAN(op, fn, t_) {                                              \
+		const struct pv_plan *e = PV_PLAN("pvhv-cpl3", NULL, op, fn, t_);    \
+		if (e->tmpl)                                                        \
+			cpl3_tmpls[cpl3_backend.nr++] = pv_plan_backend(e);         \
+	}
+	cpl3_backend.nr = 0;
 	CPL3_OPS(CPL3_PLAN)
 #undef CPL3_PLAN
 	apic_use(&cpl3_apic);
@@ -646,6 +673,7 @@ PV_PLATFORM(platform_pvhv_cpl3) = {
 	.detect = cpl3_detect,
 	.init = cpl3_init,
 	.report = cpl3_report,
+	.backend = &cpl3_backend,
 	.sole = true,
 };
 

@@ -15,6 +15,9 @@
 #include <asm/layout.h>
 #include <asm/x86_bits.h>
 
+/* absolute (sign-extended 32-bit): the same bytes run anywhere, so the
+ * patch engine can copy them into a site */
+#define VIF_ABS     (pvhv_cpl3_page + PVHV_CPL3_PAGE_VIF)
 #define VIF         (pvhv_cpl3_page + PVHV_CPL3_PAGE_VIF)
 #define PENDING_ANY (pvhv_cpl3_page + PVHV_CPL3_PAGE_PENDING_ANY)
 #define CR2         (pvhv_cpl3_page + PVHV_CPL3_PAGE_CR2)
@@ -55,28 +58,42 @@ pvhv_cpl3_entry:
 	ud2				/* pvhv_cpl3_start does not return */
 	.size	pvhv_cpl3_entry, . - pvhv_cpl3_entry
 
-/* irq_disable: replaces cli. One store; nothing leaves CPL 3. */
+/*
+ * irq_disable: replaces cli. One store; nothing leaves CPL 3. save_fl:
+ * replaces pushf; pop %rax: one load (vif holds IF's own value). Both are
+ * also the templates pvhv_cpl3.c hands the patch engine: a site then
+ * holds the instruction itself, lguest's way.
+ */
+	.section .rodata
+	.globl	pvhv_cpl3_cli_bytes, pvhv_cpl3_cli_end
+	.globl	pvhv_cpl3_pushf_bytes, pvhv_cpl3_pushf_end
+pvhv_cpl3_cli_bytes:
+	andl	$0, VIF_ABS
+pvhv_cpl3_cli_end:
+pvhv_cpl3_pushf_bytes:
+	movl	VIF_ABS, %eax
+pvhv_cpl3_pushf_end:
+	.text
+
 	.globl	pvhv_cpl3_irq_disable
 pvhv_cpl3_irq_disable:
-	movb	$0, VIF(%rip)
+	andl	$0, VIF_ABS
+	ret
+
+	.globl	pvhv_cpl3_save_fl
+pvhv_cpl3_save_fl:
+	movl	VIF_ABS, %eax
 	ret
 
 /* irq_enable: replaces sti. One store, then, only if the monitor held an
  * event back meanwhile, the EVENTS gate delivers it now. */
 	.globl	pvhv_cpl3_irq_enable
 pvhv_cpl3_irq_enable:
-	movb	$PVHV_CPL3_VIF_ON, VIF(%rip)
+	movl	$PVHV_CPL3_VIF_ON, VIF(%rip)
 	cmpb	$0, PENDING_ANY(%rip)
 	jne	1f
 	ret
 1:	int	$PVHV_CPL3_VEC_EVENTS
-	ret
-
-/* save_fl: replaces pushf; pop %rax. IF is the virtual flag. */
-	.globl	pvhv_cpl3_save_fl
-pvhv_cpl3_save_fl:
-	movzbl	VIF(%rip), %eax
-	shl	$9, %eax		/* 1 -> X86_EFLAGS_IF */
 	ret
 
 /* restore_fl(flags in rdi): replaces push %rdi; popf. */
@@ -107,12 +124,12 @@ pvhv_cpl3_iret:
 	add	$8, %rsp
 	testl	$X86_EFLAGS_IF, 16(%rsp)
 	jz	1f
-	movb	$PVHV_CPL3_VIF_ON, VIF(%rip)
+	movl	$PVHV_CPL3_VIF_ON, VIF(%rip)
 	cmpb	$0, PENDING_ANY(%rip)
 	je	2f
 	int	$PVHV_CPL3_VEC_EVENTS
 	jmp	2f
-1:	movb	$0, VIF(%rip)
+1:	movl	$0, VIF(%rip)
 2:	movq	$PVHV_CPL3_KERNEL_CS, 8(%rsp)
 	movq	$PVHV_CPL3_KERNEL_SS, 32(%rsp)
 	iretq
@@ -121,7 +138,7 @@ pvhv_cpl3_iret:
  * monitor waits for an event and delivers it; we return after it. */
 	.globl	pvhv_cpl3_safe_halt
 pvhv_cpl3_safe_halt:
-	movb	$PVHV_CPL3_VIF_ON, VIF(%rip)
+	movl	$PVHV_CPL3_VIF_ON, VIF(%rip)
 	int	$PVHV_CPL3_VEC_HALT
 	ret
 

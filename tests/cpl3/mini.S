@@ -42,7 +42,7 @@
 #define P_ARGS           16
 #define P_RET            64
 #define P_VIF            80
-#define P_PENDING_ANY    81
+#define P_PENDING_ANY    84
 #define P_CR2            88
 #define P_PENDING        96
 #define P_DELIVERED      128
@@ -279,7 +279,7 @@ int_insn:
 	mov $HC_SET_TIMER, %eax
 	int $VEC_HCALL
 	mov %rax, %rsi
-	movb $0, vcpu_page + P_VIF(%rip)
+	movl $0, vcpu_page + P_VIF(%rip)
 	int $VEC_HALT
 	cmpb $1, vcpu_page + P_PENDING_ANY(%rip)
 	FAIL_IF ne
@@ -293,14 +293,14 @@ int_insn:
 	call report
 
 	/* 12: vif on, EVENTS: the pending tick is delivered, IF set in its frame */
-	movb $1, vcpu_page + P_VIF(%rip)
+	movl $0x200, vcpu_page + P_VIF(%rip)
 	int $VEC_EVENTS
 	xor %esi, %esi
 	cmpq $0, ticks(%rip)
 	FAIL_IF e
 	testq $RFLAGS_IF, timer_rflags(%rip)
 	FAIL_IF z
-	cmpb $0, vcpu_page + P_VIF(%rip)  /* the monitor turned vif off */
+	cmpl $0, vcpu_page + P_VIF(%rip)  /* the monitor turned vif off */
 	FAIL_IF ne
 	cmpq $0, vcpu_page + P_DELIVERED(%rip)
 	FAIL_IF e
@@ -310,7 +310,7 @@ int_insn:
 
 	/* 13: vif on, HALT (safe_halt): returns through the next tick */
 	mov ticks(%rip), %rbx
-	movb $1, vcpu_page + P_VIF(%rip)
+	movl $0x200, vcpu_page + P_VIF(%rip)
 	int $VEC_HALT
 	xor %esi, %esi
 	cmp ticks(%rip), %rbx
@@ -383,7 +383,7 @@ int_insn:
 	 * delivers the highest, 0xf0 then 0x70 then 0x40, and pending_any
 	 * follows */
 	movq $0, spare_count(%rip)
-	movb $0, vcpu_page + P_VIF(%rip)
+	movl $0, vcpu_page + P_VIF(%rip)
 	xor %esi, %esi
 	mov $VEC_KICK_LOW, %eax
 	call kick_self_or
@@ -452,7 +452,7 @@ kick_self_or:
 
 /* events_on: vif on, then EVENTS (what a kernel's irq enable does). */
 events_on:
-	movb $1, vcpu_page + P_VIF(%rip)
+	movl $0x200, vcpu_page + P_VIF(%rip)
 	int $VEC_EVENTS
 	ret
 

@@ -143,7 +143,7 @@ trap_saved:
 	call trap_dispatch
 	/* Interrupts stay off until iretq restores the interrupted flags;
 	 * a handler may have turned them on. rax comes back from the frame. */
-	PV_SITE PV_SLOT_irq_disable, PV_CLOBBERS_CALLEE_SAVE
+	PV_SITE PV_SLOT_irq_disable, PV_CLOBBERS_CALLEE_SAVE, PV_SITE_MEMOP_LEN
 	testb $SEL_RPL_MASK, TF_CS(%rsp)
 	jz restore_iret
 	mov %rsp, %rdi
@@ -207,7 +207,7 @@ entry_syscall_64:
 	PV_SITE PV_SLOT_irq_enable, PV_CLOBBERS_CALLEE_SAVE
 	mov %rsp, %rdi
 	call syscall_dispatch       /* the result in the frame's rax */
-	PV_SITE PV_SLOT_irq_disable, PV_CLOBBERS_CALLEE_SAVE
+	PV_SITE PV_SLOT_irq_disable, PV_CLOBBERS_CALLEE_SAVE, PV_SITE_MEMOP_LEN
 	mov %rsp, %rdi
 	call exit_to_user_mode      /* 0: the frame needs iretq */
 	test %eax, %eax
@@ -241,7 +241,7 @@ entry_syscall_64:
 	.globl enter_user_mode
 enter_user_mode:
 	mov %rdi, %rsp
-	PV_SITE PV_SLOT_irq_disable, PV_CLOBBERS_CALLEE_SAVE
+	PV_SITE PV_SLOT_irq_disable, PV_CLOBBERS_CALLEE_SAVE, PV_SITE_MEMOP_LEN
 	jmp ret_to_user_iret
 
 /* The stubs' addresses, for the IDT: trap_stubs[vector], 0..LAST_STUB_VECTOR
