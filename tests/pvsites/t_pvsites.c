@@ -78,12 +78,29 @@ Test(pvsites, help_and_usage)
 	cr_expect_eq(run("/nonexistent/pvk.elf"), 66);
 }
 
+/* At CPL 3 under pvhv the interrupt flag is a word in memory: cli and
+ * pushf become one store and one load at its absolute address, the whole
+ * site (83 /4 ib: and r/m32, imm8 with a SIB of no base and no index;
+ * 8b /r: mov r32, r/m32), and the flag's word is the same in both. */
+Test(pvsites, cpl3_inlines_the_virtual_if)
+{
+	const char *a, *b;
+
+	cr_assert_eq(run("--platform pvhv-cpl3 " PVK_ELF), 0, "%s", out);
+	expect_block("irq.irq_disable", "after:  83 24 25 ", "andl $0, 0xffffffff");
+	expect_block("irq.save_fl", "after:  8b 04 25 ", "movl 0xffffffff");
+	a = strstr(block_of("irq.irq_disable"), "after:  83 24 25 ");
+	b = strstr(block_of("irq.save_fl"), "after:  8b 04 25 ");
+	cr_assert(a && b);
+	cr_expect(!strncmp(a + 17, b + 17, 11), "not the same word: %.28s / %.28s", a, b);
+}
+
 Test(pvsites, lists_every_site)
 {
 	cr_assert_eq(run(PVK_ELF), 0, "%s", out);
 	cr_expect(strstr(out, "ADDRESS") && strstr(out, "CLOBBERS"));
 	/* a C site and its clobbers; the .S sites of entry.S are asm */
-	cr_expect(strstr(out, " irq.irq_disable            C      6 rax\n"), "%.3000s", out);
+	cr_expect(strstr(out, " irq.irq_disable            C      8 rax\n"), "%.3000s", out);
 	cr_expect(strstr(out, " cpu.iret                   asm    6 none\n"), "%.3000s", out);
 	cr_expect(strstr(out, " mmu.read_cr2               asm    6 rax\n"));
 }
@@ -92,9 +109,10 @@ Test(pvsites, native_inlines_cli)
 {
 	cr_assert_eq(run("--platform native " PVK_ELF), 0, "%s", out);
 	cr_expect(strstr(out, "# platform native (native), every feature offered and on"));
-	expect_block("irq.irq_disable", "after:  fa 0f 1f 44 00 00", "cli; nop");
+	/* 8-byte sites (PV_SITE_MEMOP_LEN): the instruction, one long NOP */
+	expect_block("irq.irq_disable", "after:  fa 0f 1f 80 00 00 00 00", "cli; nop");
 	expect_block("irq.irq_disable", "before: ff 15", "callq *");
-	expect_block("irq.save_fl", "after:  9c 58 0f 1f 40 00", "pushfq; popq %rax; nop");
+	expect_block("irq.save_fl", "after:  9c 58 66 0f 1f 44 00 00", "pushfq; popq %rax; nop");
 	/* the spinlock's unlock: the byte store itself (qspinlock=native,
 	 * the default), a call to the pv unlock with qspinlock=pv */
 	expect_block("lock.spin_unlock", "after:  c6 07 00", "movb $0, (%rdi)");
@@ -132,7 +150,7 @@ Test(pvsites, json)
 	cr_expect_eq(out[0], '{');
 	cr_expect(strstr(out, "\"platform\":\"native\""));
 	cr_expect(strstr(out, "\"op\":\"irq.irq_disable\",\"slot\":"));
-	cr_expect(strstr(out, "\"after\":\"fa 0f 1f 44 00 00\",\"after_asm\":\"cli; nop\""));
+	cr_expect(strstr(out, "\"after\":\"fa 0f 1f 80 00 00 00 00\",\"after_asm\":\"cli; nop\""));
 	cr_expect(strstr(out, "\"counts\":{\"inline\":"));
 }
 
