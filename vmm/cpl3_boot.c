@@ -16,7 +16,6 @@
 
 #include "cpl3.h"
 
-#define WHY_MAX       256
 #define PAGE          PVHV_PAGE_SIZE
 #define PFN(gpa)      ((gpa) >> PVHV_PAGE_SHIFT)
 #define CPL3_START_VERSION 1    /* struct pvhv_cpl3_start's */
@@ -31,19 +30,6 @@ _Static_assert((uint64_t)PVHV_CPL3_MAX_MEM_MB * PVHV_MIB <= CPL3_PT_ENTRIES * CP
 #define CPL3_PTE_RO     (PTE_PRESENT | PTE_USER | PTE_NX)              /* the tables */
 #define CPL3_PTE_TEXT   (PTE_PRESENT | PTE_WRITE | PTE_USER)           /* PF_X segments */
 
-static __thread char why_buf[WHY_MAX];
-
-__attribute__((format(printf, 3, 4)))
-static int failf(const char **why, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why_buf, sizeof(why_buf), fmt, ap);
-	va_end(ap);
-	*why = why_buf;
-	return err;
-}
 
 int cpl3_layout_for(uint64_t ram, const struct kernel_image *ki, struct cpl3_layout *l,
 		    const char **why)
@@ -53,9 +39,9 @@ int cpl3_layout_for(uint64_t ram, const struct kernel_image *ki, struct cpl3_lay
 	memset(l, 0, sizeof(*l));
 	*why = NULL;
 	if (!ki->has_cpl3)
-		return failf(why, -EINVAL, "the kernel has no PVHV note");
+		return pvhv_why(why, -EINVAL, "the kernel has no PVHV note");
 	if (ram > max || ram % MON_SIZE || ram <= PVHV_HIGH_RAM_START)
-		return failf(why, -EINVAL, "%llu bytes of RAM: deprivileged mode needs a "
+		return pvhv_why(why, -EINVAL, "%llu bytes of RAM: deprivileged mode needs a "
 			     "multiple of %u bytes above 1 MiB, at most %u MiB",
 			     (unsigned long long)ram, MON_SIZE, PVHV_CPL3_MAX_MEM_MB);
 	l->ram = ram;
@@ -65,7 +51,7 @@ int cpl3_layout_for(uint64_t ram, const struct kernel_image *ki, struct cpl3_lay
 	l->nr_pt_frames = CPL3_FIXED_TABLES + l->nr_pts;
 	l->pt_base = l->region_gpa - l->nr_pt_frames * PAGE;
 	if (ki->highest > l->pt_base)
-		return failf(why, -ENOMEM, "the kernel ends at %#llx, above the initial page "
+		return pvhv_why(why, -ENOMEM, "the kernel ends at %#llx, above the initial page "
 			     "tables at %#llx: --mem %llu would hold both",
 			     (unsigned long long)ki->highest, (unsigned long long)l->pt_base,
 			     (unsigned long long)((ki->highest + (ram - l->pt_base) +
@@ -135,7 +121,7 @@ static int pin(struct cpl3_mm *mm, uint64_t gpa, int level, const char **why)
 	int r = cpl3_mm_pin(mm, PFN(gpa), level);
 
 	if (r < 0)
-		return failf(why, r, "the validator refused pvhv's own initial table at "
+		return pvhv_why(why, r, "the validator refused pvhv's own initial table at "
 			     "%#llx (level %d): errno %d", (unsigned long long)gpa, level, -r);
 	return 0;
 }
@@ -157,7 +143,7 @@ int cpl3_pin_tables(struct cpl3_mm *mm, const struct cpl3_layout *l, const char 
 		return r;
 	r = cpl3_mm_new_baseptr(mm, PFN(pml4_gpa(l)));
 	if (r < 0)
-		return failf(why, r, "the validator refused pvhv's initial PML4 at %#llx as "
+		return pvhv_why(why, r, "the validator refused pvhv's initial PML4 at %#llx as "
 			     "the base pointer: errno %d", (unsigned long long)pml4_gpa(l), -r);
 	return 0;
 }

@@ -45,29 +45,12 @@ _Static_assert(PVHV_START_INFO_GPA + sizeof(struct hvm_start_info) +
 	       PVHV_MEMMAP_ENTRIES * sizeof(struct hvm_memmap_entry) +
 	       PVHV_MAX_MODULES * sizeof(struct hvm_modlist_entry) <= PVHV_CPL3_START_GPA,
 	       "the start info, memory map and module list end below the CPL-3 start record");
-#define WHY_MAX                  256
-
-/* The message *why points at: one per thread, rewritten by each refusal. */
-static __thread char why_buf[WHY_MAX];
-
 static int fail(const char **why, const char *msg, int err)
 {
 	*why = msg;
 	return err;
 }
 
-/* fail() with the bad values in the message. */
-__attribute__((format(printf, 3, 4)))
-static int failf(const char **why, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why_buf, sizeof(why_buf), fmt, ap);
-	va_end(ap);
-	*why = why_buf;
-	return err;
-}
 
 /*
  * check_entry - the guest starts at physical `entry` (`what` names it in
@@ -88,18 +71,18 @@ static int check_entry(const Elf64_Phdr *ph, int n, const struct kernel_image *k
 		    entry < p->p_paddr || entry - p->p_paddr >= p->p_memsz)
 			continue;
 		if (entry - p->p_paddr >= p->p_filesz)
-			return failf(why, -EINVAL, "%s %#llx is in the "
+			return pvhv_why(why, -EINVAL, "%s %#llx is in the "
 				     "zero-filled tail of PT_LOAD segment %d (its file bytes end "
 				     "at %#llx, its memory at %#llx): the guest would run zeros",
 				     what, e, i, (unsigned long long)(p->p_paddr + p->p_filesz),
 				     (unsigned long long)(p->p_paddr + p->p_memsz));
 		if (!(p->p_flags & PF_X))
-			return failf(why, -EINVAL, "%s %#llx is in PT_LOAD "
+			return pvhv_why(why, -EINVAL, "%s %#llx is in PT_LOAD "
 				     "segment %d, which is not executable (p_flags %#x, no PF_X)",
 				     what, e, i, (unsigned)p->p_flags);
 		return 0;
 	}
-	return failf(why, -EINVAL, "%s %#llx is in no PT_LOAD segment "
+	return pvhv_why(why, -EINVAL, "%s %#llx is in no PT_LOAD segment "
 		     "(they lie between %#llx and %#llx)", what, e,
 		     (unsigned long long)ki->lowest, (unsigned long long)ki->highest);
 }
@@ -129,15 +112,15 @@ static int segment_in_ram(const struct guest_mem *gm, int i, const Elf64_Phdr *p
 	if (gm_ptr(gm, p->p_paddr, p->p_memsz))
 		return 0;
 	if (p->p_memsz > UINT64_MAX - p->p_paddr)
-		return failf(why, -ENOMEM, "PT_LOAD segment %d: p_paddr %#llx + p_memsz %#llx "
+		return pvhv_why(why, -ENOMEM, "PT_LOAD segment %d: p_paddr %#llx + p_memsz %#llx "
 			     "wraps around the address space", i, pa, msz);
 	uint64_t end = p->p_paddr + p->p_memsz;
 	if (end > max_ram)
-		return failf(why, -ENOMEM, "PT_LOAD segment %d (%#llx..%#llx) is outside "
+		return pvhv_why(why, -ENOMEM, "PT_LOAD segment %d (%#llx..%#llx) is outside "
 			     "what pvhv can map: guest RAM ends at %#llx at most (%llu MiB)",
 			     i, pa, (unsigned long long)end, (unsigned long long)max_ram,
 			     PVHV_MAX_MEM_MIB);
-	return failf(why, -ENOMEM, "PT_LOAD segment %d (%#llx..%#llx) is outside the %llu "
+	return pvhv_why(why, -ENOMEM, "PT_LOAD segment %d (%#llx..%#llx) is outside the %llu "
 		     "MiB of guest RAM: --mem %llu would hold it", i, pa,
 		     (unsigned long long)end, (unsigned long long)(gm->size / PVHV_MIB),
 		     (unsigned long long)((end + PVHV_MIB - 1) / PVHV_MIB));
@@ -167,7 +150,7 @@ static int take_pvh_note(const Elf64_Nhdr *nh, const uint8_t *desc, struct notes
 	} else if (nh->n_descsz == sizeof(uint64_t)) {
 		memcpy(&f->entry, desc, sizeof(f->entry));
 	} else {
-		return failf(why, -EINVAL, "the PVH entry note's payload is %u bytes "
+		return pvhv_why(why, -EINVAL, "the PVH entry note's payload is %u bytes "
 			     "(n_descsz), expected 4 or 8", nh->n_descsz);
 	}
 	f->have_pvh = true;
@@ -182,18 +165,18 @@ static int take_cpl3_note(const Elf64_Nhdr *nh, const uint8_t *desc, struct note
 	struct pvhv_cpl3_note n;
 
 	if (nh->n_descsz != sizeof(n))
-		return failf(why, -EINVAL, "the PVHV note's payload is %u bytes (n_descsz), "
+		return pvhv_why(why, -EINVAL, "the PVHV note's payload is %u bytes (n_descsz), "
 			     "expected %zu (entry, virt_base)", nh->n_descsz, sizeof(n));
 	memcpy(&n, desc, sizeof(n));
 	if (n.virt_base < CPL3_VIRT_MIN)
-		return failf(why, -EINVAL, "the PVHV note's virt_base %#llx is not in PML4 "
+		return pvhv_why(why, -EINVAL, "the PVHV note's virt_base %#llx is not in PML4 "
 			     "slot 511 (at or above %#llx): pvhv maps RAM only there",
 			     (unsigned long long)n.virt_base, CPL3_VIRT_MIN);
 	if (n.virt_base & (CPL3_VIRT_ALIGN - 1))
-		return failf(why, -EINVAL, "the PVHV note's virt_base %#llx is not 1 GiB "
+		return pvhv_why(why, -EINVAL, "the PVHV note's virt_base %#llx is not 1 GiB "
 			     "aligned", (unsigned long long)n.virt_base);
 	if (n.entry < n.virt_base)
-		return failf(why, -EINVAL, "the PVHV note's entry %#llx is below its "
+		return pvhv_why(why, -EINVAL, "the PVHV note's entry %#llx is below its "
 			     "virt_base %#llx: it maps no RAM", (unsigned long long)n.entry,
 			     (unsigned long long)n.virt_base);
 	f->cpl3 = n;
@@ -216,7 +199,7 @@ static int find_notes(const uint8_t *img, int seg, uint64_t off, uint64_t size,
 		uint64_t name_len = align_up(nh.n_namesz, NOTE_ALIGN);
 		uint64_t desc_len = align_up(nh.n_descsz, NOTE_ALIGN);
 		if (name_len > size - pos || desc_len > size - pos - name_len)
-			return failf(why, -EINVAL, "a note in PT_NOTE segment %d (at offset %#llx, "
+			return pvhv_why(why, -EINVAL, "a note in PT_NOTE segment %d (at offset %#llx, "
 				     "n_namesz %u, n_descsz %u) runs past the segment's %#llx bytes",
 				     seg, (unsigned long long)(pos - sizeof(nh)), nh.n_namesz,
 				     nh.n_descsz, (unsigned long long)size);
@@ -243,7 +226,7 @@ static int check_entries(const Elf64_Phdr *ph, int n, struct kernel_image *ki,
 		return fail(why, "no PVH entry note (Xen note type 18, XEN_ELFNOTE_PHYS32_ENTRY): not a PVH kernel", -ENOEXEC);
 	if (f->have_pvh) {
 		if (f->entry >= FOUR_GIB)
-			return failf(why, -EINVAL, "the PVH entry point %#llx is above 4 GiB "
+			return pvhv_why(why, -EINVAL, "the PVH entry point %#llx is above 4 GiB "
 				     "(it is a 32-bit physical address)",
 				     (unsigned long long)f->entry);
 		int r = check_entry(ph, n, ki, f->entry, "the PVH entry point", why);
@@ -258,7 +241,7 @@ static int check_entries(const Elf64_Phdr *ph, int n, struct kernel_image *ki,
 		if (r < 0)
 			return r;
 		if (ki->nr_exec > PVHV_MAX_EXEC_SEGMENTS)
-			return failf(why, -E2BIG, "%d executable PT_LOAD segments: pvhv maps "
+			return pvhv_why(why, -E2BIG, "%d executable PT_LOAD segments: pvhv maps "
 				     "at most %d executable in deprivileged mode", ki->nr_exec,
 				     PVHV_MAX_EXEC_SEGMENTS);
 		ki->has_cpl3 = true;
@@ -292,34 +275,34 @@ int load_elf_kernel(struct guest_mem *gm, const void *image, size_t len,
 	if (!img)
 		return fail(why, "no image", -ENOEXEC);
 	if (len < EI_NIDENT)
-		return failf(why, -ENOEXEC, "not an ELF file: %zu bytes, shorter than the "
+		return pvhv_why(why, -ENOEXEC, "not an ELF file: %zu bytes, shorter than the "
 			     "%d-byte ELF identification", len, EI_NIDENT);
 	if (memcmp(img, ELFMAG, SELFMAG))
-		return failf(why, -ENOEXEC, "not an ELF file: it starts %02x %02x %02x %02x, "
+		return pvhv_why(why, -ENOEXEC, "not an ELF file: it starts %02x %02x %02x %02x, "
 			     "not 7f 45 4c 46 (\\x7fELF)", img[0], img[1], img[2], img[3]);
 	if (img[EI_CLASS] != ELFCLASS64)
-		return failf(why, -ENOEXEC, "not ELF64: EI_CLASS %u, expected %u (a 32-bit "
+		return pvhv_why(why, -ENOEXEC, "not ELF64: EI_CLASS %u, expected %u (a 32-bit "
 			     "ELF? build the kernel as ELF64)", img[EI_CLASS], ELFCLASS64);
 	if (len < sizeof(eh))
-		return failf(why, -ENOEXEC, "truncated: %zu bytes, shorter than the %zu-byte "
+		return pvhv_why(why, -ENOEXEC, "truncated: %zu bytes, shorter than the %zu-byte "
 			     "ELF64 header", len, sizeof(eh));
 	memcpy(&eh, img, sizeof(eh));
 	if (img[EI_DATA] != ELFDATA2LSB)
-		return failf(why, -ENOEXEC, "not a little-endian x86-64 ELF: EI_DATA %u, "
+		return pvhv_why(why, -ENOEXEC, "not a little-endian x86-64 ELF: EI_DATA %u, "
 			     "expected %u (little-endian)", img[EI_DATA], ELFDATA2LSB);
 	if (eh.e_machine != EM_X86_64)
-		return failf(why, -ENOEXEC, "not an x86-64 ELF: e_machine %u, expected %u",
+		return pvhv_why(why, -ENOEXEC, "not an x86-64 ELF: e_machine %u, expected %u",
 			     eh.e_machine, EM_X86_64);
 	if (eh.e_phnum == 0)
 		return fail(why, "no program headers (e_phnum 0)", -ENOEXEC);
 	if (eh.e_phentsize != sizeof(Elf64_Phdr))
-		return failf(why, -ENOEXEC, "e_phentsize %u, expected %zu (the size of an "
+		return pvhv_why(why, -ENOEXEC, "e_phentsize %u, expected %zu (the size of an "
 			     "Elf64_Phdr)", eh.e_phentsize, sizeof(Elf64_Phdr));
 	if (eh.e_phnum > MAX_PHDRS)
-		return failf(why, -E2BIG, "e_phnum %u: more program headers than pvhv reads "
+		return pvhv_why(why, -E2BIG, "e_phnum %u: more program headers than pvhv reads "
 			     "(%d)", eh.e_phnum, MAX_PHDRS);
 	if (eh.e_phoff > len || (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr) > len - eh.e_phoff)
-		return failf(why, -ENOEXEC, "truncated: %u program headers at e_phoff %#llx "
+		return pvhv_why(why, -ENOEXEC, "truncated: %u program headers at e_phoff %#llx "
 			     "run past the end of the %zu-byte file", eh.e_phnum,
 			     (unsigned long long)eh.e_phoff, len);
 	memcpy(ph, img + eh.e_phoff, eh.e_phnum * sizeof(Elf64_Phdr));
@@ -331,7 +314,7 @@ int load_elf_kernel(struct guest_mem *gm, const void *image, size_t len,
 
 		if (p->p_type == PT_NOTE) {
 			if (p->p_offset > len || p->p_filesz > len - p->p_offset)
-				return failf(why, -ENOEXEC, "truncated: PT_NOTE segment %d (p_offset "
+				return pvhv_why(why, -ENOEXEC, "truncated: PT_NOTE segment %d (p_offset "
 					     "%#llx, p_filesz %#llx) runs past the end of the "
 					     "%zu-byte file", i, (unsigned long long)p->p_offset,
 					     (unsigned long long)p->p_filesz, len);
@@ -344,15 +327,15 @@ int load_elf_kernel(struct guest_mem *gm, const void *image, size_t len,
 			continue;
 		unsigned long long pa = p->p_paddr, msz = p->p_memsz;
 		if (p->p_filesz > p->p_memsz)
-			return failf(why, -ENOEXEC, "PT_LOAD segment %d: p_filesz %#llx > p_memsz "
+			return pvhv_why(why, -ENOEXEC, "PT_LOAD segment %d: p_filesz %#llx > p_memsz "
 				     "%#llx", i, (unsigned long long)p->p_filesz, msz);
 		if (p->p_offset > len || p->p_filesz > len - p->p_offset)
-			return failf(why, -ENOEXEC, "truncated: PT_LOAD segment %d (p_offset %#llx, "
+			return pvhv_why(why, -ENOEXEC, "truncated: PT_LOAD segment %d (p_offset %#llx, "
 				     "p_filesz %#llx) runs past the end of the %zu-byte file", i,
 				     (unsigned long long)p->p_offset,
 				     (unsigned long long)p->p_filesz, len);
 		if (p->p_paddr < PVHV_KERNEL_MIN_GPA)
-			return failf(why, -EINVAL, "PT_LOAD segment %d: p_paddr %#llx is below "
+			return pvhv_why(why, -EINVAL, "PT_LOAD segment %d: p_paddr %#llx is below "
 				     "1 MiB (PVH kernels load at or above %#llx)", i, pa,
 				     PVHV_KERNEL_MIN_GPA);
 		int r = segment_in_ram(gm, i, p, why);
@@ -361,7 +344,7 @@ int load_elf_kernel(struct guest_mem *gm, const void *image, size_t len,
 		for (int j = 0; j < i; j++)
 			if (ph[j].p_type == PT_LOAD && ph[j].p_memsz &&
 			    overlaps(p->p_paddr, p->p_memsz, ph[j].p_paddr, ph[j].p_memsz))
-				return failf(why, -EINVAL, "PT_LOAD segments %d (%#llx..%#llx) and "
+				return pvhv_why(why, -EINVAL, "PT_LOAD segments %d (%#llx..%#llx) and "
 					     "%d (%#llx..%#llx) overlap in physical memory", j,
 					     (unsigned long long)ph[j].p_paddr,
 					     (unsigned long long)(ph[j].p_paddr + ph[j].p_memsz),
@@ -397,7 +380,7 @@ static bool top_ok(const struct guest_mem *gm, const struct pvhv_range *top, int
 		   const char **why)
 {
 	if (nr < 0 || nr > PVHV_TOP_RESERVED_MAX || (nr && !top)) {
-		failf(why, 0, "%d reserved ranges at the top of RAM, at most %d", nr,
+		pvhv_why(why, 0, "%d reserved ranges at the top of RAM, at most %d", nr,
 		      PVHV_TOP_RESERVED_MAX);
 		return false;
 	}
@@ -405,7 +388,7 @@ static bool top_ok(const struct guest_mem *gm, const struct pvhv_range *top, int
 		uint64_t end = i + 1 < nr ? top[i + 1].base : gm->size;
 		if (top[i].base <= PVHV_HIGH_RAM_START || (top[i].base & (PVHV_PAGE_SIZE - 1)) ||
 		    !top[i].len || top[i].len > end || top[i].base != end - top[i].len) {
-			failf(why, 0, "reserved range %d (%#llx, %#llx bytes) is not a page-aligned "
+			pvhv_why(why, 0, "reserved range %d (%#llx, %#llx bytes) is not a page-aligned "
 			      "piece of the top of RAM (it should end at %#llx)", i,
 			      (unsigned long long)top[i].base, (unsigned long long)top[i].len,
 			      (unsigned long long)end);
@@ -437,12 +420,12 @@ uint64_t build_start_info_top(struct guest_mem *gm, const char *cmdline, uint64_
 
 	*why = NULL;
 	if (cl > PVHV_CMDLINE_MAX) {
-		failf(why, 0, "the command line is %zu bytes, at most %d", cl - 1,
+		pvhv_why(why, 0, "the command line is %zu bytes, at most %d", cl - 1,
 		      PVHV_CMDLINE_MAX - 1);
 		return 0;
 	}
 	if (gm->size <= PVHV_HIGH_RAM_START) {
-		failf(why, 0, "guest memory (%#llx bytes) ends at or below 1 MiB",
+		pvhv_why(why, 0, "guest memory (%#llx bytes) ends at or below 1 MiB",
 		      (unsigned long long)gm->size);
 		return 0;
 	}
@@ -496,7 +479,7 @@ int place_module_below(struct guest_mem *gm, const struct kernel_image *ki, uint
 			    -EINVAL);
 	uint64_t need = align_up(len, PVHV_MODULE_ALIGN);
 	if (need < len || need > room)
-		return failf(why, -E2BIG, "the module is %zu bytes, but guest RAM above the "
+		return pvhv_why(why, -E2BIG, "the module is %zu bytes, but guest RAM above the "
 			     "kernel (%#llx..%#llx) holds %llu: --mem %llu would hold it",
 			     len, (unsigned long long)above, (unsigned long long)top,
 			     (unsigned long long)room,
@@ -519,7 +502,7 @@ int add_start_info_module(struct guest_mem *gm, uint64_t si_gpa, uint64_t paddr,
 	if (!si || si->magic != HVM_START_MAGIC)
 		return fail(why, "no start info to add a module to", -EINVAL);
 	if (si->nr_modules >= PVHV_MAX_MODULES)
-		return failf(why, -E2BIG, "more than %d modules", PVHV_MAX_MODULES);
+		return pvhv_why(why, -E2BIG, "more than %d modules", PVHV_MAX_MODULES);
 	if (!gm_ptr(gm, paddr, size))
 		return fail(why, "the module is outside guest RAM", -EFAULT);
 	uint64_t list = si_gpa + sizeof(*si) + PVHV_MEMMAP_ENTRIES *

@@ -66,6 +66,15 @@
 int pvhv_err_num(const char *call, int err);
 #define pvhv_err(call) pvhv_err_num((call), errno)
 
+/*
+ * pvhv_why - a refusal's message: formats it into this thread's buffer
+ * (rewritten by the next refusal), points *why at it and returns err.
+ * For the pure checkers (loader, deprivileged layout) that answer
+ * "no, because ..." instead of printing.
+ */
+__attribute__((format(printf, 3, 4)))
+int pvhv_why(const char **why, int err, const char *fmt, ...);
+
 /* pvhv_zalloc - zeroed memory, or NULL after pvhv_err() naming `what`. */
 void *pvhv_zalloc(size_t size, const char *what);
 
