@@ -554,53 +554,53 @@ static void cpl3_nop(void) { }
  * before anything calls one (pvhv_cpl3_start); init() records them again
  * through PV_PLAN once the platform is chosen, after native's init.
  */
-#define CPL3_OPS(X)                                                         \
-	X(cpu.read_msr, cpl3_rdmsr, NULL)                                          \
-	X(cpu.write_msr, cpl3_wrmsr, NULL)                                         \
-	X(cpu.read_cr0, cpl3_read_cr0, NULL)                                       \
-	X(cpu.write_cr0, cpl3_write_cr0, NULL)                                     \
-	X(cpu.read_cr4, cpl3_read_cr4, NULL)                                       \
-	X(cpu.write_cr4, cpl3_write_cr4, NULL)                                     \
-	X(cpu.load_idt, cpl3_load_idt, NULL)                                       \
-	X(cpu.load_gdt, cpl3_ignore_desc, NULL)                                    \
-	X(cpu.load_tr, cpl3_ignore_tr, NULL)                                       \
-	X(cpu.wbinvd, cpl3_nop, NULL)                                              \
-	X(cpu.io_delay, cpl3_nop, NULL)                                            \
-	X(cpu.iret.func, pvhv_cpl3_iret, NULL)                                     \
-	X(cpu.stac.func, pv_nop, NULL)                                             \
-	X(cpu.clac.func, pv_nop, NULL)                                             \
-	X(cpu.load_sp0, cpl3_ignore_sp0, NULL)                                     \
-	X(irq.save_fl.func, pvhv_cpl3_save_fl, &tmpl_save_fl)                      \
-	X(irq.restore_fl.func, pvhv_cpl3_restore_fl, NULL)                         \
-	X(irq.irq_disable.func, pvhv_cpl3_irq_disable, &tmpl_irq_disable)          \
-	X(irq.irq_enable.func, pvhv_cpl3_irq_enable, NULL)                         \
-	X(irq.safe_halt, pvhv_cpl3_safe_halt, NULL)                                \
-	X(irq.halt, pvhv_cpl3_halt, NULL)                                          \
-	X(mmu.read_cr2.func, pvhv_cpl3_read_cr2, NULL)                             \
-	X(mmu.read_cr3, cpl3_read_cr3, NULL)                                       \
-	X(mmu.write_cr3, cpl3_write_cr3, NULL)                                     \
-	X(mmu.flush_tlb_user, cpl3_flush_all, NULL)                                \
-	X(mmu.flush_tlb_kernel, cpl3_flush_all, NULL)                              \
-	X(mmu.flush_tlb_one_user, cpl3_flush_one, NULL)                            \
-	X(mmu.flush_tlb_multi, cpl3_flush_multi, NULL)                             \
-	X(mmu.set_pte, cpl3_set_pte, NULL)                                         \
-	X(mmu.set_pmd, cpl3_set_pmd, NULL)                                         \
-	X(mmu.set_pud, cpl3_set_pud, NULL)                                         \
-	X(mmu.set_p4d, cpl3_set_p4d, NULL)                                         \
-	X(mmu.alloc_pt, cpl3_alloc_pt, NULL)                                       \
-	X(mmu.release_pt, cpl3_release_pt, NULL)                                   \
-	X(mmu.lazy_mode.enter, lazy_enter, NULL)                                   \
-	X(mmu.lazy_mode.leave, lazy_leave, NULL)                                   \
-	X(mmu.lazy_mode.flush, lazy_flush, NULL)                                   \
-	X(apic.eoi.func, cpl3_eoi, NULL)                                           \
-	X(apic.send_ipi, cpl3_send_ipi, NULL)                                      \
-	X(apic.send_ipi_mask, cpl3_send_ipi_mask, NULL)                            \
-	X(apic.timer_periodic, cpl3_timer_periodic, NULL)                          \
-	X(apic.timer_stop, cpl3_timer_stop, NULL)                                  \
-	X(platform.console_write, cpl3_console_write, NULL)                        \
-	X(platform.power_off, cpl3_power_off, NULL)                                \
-	X(platform.reboot, cpl3_reboot, NULL)                                      \
-	X(platform.platform_init, cpl3_platform_init, NULL)                        \
+#define CPL3_OPS(X)                                                             \
+	X(cpu.read_msr, cpl3_rdmsr, NULL)                                       \
+	X(cpu.write_msr, cpl3_wrmsr, NULL)                                      \
+	X(cpu.read_cr0, cpl3_read_cr0, NULL)                                    \
+	X(cpu.write_cr0, cpl3_write_cr0, NULL)                                  \
+	X(cpu.read_cr4, cpl3_read_cr4, NULL)                                    \
+	X(cpu.write_cr4, cpl3_write_cr4, NULL)                                  \
+	X(cpu.load_idt, cpl3_load_idt, NULL)                                    \
+	X(cpu.load_gdt, cpl3_ignore_desc, NULL)                                 \
+	X(cpu.load_tr, cpl3_ignore_tr, NULL)                                    \
+	X(cpu.wbinvd, cpl3_nop, NULL)                                           \
+	X(cpu.io_delay, cpl3_nop, NULL)                                         \
+	X(cpu.iret.func, pvhv_cpl3_iret, NULL)                                  \
+	X(cpu.stac.func, pv_nop, NULL)                                          \
+	X(cpu.clac.func, pv_nop, NULL)                                          \
+	X(cpu.load_sp0, cpl3_ignore_sp0, NULL)                                  \
+	X(irq.save_fl.func, pvhv_cpl3_save_fl, &tmpl_save_fl)                   \
+	X(irq.restore_fl.func, pvhv_cpl3_restore_fl, NULL)                      \
+	X(irq.irq_disable.func, pvhv_cpl3_irq_disable, &tmpl_irq_disable)       \
+	X(irq.irq_enable.func, pvhv_cpl3_irq_enable, NULL)                      \
+	X(irq.safe_halt, pvhv_cpl3_safe_halt, NULL)                             \
+	X(irq.halt, pvhv_cpl3_halt, NULL)                                       \
+	X(mmu.read_cr2.func, pvhv_cpl3_read_cr2, NULL)                          \
+	X(mmu.read_cr3, cpl3_read_cr3, NULL)                                    \
+	X(mmu.write_cr3, cpl3_write_cr3, NULL)                                  \
+	X(mmu.flush_tlb_user, cpl3_flush_all, NULL)                             \
+	X(mmu.flush_tlb_kernel, cpl3_flush_all, NULL)                           \
+	X(mmu.flush_tlb_one_user, cpl3_flush_one, NULL)                         \
+	X(mmu.flush_tlb_multi, cpl3_flush_multi, NULL)                          \
+	X(mmu.set_pte, cpl3_set_pte, NULL)                                      \
+	X(mmu.set_pmd, cpl3_set_pmd, NULL)                                      \
+	X(mmu.set_pud, cpl3_set_pud, NULL)                                      \
+	X(mmu.set_p4d, cpl3_set_p4d, NULL)                                      \
+	X(mmu.alloc_pt, cpl3_alloc_pt, NULL)                                    \
+	X(mmu.release_pt, cpl3_release_pt, NULL)                                \
+	X(mmu.lazy_mode.enter, lazy_enter, NULL)                                \
+	X(mmu.lazy_mode.leave, lazy_leave, NULL)                                \
+	X(mmu.lazy_mode.flush, lazy_flush, NULL)                                \
+	X(apic.eoi.func, cpl3_eoi, NULL)                                        \
+	X(apic.send_ipi, cpl3_send_ipi, NULL)                                   \
+	X(apic.send_ipi_mask, cpl3_send_ipi_mask, NULL)                         \
+	X(apic.timer_periodic, cpl3_timer_periodic, NULL)                       \
+	X(apic.timer_stop, cpl3_timer_stop, NULL)                               \
+	X(platform.console_write, cpl3_console_write, NULL)                     \
+	X(platform.power_off, cpl3_power_off, NULL)                             \
+	X(platform.reboot, cpl3_reboot, NULL)                                   \
+	X(platform.platform_init, cpl3_platform_init, NULL)                     \
 	X(platform.timer_init, cpl3_timer_init, NULL)
 
 static void install_ops(void)
@@ -646,10 +646,10 @@ const struct pvhv_cpl3_start *pvhv_cpl3_start_record(void) { return start; }
  * back on top, recorded for the tools (pvsites). */
 static void cpl3_init(void)
 {
-#define CPL3_PLAN(op, fn, t_) {                                              \
-		const struct pv_plan *e = PV_PLAN("pvhv-cpl3", NULL, op, fn, t_);    \
-		if (e->tmpl)                                                        \
-			cpl3_tmpls[cpl3_backend.nr++] = pv_plan_backend(e);         \
+#define CPL3_PLAN(op, fn, t_) {                                                 \
+		const struct pv_plan *e = PV_PLAN("pvhv-cpl3", NULL, op, fn, t_); \
+		if (e->tmpl)                                                    \
+			cpl3_tmpls[cpl3_backend.nr++] = pv_plan_backend(e);     \
 	}
 	cpl3_backend.nr = 0;
 	CPL3_OPS(CPL3_PLAN)
