@@ -238,6 +238,7 @@ void cpl3_mm_begin(struct cpl3_mm *mm)
 {
 	mm->nr_writes = 0;
 	mm->flush = false;
+	mm->walked_cr3 = mm->cr3;
 }
 
 int cpl3_mm_pin(struct cpl3_mm *mm, uint64_t pfn, int level)
@@ -279,8 +280,8 @@ int cpl3_mm_unpin(struct cpl3_mm *mm, uint64_t pfn)
 	f = &mm->frames[pfn];
 	if (f->level == LEVEL_NONE)
 		return -PVHV_EINVAL;
-	if (f->links || pfn == mm->cr3)
-		return -PVHV_EBUSY;           /* still linked, or the live top table */
+	if (f->links || pfn == mm->cr3 || pfn == mm->walked_cr3)
+		return -PVHV_EBUSY;           /* still linked, or a live top table */
 	if (!writes_room(mm, f->level == LEVEL_TOP))
 		return -PVHV_E2BIG;
 	r = table_read(mm, pfn, table);
