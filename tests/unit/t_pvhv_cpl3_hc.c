@@ -433,7 +433,11 @@ Test(pvhv_cpl3, timer_registers)
 	cr_assert_eq(rec.timers, 2);
 	cr_assert_eq(call(PVHV_HC_SET_TIMER, 0xf7, 1000000, 0, 0), 0);  /* beside the gates */
 	cr_assert_eq(call(PVHV_HC_SET_TIMER, 0xfd, 1000000, 0, 0), 0);
-	cr_assert_eq(call(PVHV_HC_SET_TIMER, 255, 0xffffffffull, 0, 0), 0);
+	cr_assert_eq(call(PVHV_HC_SET_TIMER, 0xfe, 0xffffffffull, 0, 0), 0);
+	/* 0xff is the LAPIC's spurious vector: its stub is a bare iretq with
+	 * no EOI, so a real interrupt there would stay in service and block
+	 * every other vector for good */
+	cr_assert_eq(call(PVHV_HC_SET_TIMER, 0xff, 1000000, 0, 0), -PVHV_EINVAL);
 	cr_assert_eq(call(PVHV_HC_SET_TIMER, 32, 10000, 0, 0), 0);
 
 	cr_assert_eq(cpl3_timer_regs(0x30, 50000, &t), 0);
@@ -598,7 +602,10 @@ Test(pvhv_cpl3, kick_and_ipi_vectors_the_monitor_would_misread)
 	cr_assert_eq(call(PVHV_HC_KICK, 0, 31, 0, 0), -PVHV_EINVAL);
 	cr_assert_eq(call(PVHV_HC_KICK, 0, 0xf8, 0, 0), -PVHV_EINVAL);  /* HCALL gate */
 	cr_assert_eq(call(PVHV_HC_KICK, 0, 0xfc, 0, 0), -PVHV_EINVAL);
+	cr_assert_eq(call(PVHV_HC_KICK, 0, 0xff, 0, 0), -PVHV_EINVAL);  /* spurious */
+	cr_assert_eq(call(PVHV_HC_SEND_IPI, 1, 0, 0xff, 0), -PVHV_EINVAL);
 	cr_assert_eq(call(PVHV_HC_KICK, 0, 32, 0, 0), 0);
+	cr_assert_eq(call(PVHV_HC_KICK, 0, 0xfe, 0, 0), 0);
 	cr_assert_eq(call(PVHV_HC_SEND_IPI, 1, 0, 0xfa, 0), -PVHV_EINVAL);
 	cr_assert_eq(call(PVHV_HC_SEND_IPI, 1, 0, 0xf0, 0), 1);
 	env.cpl3 = NULL;                      /* elsewhere 16..255 as before */
