@@ -199,6 +199,9 @@ KTEST(cpl3_hostile_requests_refused)
 	REFUSED(PVHV_EPERM, WRMSR, MSR_EFER, 0, 0, 0);
 	REFUSED(PVHV_EINVAL, SET_TIMER, PVHV_CPL3_VEC_HCALL, 1000000, 0, 0);
 	REFUSED(PVHV_EINVAL, SET_TIMER, 14, 1000000, 0, 0);
+	/* 0xff: the LAPIC's spurious vector, which the monitor never EOIs */
+	REFUSED(PVHV_EINVAL, SET_TIMER, 0xff, 1000000, 0, 0);
+	REFUSED(PVHV_EINVAL, KICK, 0, 0xff, 0, 0);
 	/* pvhv writing a result into a page table: refused, table intact */
 	KT_EXPECT(t, CALL(GET_STATS, pml4, 64, PVHV_ALL_VCPUS, 0) < 0);
 	KT_EXPECT(t, CALL(GET_STATS, mon, 64, PVHV_ALL_VCPUS, 0) < 0);
