@@ -11,7 +11,10 @@
  *  - frames[f].links and frames[f].wmaps are exactly the counts of such
  *    entries (the unit tests recompute them from memory and compare);
  *  - slot PVHV_CPL3_MONITOR_SLOT of every pinned level-4 table holds
- *    monitor_pml4e, and nothing else can be written there.
+ *    monitor_pml4e, and nothing else can be written there;
+ *  - the top table the CPU walks during a call (cr3 at cpl3_mm_begin) stays
+ *    pinned through the call, whatever NEW_BASEPTR said: the monitor runs
+ *    on its slot 510 until it loads the new cr3 after the call.
  *
  * Every call checks everything first and changes memory, counts and the
  * write list only once it cannot fail any more (the one exception, a
