@@ -118,9 +118,11 @@ struct cpl3_timer {
 
 /*
  * cpl3_irq_vector_ok - may an interrupt the kernel asks for (SET_TIMER,
- * KICK, SEND_IPI) use vector v? 32..255 but the monitor's gates
+ * KICK, SEND_IPI) use vector v? 32..254 but the monitor's gates
  * (PVHV_CPL3_VEC_HCALL..FLUSH): below 32 the monitor would take it for an
- * exception (with or without an error code), on a gate for a call.
+ * exception (with or without an error code), on a gate for a call, and on
+ * 0xff (the LAPIC's spurious vector, MON_SPURIOUS_VECTOR) it sends no
+ * EOI, so the interrupt would stay in service and block all others.
  */
 bool cpl3_irq_vector_ok(uint64_t v);
 

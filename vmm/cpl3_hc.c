@@ -16,6 +16,7 @@
 #include <abi/x86.h>
 
 #include "cpl3.h"
+#include "cpl3_region.h"
 
 #define GATE_BYTES        16             /* an IDT gate in long mode: */
 #define GATE_OFF_LOW      0              /*   offset 15:0 */
@@ -125,7 +126,8 @@ int cpl3_msr_allowed(uint64_t msr, bool write)
 bool cpl3_irq_vector_ok(uint64_t v)
 {
 	return v >= CPL3_VECTOR_FIRST_IRQ && v <= PVHV_VECTOR_MAX &&
-	       (v < PVHV_CPL3_VEC_HCALL || v > PVHV_CPL3_VEC_FLUSH);
+	       (v < PVHV_CPL3_VEC_HCALL || v > PVHV_CPL3_VEC_FLUSH) &&
+	       v != MON_SPURIOUS_VECTOR;     /* its stub sends no EOI */
 }
 
 int cpl3_timer_regs(uint64_t vector, uint64_t period_ns, struct cpl3_timer *t)

@@ -11,7 +11,10 @@
  *  - frames[f].links and frames[f].wmaps are exactly the counts of such
  *    entries (the unit tests recompute them from memory and compare);
  *  - slot PVHV_CPL3_MONITOR_SLOT of every pinned level-4 table holds
- *    monitor_pml4e, and nothing else can be written there.
+ *    monitor_pml4e, and nothing else can be written there;
+ *  - the top table the CPU walks during a call (cr3 at cpl3_mm_begin) stays
+ *    pinned through the call, whatever NEW_BASEPTR said: the monitor runs
+ *    on its slot 510 until it loads the new cr3 after the call.
  *
  * Every call checks everything first and changes memory, counts and the
  * write list only once it cannot fail any more (the one exception, a
@@ -238,6 +241,7 @@ void cpl3_mm_begin(struct cpl3_mm *mm)
 {
 	mm->nr_writes = 0;
 	mm->flush = false;
+	mm->walked_cr3 = mm->cr3;
 }
 
 int cpl3_mm_pin(struct cpl3_mm *mm, uint64_t pfn, int level)
@@ -279,8 +283,8 @@ int cpl3_mm_unpin(struct cpl3_mm *mm, uint64_t pfn)
 	f = &mm->frames[pfn];
 	if (f->level == LEVEL_NONE)
 		return -PVHV_EINVAL;
-	if (f->links || pfn == mm->cr3)
-		return -PVHV_EBUSY;           /* still linked, or the live top table */
+	if (f->links || pfn == mm->cr3 || pfn == mm->walked_cr3)
+		return -PVHV_EBUSY;           /* still linked, or a live top table */
 	if (!writes_room(mm, f->level == LEVEL_TOP))
 		return -PVHV_E2BIG;
 	r = table_read(mm, pfn, table);

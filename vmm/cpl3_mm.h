@@ -38,6 +38,9 @@ struct cpl3_mm {
 	uint64_t resv_first, resv_end; /* pvhv's frames [first, end): never mappable */
 	uint64_t monitor_pml4e;      /* what pvhv puts in PVHV_CPL3_MONITOR_SLOT */
 	uint64_t cr3;                /* frame of the live top table; 0: none yet */
+	uint64_t walked_cr3;         /* the top table the CPU walks during this call:
+	                              * cr3 at cpl3_mm_begin (the monitor loads a
+	                              * new one only after the call), never unpinned */
 	struct cpl3_frame *frames;   /* nr_frames of them */
 	struct cpl3_write *writes;   /* the write list for the monitor */
 	uint32_t nr_writes, max_writes;
@@ -53,7 +56,8 @@ int cpl3_mm_init(struct cpl3_mm *mm, struct guest_mem *gm, uint64_t resv_first,
 void cpl3_mm_free(struct cpl3_mm *mm);
 
 /* cpl3_mm_begin - start a hypercall (or a multicall): empty the write
- * list and clear `flush`. */
+ * list, clear `flush`, and note cr3 as the table the CPU (and the
+ * monitor, through its slot) walks until the call is over. */
 void cpl3_mm_begin(struct cpl3_mm *mm);
 
 /* cpl3_mm_pin - frame `pfn` becomes a page table of `level` (1..4): every
@@ -62,7 +66,9 @@ void cpl3_mm_begin(struct cpl3_mm *mm);
 int cpl3_mm_pin(struct cpl3_mm *mm, uint64_t pfn, int level);
 
 /* cpl3_mm_unpin - the table at `pfn` becomes ordinary memory: refused
- * while linked or while it is cr3; its entries' counts are dropped. */
+ * while linked, while it is cr3, or while the CPU still walks it (the cr3
+ * of this call's start, replaced by a NEW_BASEPTR of the same call only
+ * once the monitor loads the new one); its entries' counts are dropped. */
 int cpl3_mm_unpin(struct cpl3_mm *mm, uint64_t pfn);
 
 /* cpl3_mm_update - set the 8-byte entry at `gpa` (in a pinned table) to

@@ -365,23 +365,31 @@ static void unpin_tree(phys_addr_t pa, int level)
 static void drop_initial_tables(void)
 {
 	phys_addr_t pml4 = start->pt_base;
+	bool was_lazy = lazy;
 
 	for (int i = 0; i < nr_roots; i++)
 		if (roots[i] == pml4)
 			roots[i] = roots[--nr_roots];
 	lazy_enter();
 	unpin_tree(pml4, 4);
-	lazy_leave();
+	lazy_flush();
+	lazy = was_lazy;                        /* a caller's lazy section goes on */
 }
 
 /* write_cr3: replaces mov to cr3 (privileged): pvhv checks the table is
- * a pinned top level; the monitor loads it. */
+ * a pinned top level; the monitor loads it. Never queued, even in lazy
+ * mode: until the call that makes it returns, the CPU walks the old top
+ * table, which pvhv will not unpin in that call (drop_initial_tables
+ * unpins it next). */
 static void cpl3_write_cr3(unsigned long pa)
 {
 	bool first = cur_cr3 == start->pt_base && pa != cur_cr3;
+	s64 r;
 
 	batch_flush();
-	mmu_call(PVHV_HC_NEW_BASEPTR, pa >> PAGE_SHIFT, 0);
+	r = hcall(PVHV_HC_NEW_BASEPTR, pa >> PAGE_SHIFT, 0, 0, 0);
+	if (r < 0)
+		panic("pvhv_cpl3: NEW_BASEPTR(%#lx) refused: %lld", pa, (long long)r);
 	cur_cr3 = pa;
 	if (first)
 		drop_initial_tables();

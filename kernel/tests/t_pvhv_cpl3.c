@@ -129,6 +129,27 @@ out:
 	free_page(b);
 }
 
+/* write_cr3 in lazy MMU mode is not queued: pvhv takes NEW_BASEPTR at
+ * once (one exit before the batch ends). Queued, it would share a
+ * MULTICALL with what follows, and pvhv refuses to unpin the table the
+ * CPU still walks in the call that replaces it (the first switch unpins
+ * the initial tables right after it). */
+KTEST(cpl3_write_cr3_not_queued_in_lazy_mode)
+{
+	u64 d0, d1;
+
+	if (!at_cpl3(t))
+		return;
+	d0 = doorbells();
+	lazy_mmu_enter();
+	write_cr3(read_cr3());
+	d1 = doorbells();
+	lazy_mmu_leave();
+	/* each count includes its own GET_STATS */
+	KT_EXPECTF(t, d1 - d0 == 2, "%llu doorbells around write_cr3 in lazy mode",
+		   (unsigned long long)(d1 - d0));
+}
+
 /* One gate array entry (IDT format) pointing at `va`. */
 static void gate_to(u64 *g, u64 va)
 {
@@ -199,6 +220,9 @@ KTEST(cpl3_hostile_requests_refused)
 	REFUSED(PVHV_EPERM, WRMSR, MSR_EFER, 0, 0, 0);
 	REFUSED(PVHV_EINVAL, SET_TIMER, PVHV_CPL3_VEC_HCALL, 1000000, 0, 0);
 	REFUSED(PVHV_EINVAL, SET_TIMER, 14, 1000000, 0, 0);
+	/* 0xff: the LAPIC's spurious vector, which the monitor never EOIs */
+	REFUSED(PVHV_EINVAL, SET_TIMER, 0xff, 1000000, 0, 0);
+	REFUSED(PVHV_EINVAL, KICK, 0, 0xff, 0, 0);
 	/* pvhv writing a result into a page table: refused, table intact */
 	KT_EXPECT(t, CALL(GET_STATS, pml4, 64, PVHV_ALL_VCPUS, 0) < 0);
 	KT_EXPECT(t, CALL(GET_STATS, mon, 64, PVHV_ALL_VCPUS, 0) < 0);

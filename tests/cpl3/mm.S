@@ -15,6 +15,7 @@
 #define PAGE_SHIFT       12
 #define HC_CONSOLE_WRITE 1
 #define HC_POWER_OFF     2
+#define HC_MULTICALL     4
 #define HC_MMU_UPDATE    9
 #define HC_PIN           10
 #define HC_UNPIN         11
@@ -53,7 +54,11 @@
 #define EINVAL           22
 #define EBUSY            16
 #define MAGIC            0x1122334455667788
-#define NR_CHECKS        8
+#define NR_CHECKS        9
+#define MC_SIZE          56       /* struct pvhv_multicall_entry */
+#define MC_ARG0          8
+#define MC_RET           48
+#define MC_SENTINEL      0x5a5a
 
 #define GPA(sym)         ((sym) - VIRT_BASE)
 
@@ -230,11 +235,20 @@ mm_entry:
 	lea n_refuse(%rip), %rdx
 	call report
 
-	/* 8: no fault was left over */
+	/* 8: a MULTICALL of NEW_BASEPTR and an UNPIN of the cr3 the CPU
+	 * still walks until the monitor loads the new one: refused, and the
+	 * monitor (running on that table's slot 510) carries on */
+	call multicall_cr3
+	mov %rax, %rsi
+	mov $8, %edi
+	lea n_mc_cr3(%rip), %rdx
+	call report
+
+	/* 9: no fault was left over */
 	xor %esi, %esi
 	cmpq $0, pf_count(%rip)
 	FAIL_IF ne
-	mov $8, %edi
+	mov $9, %edi
 	lea n_end(%rip), %rdx
 	call report
 
@@ -307,6 +321,60 @@ new_pml4:
 	je 2f
 	or $0x200, %r12
 2:	mov %r12, %rax
+	pop %r12
+	ret
+
+/* rax = 0 when test 8 passed. pml4_page is ordinary memory again after
+ * test 6, its slot 511 still the initial PML4's: pin it, then one
+ * MULTICALL [NEW_BASEPTR pml4_page, UNPIN the initial PML4]. Before pvhv
+ * refused that UNPIN it cleared slot 510 under the running monitor and
+ * the VM died. Then back to the initial PML4, pml4_page unpinned. */
+multicall_cr3:
+	push %r12
+	xor %r12d, %r12d
+	mov pml4_gpa(%rip), %rcx
+	or $PTE_P | PTE_US, %rcx
+	bts $63, %rcx
+	HCALL HC_MMU_UPDATE, pml4_pte(%rip), %rcx
+	or %rax, %r12
+	mov pml4_gpa(%rip), %rbx
+	shr $PAGE_SHIFT, %rbx
+	HCALL HC_PIN, %rbx, $4
+	or %rax, %r12
+	movq $HC_NEW_BASEPTR, mc(%rip)
+	mov pml4_gpa(%rip), %rbx
+	shr $PAGE_SHIFT, %rbx
+	mov %rbx, mc + MC_ARG0(%rip)
+	movq $MC_SENTINEL, mc + MC_RET(%rip)
+	movq $HC_UNPIN, mc + MC_SIZE(%rip)
+	mov pt_base(%rip), %rbx
+	shr $PAGE_SHIFT, %rbx
+	mov %rbx, mc + MC_SIZE + MC_ARG0(%rip)
+	movq $MC_SENTINEL, mc + MC_SIZE + MC_RET(%rip)
+	HCALL HC_MULTICALL, $GPA(mc), $2
+	cmp $2, %rax
+	je 1f
+	or $0x100, %r12
+1:	cmpq $0, mc + MC_RET(%rip)
+	je 2f
+	or $0x200, %r12
+2:	cmpq $-EBUSY, mc + MC_SIZE + MC_RET(%rip)
+	je 3f
+	or $0x400, %r12
+3:	mov pt_base(%rip), %rbx
+	shr $PAGE_SHIFT, %rbx
+	HCALL HC_NEW_BASEPTR, %rbx, $0
+	or %rax, %r12
+	mov pml4_gpa(%rip), %rbx
+	shr $PAGE_SHIFT, %rbx
+	HCALL HC_UNPIN, %rbx, $0
+	or %rax, %r12
+	mov pml4_gpa(%rip), %rcx
+	or $PTE_P | PTE_RW | PTE_US, %rcx
+	bts $63, %rcx
+	HCALL HC_MMU_UPDATE, pml4_pte(%rip), %rcx
+	or %rax, %r12
+	mov %r12, %rax
 	pop %r12
 	ret
 
@@ -466,7 +534,7 @@ power_off:
 1:	jmp 1b
 
 	.section .rodata
-header:	.ascii "KTAP version 1\n1..8\n"
+header:	.ascii "KTAP version 1\n1..9\n"
 	.set header_len, . - header
 s_not:	.ascii "not "
 s_ok:	.ascii "ok "
@@ -485,6 +553,7 @@ n_rw:	.asciz "cpl3_mm_update_writable"
 n_alias: .asciz "cpl3_mm_update_alias"
 n_pml4:	.asciz "cpl3_mm_pin_new_baseptr_unpin"
 n_refuse: .asciz "cpl3_mm_refusals"
+n_mc_cr3: .asciz "cpl3_mm_multicall_keeps_the_walked_cr3"
 n_end:	.asciz "cpl3_mm_no_stray_fault"
 
 	.data
@@ -503,6 +572,7 @@ hexbuf:		.fill 16, 1, 0
 digit:		.ascii "0 "
 	.balign 16
 gates:		.fill NR_GATES * GATE_SIZE, 1, 0
+mc:		.fill 2 * MC_SIZE, 1, 0   /* test 8's MULTICALL entries */
 	.balign 4096
 page:		.fill 4096, 1, 0          /* the vCPU page */
 victim:		.fill 4096, 1, 0

@@ -433,7 +433,11 @@ Test(pvhv_cpl3, timer_registers)
 	cr_assert_eq(rec.timers, 2);
 	cr_assert_eq(call(PVHV_HC_SET_TIMER, 0xf7, 1000000, 0, 0), 0);  /* beside the gates */
 	cr_assert_eq(call(PVHV_HC_SET_TIMER, 0xfd, 1000000, 0, 0), 0);
-	cr_assert_eq(call(PVHV_HC_SET_TIMER, 255, 0xffffffffull, 0, 0), 0);
+	cr_assert_eq(call(PVHV_HC_SET_TIMER, 0xfe, 0xffffffffull, 0, 0), 0);
+	/* 0xff is the LAPIC's spurious vector: its stub is a bare iretq with
+	 * no EOI, so a real interrupt there would stay in service and block
+	 * every other vector for good */
+	cr_assert_eq(call(PVHV_HC_SET_TIMER, 0xff, 1000000, 0, 0), -PVHV_EINVAL);
 	cr_assert_eq(call(PVHV_HC_SET_TIMER, 32, 10000, 0, 0), 0);
 
 	cr_assert_eq(cpl3_timer_regs(0x30, 50000, &t), 0);
@@ -482,6 +486,35 @@ Test(pvhv_cpl3, multicall_of_64_pins_fills_one_write_list)
 		cr_assert_eq(mon(MON_WRITES + i * 16 + 8), mon_pml4e);
 	}
 	cr_assert_eq(mon(MON_DATA + MOND_FLAGS), MON_F_FLUSH);
+}
+
+/*
+ * NEW_BASEPTR only tells the monitor which cr3 to load on its way back:
+ * until then the CPU still walks the old top table, the monitor's own
+ * code, stack and write replay through its slot 510. An UNPIN of that
+ * table later in the same MULTICALL would clear slot 510 under the
+ * running monitor (and a PIN at level 1 plus an MMU_UPDATE of entry 510
+ * would then hand the monitor's addresses to tables the kernel wrote).
+ * Refused -EBUSY until the call that loads the new cr3 is over.
+ */
+Test(pvhv_cpl3, multicall_cannot_unpin_the_cr3_the_cpu_still_walks)
+{
+	new_top(0x400);
+	entry(0, PVHV_HC_NEW_BASEPTR, 0x400, 0);
+	entry(1, PVHV_HC_UNPIN, PML4 >> 12, 0);
+	entry(2, PVHV_HC_PIN, PML4 >> 12, 1);
+	cr_assert_eq(call(PVHV_HC_MULTICALL, LIST, 3, 0, 0), 3);
+	cr_assert_eq(entry_ret(0), 0);
+	cr_assert_eq(entry_ret(1), -PVHV_EBUSY, "unpinned the top table the CPU walks");
+	cr_assert_eq(entry_ret(2), -PVHV_EBUSY, "pinned twice");
+	cr_assert_eq(cm.mm.frames[PML4 >> 12].level, 4);
+	cr_assert_eq(q(PML4 + 510 * 8), mon_pml4e, "the running monitor's slot");
+	cr_assert_eq(mon(MON_DATA + MOND_NR_WRITES), 0);
+	cr_assert_eq(mon(MON_DATA + MOND_FLAGS), MON_F_LOAD_CR3);
+	cr_assert_eq(mon(MON_DATA + MOND_NEW_CR3), 0x400000);
+	/* the monitor loaded 0x400 on the way back: the old top unpins now */
+	cr_assert_eq(call(PVHV_HC_UNPIN, PML4 >> 12, 0, 0, 0), 0);
+	cr_assert_eq(q(PML4 + 510 * 8), 0);
 }
 
 Test(pvhv_cpl3, multicall_nesting_and_lists_pvhv_must_not_write)
@@ -569,7 +602,10 @@ Test(pvhv_cpl3, kick_and_ipi_vectors_the_monitor_would_misread)
 	cr_assert_eq(call(PVHV_HC_KICK, 0, 31, 0, 0), -PVHV_EINVAL);
 	cr_assert_eq(call(PVHV_HC_KICK, 0, 0xf8, 0, 0), -PVHV_EINVAL);  /* HCALL gate */
 	cr_assert_eq(call(PVHV_HC_KICK, 0, 0xfc, 0, 0), -PVHV_EINVAL);
+	cr_assert_eq(call(PVHV_HC_KICK, 0, 0xff, 0, 0), -PVHV_EINVAL);  /* spurious */
+	cr_assert_eq(call(PVHV_HC_SEND_IPI, 1, 0, 0xff, 0), -PVHV_EINVAL);
 	cr_assert_eq(call(PVHV_HC_KICK, 0, 32, 0, 0), 0);
+	cr_assert_eq(call(PVHV_HC_KICK, 0, 0xfe, 0, 0), 0);
 	cr_assert_eq(call(PVHV_HC_SEND_IPI, 1, 0, 0xfa, 0), -PVHV_EINVAL);
 	cr_assert_eq(call(PVHV_HC_SEND_IPI, 1, 0, 0xf0, 0), 1);
 	env.cpl3 = NULL;                      /* elsewhere 16..255 as before */
