@@ -44,6 +44,9 @@
 #define APIC_SVR             0xf0     /* spurious-interrupt vector register */
 #define APIC_SVR_ENABLE      (1u << 8)
 #define APIC_SVR_VECTOR_MASK 0xffu
+#define APIC_LVT_LINT0       0x350    /* the legacy PIC's line (ExtINT on the BSP at reset) */
+#define APIC_LVT_LINT1       0x360    /* NMI at reset */
+#define APIC_LVT_MASKED      (1u << 16)
 
 static void seg_user(struct kvm_segment *s, uint16_t sel, uint8_t type, bool code64)
 {
@@ -130,7 +133,20 @@ static int set_apic_base(int fd, const char **why)
 	return 0;
 }
 
-/* The LAPIC software-enabled: SVR bit 8, spurious vector 0xff. */
+/* Set `bits` in the 32-bit LAPIC register at `reg` of a saved state. */
+static void lapic_set_bits(struct kvm_lapic_state *st, unsigned reg, uint32_t bits)
+{
+	uint32_t v;
+
+	memcpy(&v, st->regs + reg, sizeof(v));
+	v |= bits;
+	memcpy(st->regs + reg, &v, sizeof(v));
+}
+
+/* The LAPIC software-enabled: SVR bit 8, spurious vector 0xff. LINT0 and
+ * LINT1 masked: the PIC's ExtINT and an NMI would arrive below vector 32,
+ * where the monitor takes them for exceptions; the kernel has no use for
+ * them (it cannot program the PIC without port I/O). */
 static int enable_lapic(int fd, const char **why)
 {
 	struct kvm_lapic_state st;
@@ -143,8 +159,10 @@ static int enable_lapic(int fd, const char **why)
 	memcpy(&svr, st.regs + APIC_SVR, sizeof(svr));
 	svr = (svr & ~APIC_SVR_VECTOR_MASK) | APIC_SVR_ENABLE | MON_SPURIOUS_VECTOR;
 	memcpy(st.regs + APIC_SVR, &svr, sizeof(svr));
+	lapic_set_bits(&st, APIC_LVT_LINT0, APIC_LVT_MASKED);
+	lapic_set_bits(&st, APIC_LVT_LINT1, APIC_LVT_MASKED);
 	if (ioctl(fd, KVM_SET_LAPIC, &st) < 0) {
-		*why = "ioctl KVM_SET_LAPIC (SVR: software enable)";
+		*why = "ioctl KVM_SET_LAPIC (SVR: software enable, LINT0/1 masked)";
 		return -1;
 	}
 	return 0;
