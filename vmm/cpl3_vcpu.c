@@ -117,16 +117,9 @@ static int set_sregs(int fd, uint64_t cr3, const char **why)
 /* IA32_APIC_BASE: x2APIC on (after KVM_SET_SREGS, which sets it too). */
 static int set_apic_base(int fd, const char **why)
 {
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[1];
-	} m = { .hdr.nmsrs = 1, .e[0] = { .index = MSR_IA32_APIC_BASE, .data = APIC_BASE_START } };
+	uint64_t v = APIC_BASE_START;
 
-	int r = ioctl(fd, KVM_SET_MSRS, &m);
-
-	if (r != 1) {
-		if (r >= 0)
-			errno = EINVAL;           /* KVM took the value but refused it */
+	if (kvm_cpu__msr(fd, true, MSR_IA32_APIC_BASE, &v) < 0) {
 		*why = "ioctl KVM_SET_MSRS (IA32_APIC_BASE: x2APIC enable)";
 		return -1;
 	}

@@ -14,20 +14,10 @@
 #include "cpl3_region.h"
 #include "kvm.h"
 
-/* One MSR for KVM_GET_MSRS / KVM_SET_MSRS. */
-struct one_msr {
-	struct kvm_msrs hdr;
-	struct kvm_msr_entry e;
-};
-
 static int env_msr(void *ctx, uint32_t vcpu, bool write, uint32_t index, uint64_t *val)
 {
 	struct vm *vm = ctx;
-	struct one_msr m = { .hdr.nmsrs = 1, .e = { .index = index, .data = *val } };
-	int fd = vm->vcpus[vcpu].fd;
-
-	/* both return how many MSRs they did: 1, or fewer when KVM refused */
-	if (ioctl(fd, write ? KVM_SET_MSRS : KVM_GET_MSRS, &m) != 1) {
+	if (kvm_cpu__msr(vm->vcpus[vcpu].fd, write, index, val) < 0) {
 		char call[96];
 
 		snprintf(call, sizeof(call), "ioctl %s of MSR %#x (a %s hypercall)",
@@ -35,7 +25,6 @@ static int env_msr(void *ctx, uint32_t vcpu, bool write, uint32_t index, uint64_
 		pvhv_err(call);
 		return -PVHV_EIO;
 	}
-	*val = m.e.data;
 	return 0;
 }
 

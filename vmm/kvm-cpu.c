@@ -149,3 +149,27 @@ void *kvm_cpu__thread(void *arg)
 	}
 	return NULL;
 }
+
+int kvm_cpu__msr(int fd, bool write, uint32_t index, uint64_t *val)
+{
+	/* struct kvm_msrs ends in a flexible array: one entry after it */
+	union {
+		struct kvm_msrs hdr;
+		uint8_t bytes[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
+	} m;
+	struct kvm_msr_entry *e = (struct kvm_msr_entry *)(m.bytes + sizeof(struct kvm_msrs));
+	int r;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.nmsrs = 1;
+	e->index = index;
+	e->data = *val;
+	r = ioctl(fd, write ? KVM_SET_MSRS : KVM_GET_MSRS, &m);
+	if (r != 1) {
+		if (r >= 0)
+			errno = EINVAL;       /* KVM did not take it */
+		return -1;
+	}
+	*val = e->data;
+	return 0;
+}

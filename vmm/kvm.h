@@ -126,6 +126,11 @@ int kvm_cpu__init(struct vm *vm, int i);
  * with PVHV_EXIT_FAULT. From v's thread. */
 void kvm_cpu__fatal(struct vcpu *v, const char *what);
 
+/* kvm_cpu__msr - read (write false) or write one MSR of the vCPU whose fd
+ * is `fd` (KVM_GET_MSRS/KVM_SET_MSRS). 0, or -1 with errno set (EINVAL
+ * when KVM did not take it). */
+int kvm_cpu__msr(int fd, bool write, uint32_t index, uint64_t *val);
+
 /* kvm_cpu__thread - the vCPU's thread (arg: its struct vcpu): KVM_RUN and
  * the exit switch until the VM stops. */
 void *kvm_cpu__thread(void *arg);
