@@ -298,8 +298,10 @@ if command -v gnuplot >/dev/null; then
 		plot "$tmp/plot.dat" using (\$2 / 1e3):xtic(1)
 		set title "compute: a round, ms"
 		plot "$tmp/plot.dat" using (\$3 / 1e6):xtic(1)
-		set title "pt: a page, ns (each, lazy)"
-		set key top right
+		set title "pt: a page, ns (each, lazy; log scale)"
+		set key top left
+		set logscale y
+		set yrange [100:*]
 		plot "$tmp/plot.dat" using 4:xtic(1) title "page by page", "" using 5 title "lazy MMU mode"
 		unset multiplot
 	GP
