@@ -17,8 +17,9 @@
  *     (boot_common). From then on generic code runs as anywhere else;
  *     the platform is chosen like any other ("sole": nothing else could
  *     run this kernel now), and the patch engine patches our sites.
- *  3. Interrupts: the real IF stays 1; the kernel's is the byte `vif` in
- *     the vCPU page. The monitor delivers an event onto the kernel's
+ *  3. Interrupts: the real IF stays 1; the kernel's is the word `vif` in
+ *     the vCPU page, holding RFLAGS.IF's value: cli and pushf are patched
+ *     to one store and one load of it (pvhv_cpl3_entry.S). The monitor delivers an event onto the kernel's
  *     stack only while vif is set, else keeps it pending; setting vif
  *     checks for pending ones (pvhv_cpl3_irq_enable).
  *  4. Memory: no page table is ever written by the kernel once pvhv knows
