@@ -688,7 +688,10 @@ PV_PLATFORM(platform_pvhv_cpl3) = {
 
 /* ---- the start ------------------------------------------------------- */
 
-/* Before the console works there is no way to say anything: stop. */
+/* Before the vCPU page is registered no hypercall works, the console
+ * neither: fault instead. With no trap table yet the monitor cannot
+ * deliver the #UD, so it reports it (vector 6 and this rip) and pvhv
+ * exits 70 with the registers (docs/pvhv-abi.md). */
 static noreturn void early_fail(void)
 {
 	for (;;)
