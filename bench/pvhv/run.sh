@@ -42,8 +42,11 @@ for f in $KERNEL $PVHV $BOOTTIME build/pvhv-doorbell; do
 	[ -x "$f" ] || [ -r "$f" ] || { echo "run.sh: $f missing (make first)" >&2; exit 1; }
 done
 if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
-	echo "run.sh: /dev/kvm not usable: nothing to measure" >&2
-	exit 1
+	# a skip, not a failure: make bench goes on to the other measurements,
+	# and the last record stays, with the date and host it names
+	echo "bench-pvhv: skipped: /dev/kvm is not usable on this machine (it boots pvhv and QEMU -accel kvm on it);" \
+		"bench/results/pvhv.md keeps its record: $(grep -m1 -o '20[0-9][0-9]-[0-9][0-9]-[0-9][0-9][^.]*' bench/results/pvhv.md || echo none)" >&2
+	exit 0
 fi
 have_qemu=1
 command -v $QEMU >/dev/null || have_qemu=0
