@@ -25,6 +25,11 @@ int ktest_run_all(const char *only)
 	for (const struct ktest *k = __start_ktests; k < __stop_ktests; k++)
 		total += selected(k->name, only);
 	printk("KTAP version 1\n1..%d\n", total);
+	if (!total && only[0]) {
+		/* a mistyped tests= must not pass as an empty, green run */
+		printk("# pvk: tests=%s names no test: failed\n", only);
+		return 1;
+	}
 	for (const struct ktest *k = __start_ktests; k < __stop_ktests; k++) {
 		struct ktest_ctx t = { .name = k->name };
 

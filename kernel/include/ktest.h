@@ -49,7 +49,8 @@ struct ktest {
 
 /*
  * ktest_run_all - run every test (or those whose name contains `only`,
- * when non-empty), print KTAP, return the number that failed.
+ * when non-empty), print KTAP, return the number that failed; 1 when
+ * `only` names no test at all (a mistyped filter is not a green run).
  */
 int ktest_run_all(const char *only);
 
