@@ -713,7 +713,6 @@ noreturn void pvhv_cpl3_start(const struct pvhv_cpl3_start *si)
 	for (u64 f = 0; f < si->nr_pt_frames; f++)
 		mark_table(si->pt_base + f * PAGE_SIZE, true);
 	install_ops();
-	apic_use(&cpl3_apic);
 	native_cpuid(PVHV_CPUID_TIMING, 0, &r.eax, &r.ebx, &r.ecx, &r.edx);
 	apic_bus_khz = r.ebx ? r.ebx : 1000000;
 	printk("\npvk: booting at CPL 3 (pvhv --deprivileged)\n");
