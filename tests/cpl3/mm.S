@@ -279,13 +279,7 @@ new_pml4:
 	call pte_of
 	mov %rbx, pml4_pte(%rip)
 	mov %rcx, pml4_gpa(%rip)
-	or $PTE_P | PTE_US, %rcx
-	bts $63, %rcx
-	HCALL HC_MMU_UPDATE, pml4_pte(%rip), %rcx
-	or %rax, %r12
-	mov pml4_gpa(%rip), %rbx
-	shr $PAGE_SHIFT, %rbx
-	HCALL HC_PIN, %rbx, $4
+	call pin_pml4_page
 	or %rax, %r12
 	/* slot 510 as pvhv put it: the initial PML4's (whose accessed bit
 	 * the CPU has set: it is live) */
@@ -303,18 +297,7 @@ new_pml4:
 	cmpq $0, pml4_page + VIRT_SLOT * 8(%rip)   /* still running: read it */
 	jne 3f
 	or $0x400, %r12
-3:	mov pt_base(%rip), %rbx
-	shr $PAGE_SHIFT, %rbx
-	HCALL HC_NEW_BASEPTR, %rbx, $0
-	or %rax, %r12
-	mov pml4_gpa(%rip), %rbx
-	shr $PAGE_SHIFT, %rbx
-	HCALL HC_UNPIN, %rbx, $0
-	or %rax, %r12
-	mov pml4_gpa(%rip), %rcx
-	or $PTE_P | PTE_RW | PTE_US, %rcx
-	bts $63, %rcx
-	HCALL HC_MMU_UPDATE, pml4_pte(%rip), %rcx
+3:	call drop_pml4_page
 	or %rax, %r12
 	movq $0, pml4_page(%rip)          /* writable again: no fault */
 	cmpq $0, pf_count(%rip)
@@ -332,14 +315,7 @@ new_pml4:
 multicall_cr3:
 	push %r12
 	xor %r12d, %r12d
-	mov pml4_gpa(%rip), %rcx
-	or $PTE_P | PTE_US, %rcx
-	bts $63, %rcx
-	HCALL HC_MMU_UPDATE, pml4_pte(%rip), %rcx
-	or %rax, %r12
-	mov pml4_gpa(%rip), %rbx
-	shr $PAGE_SHIFT, %rbx
-	HCALL HC_PIN, %rbx, $4
+	call pin_pml4_page
 	or %rax, %r12
 	movq $HC_NEW_BASEPTR, mc(%rip)
 	mov pml4_gpa(%rip), %rbx
@@ -361,21 +337,42 @@ multicall_cr3:
 2:	cmpq $-EBUSY, mc + MC_SIZE + MC_RET(%rip)
 	je 3f
 	or $0x400, %r12
-3:	mov pt_base(%rip), %rbx
+3:	call drop_pml4_page
+	or %rax, %r12
+	mov %r12, %rax
+	pop %r12
+	ret
+
+/* pin_pml4_page: pml4_page read-only in the initial map, then pinned as
+ * a level-4 table. rax = the OR of the two results (0: both accepted). */
+pin_pml4_page:
+	mov pml4_gpa(%rip), %rcx
+	or $PTE_P | PTE_US, %rcx
+	bts $63, %rcx
+	HCALL HC_MMU_UPDATE, pml4_pte(%rip), %rcx
+	mov %rax, %rdx
+	mov pml4_gpa(%rip), %rbx
+	shr $PAGE_SHIFT, %rbx
+	HCALL HC_PIN, %rbx, $4
+	or %rdx, %rax
+	ret
+
+/* drop_pml4_page: back to the initial PML4, pml4_page unpinned and
+ * writable again. rax = the OR of the three results (0: all accepted). */
+drop_pml4_page:
+	mov pt_base(%rip), %rbx
 	shr $PAGE_SHIFT, %rbx
 	HCALL HC_NEW_BASEPTR, %rbx, $0
-	or %rax, %r12
+	mov %rax, %rdx
 	mov pml4_gpa(%rip), %rbx
 	shr $PAGE_SHIFT, %rbx
 	HCALL HC_UNPIN, %rbx, $0
-	or %rax, %r12
+	or %rax, %rdx
 	mov pml4_gpa(%rip), %rcx
 	or $PTE_P | PTE_RW | PTE_US, %rcx
 	bts $63, %rcx
 	HCALL HC_MMU_UPDATE, pml4_pte(%rip), %rcx
-	or %rax, %r12
-	mov %r12, %rax
-	pop %r12
+	or %rdx, %rax
 	ret
 
 /* rax = 0 when every refusal came with its errno */
