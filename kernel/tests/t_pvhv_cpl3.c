@@ -18,6 +18,7 @@
 #include <asm/layout.h>
 #include <asm/processor.h>
 #include <asm/segment.h>
+#include <asm/smp.h>
 #include <asm/x86_bits.h>
 
 static bool at_cpl3(struct ktest_ctx *t)
@@ -238,4 +239,17 @@ KTEST(cpl3_hostile_requests_refused)
 #undef CALL
 out:
 	free_page(page);
+}
+
+/* rdmsr at CPL 3 is pvhv's RDMSR: the GS base is what wrmsr gave it (the
+ * boot CPU's per-CPU area), EFER says long mode and NX as pvhv set them. */
+KTEST(cpl3_rdmsr_reads_back_through_pvhv)
+{
+	if (!at_cpl3(t))
+		return;
+	KT_EXPECTF(t, rdmsr(MSR_GS_BASE) == (u64)&percpu[0], "GS base %#llx",
+		   (unsigned long long)rdmsr(MSR_GS_BASE));
+	KT_EXPECTF(t, (rdmsr(MSR_EFER) & (EFER_LME | EFER_LMA | EFER_NXE)) ==
+		      (EFER_LME | EFER_LMA | EFER_NXE), "EFER %#llx",
+		   (unsigned long long)rdmsr(MSR_EFER));
 }
