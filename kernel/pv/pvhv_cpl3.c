@@ -78,11 +78,12 @@ static u32 apic_bus_khz;
 /* ---- hypercalls ------------------------------------------------------ */
 
 /*
- * hcall - pvhv operation `op` with up to four arguments; returns its
- * result (>= 0) or -errno. The arguments travel in the vCPU page, so the
+ * hcall_out - pvhv operation `op` with up to four arguments; returns its
+ * result (>= 0) or -errno, and when out1 is not NULL the value pvhv left
+ * in args[1] (RDMSR's). The arguments travel in the vCPU page, so the
  * virtual IF is off from the first store to reading the result.
  */
-static s64 hcall(u32 op, u64 a0, u64 a1, u64 a2, u64 a3)
+static s64 hcall_out(u32 op, u64 a0, u64 a1, u64 a2, u64 a3, u64 *out1)
 {
 	unsigned long flags = arch_local_irq_save();
 	s64 r;
@@ -92,8 +93,15 @@ static s64 hcall(u32 op, u64 a0, u64 a1, u64 a2, u64 a3)
 	pvhv_cpl3_page.args[2] = a2;
 	pvhv_cpl3_page.args[3] = a3;
 	r = pvhv_cpl3_gate_hcall(op);
+	if (out1)
+		*out1 = pvhv_cpl3_page.args[1];
 	arch_local_irq_restore(flags);
 	return r;
+}
+
+static s64 hcall(u32 op, u64 a0, u64 a1, u64 a2, u64 a3)
+{
+	return hcall_out(op, a0, a1, a2, a3, NULL);
 }
 
 /* ---- lazy MMU mode: one MULTICALL for a batch of table changes ------- */
@@ -425,14 +433,9 @@ static void cpl3_flush_multi(cpumask_t cpus, const struct flush_tlb_info *info)
  * (the segment bases, and some to read). Others read as 0, once said. */
 static u64 cpl3_rdmsr(u32 msr)
 {
-	unsigned long flags = arch_local_irq_save();
-	s64 r;
 	u64 v;
+	s64 r = hcall_out(PVHV_HC_RDMSR, msr, 0, 0, 0, &v);
 
-	pvhv_cpl3_page.args[0] = msr;
-	r = pvhv_cpl3_gate_hcall(PVHV_HC_RDMSR);
-	v = pvhv_cpl3_page.args[1];
-	arch_local_irq_restore(flags);
 	if (r < 0) {
 		printk("pvhv_cpl3: rdmsr %#x refused (%lld): reads as 0\n", msr, (long long)r);
 		return 0;
